@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point down this list: the CLI uses Ledger, Ledger uses Catalogue and LMDB,
+// Catalogue uses JSON; nothing imports the CLI.
+let package = Package(
+    name: "Buurtboek",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "buurtboek", targets: ["buurtboek"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+        .target(name: "CSimdJSON",
+                cxxSettings: [.unsafeFlags(["-O3"])],
+                linkerSettings: [.linkedLibrary("simdjson")]),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "JSON", dependencies: ["CSimdJSON"], linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "Catalogue", dependencies: ["JSON"]),
+        .target(name: "Ledger", dependencies: [
+            "LMDB", "JSON", "Catalogue",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "buurtboek", dependencies: [
+            "Ledger", "Catalogue", "JSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "generate-year", dependencies: ["JSON"], path: "Sources/GenerateYear"),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["JSON"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,158 @@
+import JSON
+
+/// How personal a field is (DOMAIN.md): N non-personal, P pseudonymous id, I identifying
+/// (including any free text), S special category. I and S fields form the record's personal section.
+public enum DataClass: String, Sendable, CaseIterable {
+    case n = "N", p = "P", i = "I", s = "S"
+    public var isPersonal: Bool { self == .i || self == .s }
+}
+
+/// One version of one event type: its schema and what the ledger needs to know about its fields.
+public final class EventType: @unchecked Sendable {
+    public let name: String
+    public let version: Int
+    public let streamKind: StreamKind
+    public let schema: Schema
+    public let description: String
+    /// The data class of every top-level field, in schema order.
+    public let fields: [(name: String, dataClass: DataClass)]
+    let classByName: [String: DataClass]
+
+    init(name: String, version: Int, streamKind: StreamKind, schema: Schema, file: String) throws {
+        self.name = name
+        self.version = version
+        self.streamKind = streamKind
+        self.schema = schema
+        self.description = schema.annotation("description")?.string ?? ""
+        guard schema.typeNames == ["object"], !schema.allowsAdditionalProperties else {
+            throw SchemaError(file: file, path: "", message: "an event schema must be of type object with additionalProperties false, so that every field has a data class")
+        }
+        var fields: [(String, DataClass)] = []
+        for name in schema.propertyNames {
+            guard let text = schema.property(name)?.annotation("x-data-class")?.string,
+                  let dataClass = DataClass(rawValue: text) else {
+                throw SchemaError(file: file, path: "/properties/\(name)", message: "needs \"x-data-class\": one of N, P, I, S")
+            }
+            fields.append((name, dataClass))
+        }
+        self.fields = fields
+        self.classByName = Dictionary(uniqueKeysWithValues: fields)
+    }
+
+    public func dataClass(of field: String) -> DataClass? { classByName[field] }
+    public var hasPersonalFields: Bool { fields.contains { $0.dataClass.isPersonal } }
+    public var qualifiedName: String { "\(name).v\(version)" }
+}
+
+/// The entities events belong to (referral, signal, resident, ...): how their stream ids look and
+/// which lifecycles govern them.
+public final class StreamKind: @unchecked Sendable {
+    public let name: String
+    public let idPattern: String
+    let pattern: Pattern
+    public internal(set) var lifecycles: [Lifecycle] = []
+
+    init(name: String, idPattern: String) throws {
+        self.name = name
+        self.idPattern = idPattern
+        self.pattern = try Pattern(idPattern)
+    }
+
+    public func accepts(stream: String) -> Bool {
+        var stream = stream
+        return stream.withUTF8 { pattern.matches(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// A catalogue that cannot be loaded.
+public struct CatalogueError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The event catalogue in force: every type, its schema, its stream kind and the lifecycles.
+///
+/// A catalogue travels as one canonical JSON bundle, `{"catalogue": <catalogue.json>,
+/// "schemas": {"<type>.v<N>": <schema>, ...}}`, so the ledger can store the exact catalogue
+/// it validated with, and hash it.
+public final class Catalogue: @unchecked Sendable {
+    public let bundle: [UInt8]
+    public let types: [String: [Int: EventType]]
+    public let streamKinds: [String: StreamKind]
+    public let lifecycles: [String: Lifecycle]
+    public let maxDataBytes: Int
+
+    /// Reads `catalogue.json` and the schema files it names from `directory`.
+    public static func load(directory: String) throws -> Catalogue {
+        let parser = JSONParser()
+        func read(_ file: String) throws -> JSONValue {
+            let path = directory + "/" + file
+            guard let bytes = FileBytes.read(path) else { throw CatalogueError("\(path): cannot be read") }
+            do { return try parser.value(bytes) } catch { throw CatalogueError("\(path): \(error)") }
+        }
+        let catalogue = try read("catalogue.json")
+        guard let typeEntries = catalogue["types"]?.object else {
+            throw CatalogueError("\(directory)/catalogue.json: needs a \"types\" object")
+        }
+        var schemas = JSONObject()
+        for (name, entry) in typeEntries {
+            for version in entry["versions"]?.array ?? [] {
+                guard let v = version.int else { throw CatalogueError("\(directory)/catalogue.json: /types/\(name)/versions must hold integers") }
+                schemas["\(name).v\(v)"] = try read("\(name).v\(v).json")
+            }
+        }
+        let bundle = JSONWriter.canonical(.object(JSONObject([("catalogue", catalogue), ("schemas", .object(schemas))])))
+        return try Catalogue(bundle: bundle)
+    }
+
+    /// Rebuilds a catalogue from its bundle, as stored in a ledger.
+    public init(bundle: [UInt8]) throws {
+        self.bundle = bundle
+        let document = try JSONParser().value(bundle)
+        guard let catalogue = document["catalogue"]?.object, let schemas = document["schemas"]?.object else {
+            throw CatalogueError("catalogue bundle: needs \"catalogue\" and \"schemas\"")
+        }
+        let file = "catalogue.json"
+        maxDataBytes = Int(catalogue["maxDataBytes"]?.int ?? 65_536)
+        var kinds: [String: StreamKind] = [:]
+        for (name, entry) in catalogue["streamKinds"]?.object ?? JSONObject() {
+            guard let pattern = entry["idPattern"]?.string else {
+                throw CatalogueError("\(file): /streamKinds/\(name) needs an idPattern")
+            }
+            do { kinds[name] = try StreamKind(name: name, idPattern: pattern) } catch let error as PatternError {
+                throw CatalogueError("\(file): /streamKinds/\(name)/idPattern: \(error.message)")
+            }
+        }
+        var types: [String: [Int: EventType]] = [:]
+        for (name, entry) in catalogue["types"]?.object ?? JSONObject() {
+            guard let kindName = entry["streamKind"]?.string, let kind = kinds[kindName] else {
+                throw CatalogueError("\(file): /types/\(name)/streamKind must name one of the streamKinds")
+            }
+            for version in entry["versions"]?.array?.compactMap(\.int) ?? [] {
+                let key = "\(name).v\(version)"
+                guard let document = schemas[key] else { throw CatalogueError("\(key).json: missing from the catalogue") }
+                let schema = try Schema.compile(document, file: "\(key).json")
+                types[name, default: [:]][Int(version)] = try EventType(
+                    name: name, version: Int(version), streamKind: kind, schema: schema, file: "\(key).json")
+            }
+            if types[name] == nil { throw CatalogueError("\(file): /types/\(name)/versions must list at least one version") }
+        }
+        var lifecycles: [String: Lifecycle] = [:]
+        for (name, entry) in catalogue["lifecycles"]?.object ?? JSONObject() {
+            let lifecycle = try Lifecycle(name: name, definition: entry, types: types, kinds: kinds)
+            lifecycles[name] = lifecycle
+            kinds[lifecycle.streamKind]!.lifecycles.append(lifecycle)
+        }
+        self.types = types
+        self.streamKinds = kinds
+        self.lifecycles = lifecycles
+    }
+
+    public func type(_ name: String, version: Int? = nil) -> EventType? {
+        guard let versions = types[name] else { return nil }
+        return versions[version ?? versions.keys.max()!]
+    }
+
+    public var typeNames: [String] { types.keys.sorted() }
+}

@@ -1,0 +1,159 @@
+import JSON
+
+/// A compiled JSON Schema (draft 2020-12), restricted to the subset Buurtboek's catalogue uses.
+/// It knows nothing of events: it validates any JSON document.
+public final class Schema: @unchecked Sendable {
+    /// Keywords that only annotate, and those that validate. Anything else (except `x-`
+    /// extensions) makes the schema unusable, so a schema never silently checks less than it says.
+    static let annotations: Set<String> = ["$schema", "$id", "$comment", "title", "description",
+                                           "default", "examples", "deprecated", "$defs"]
+    static let validators: Set<String> = ["type", "properties", "required", "additionalProperties",
+                                          "enum", "const", "pattern", "format", "minimum", "maximum",
+                                          "minLength", "maxLength", "items", "minItems", "maxItems", "$ref"]
+
+    public enum Format: String, Sendable { case dateTime = "date-time", date, uuid }
+
+    var types: [String]?
+    var properties: [(name: String, schema: Schema)] = []
+    var propertyIndex: [String: Schema] = [:]
+    var required: [String] = []
+    /// nil: any extra property is allowed; a schema: extras must match it; `.never`: none allowed.
+    var additional: Schema?
+    var rejectsEverything = false
+    var enumValues: [JSONValue]?
+    var constValue: JSONValue?
+    var pattern: Pattern?
+    var format: Format?
+    var minimum: Double?
+    var maximum: Double?
+    var minLength: Int?
+    var maxLength: Int?
+    var items: Schema?
+    var minItems: Int?
+    var maxItems: Int?
+    var reference: Schema?
+    /// Every annotation and `x-` keyword, for tools that describe the schema (`buurtboek types`).
+    public private(set) var annotationsByKeyword: [String: JSONValue] = [:]
+
+    public var propertyNames: [String] { properties.map(\.name) }
+    public func property(_ name: String) -> Schema? { propertyIndex[name] ?? reference?.property(name) }
+    public var requiredProperties: [String] { required + (reference?.requiredProperties ?? []) }
+    public var allowsAdditionalProperties: Bool { additional == nil || !(additional!.rejectsEverything) }
+    public func annotation(_ keyword: String) -> JSONValue? { annotationsByKeyword[keyword] }
+    public var typeNames: [String] { types ?? reference?.typeNames ?? [] }
+    public var enumeration: [JSONValue]? { enumValues ?? reference?.enumeration }
+
+    private init() {}
+
+    private static let never: Schema = {
+        let s = Schema()
+        s.rejectsEverything = true
+        return s
+    }()
+
+    /// Compiles a schema document. `file` names it in errors.
+    public static func compile(_ document: JSONValue, file: String) throws -> Schema {
+        var pending: [(Schema, String, String)] = []
+        let root = try compile(document, file: file, path: "", pending: &pending)
+        // Resolve $ref after the whole document is compiled, so refs may point anywhere in $defs.
+        let defs = document["$defs"]?.object ?? JSONObject()
+        var compiledDefs: [String: Schema] = [:]
+        for (name, def) in defs {
+            compiledDefs[name] = try compile(def, file: file, path: "/$defs/\(name)", pending: &pending)
+        }
+        for (schema, ref, path) in pending {
+            let prefix = "#/$defs/"
+            guard ref.hasPrefix(prefix), let target = compiledDefs[String(ref.dropFirst(prefix.count))] else {
+                throw SchemaError(file: file, path: path, message: "$ref \"\(ref)\" does not name an entry of this file's $defs (only \"#/$defs/NAME\" is supported)")
+            }
+            schema.reference = target
+        }
+        return root
+    }
+
+    private static func compile(_ value: JSONValue, file: String, path: String,
+                                pending: inout [(Schema, String, String)]) throws -> Schema {
+        if case .bool(let allowed) = value { return allowed ? Schema() : never }
+        guard let object = value.object else {
+            throw SchemaError(file: file, path: path, message: "a schema must be an object or a boolean, not \(value.kindName)")
+        }
+        let s = Schema()
+        func fail(_ keyword: String, _ message: String) -> SchemaError {
+            SchemaError(file: file, path: "\(path)/\(keyword)", message: message)
+        }
+        func count(_ keyword: String) throws -> Int? {
+            guard let v = object[keyword] else { return nil }
+            guard let n = v.int, n >= 0 else { throw fail(keyword, "must be a non-negative integer") }
+            return Int(n)
+        }
+        func number(_ keyword: String) throws -> Double? {
+            guard let v = object[keyword] else { return nil }
+            guard let d = v.double else { throw fail(keyword, "must be a number") }
+            return d
+        }
+        for (keyword, v) in object {
+            if annotations.contains(keyword) || keyword.hasPrefix("x-") {
+                s.annotationsByKeyword[keyword] = v
+            } else if !validators.contains(keyword) {
+                throw fail(keyword, "unsupported keyword \"\(keyword)\"; this validator implements only: \(validators.sorted().joined(separator: ", "))")
+            }
+        }
+        if let t = object["type"] {
+            let names = t.string.map { [$0] } ?? t.array?.compactMap(\.string)
+            let known: Set = ["null", "boolean", "object", "array", "number", "integer", "string"]
+            guard let names, !names.isEmpty, names.allSatisfy(known.contains) else {
+                throw fail("type", "must be one of \(known.sorted()) or an array of them")
+            }
+            s.types = names
+        }
+        if let props = object["properties"] {
+            guard let props = props.object else { throw fail("properties", "must be an object") }
+            for (name, sub) in props {
+                let compiled = try compile(sub, file: file, path: "\(path)/properties/\(name)", pending: &pending)
+                s.properties.append((name, compiled))
+                s.propertyIndex[name] = compiled
+            }
+        }
+        if let req = object["required"] {
+            guard let names = req.array?.compactMap(\.string), names.count == req.array!.count else {
+                throw fail("required", "must be an array of strings")
+            }
+            s.required = names
+        }
+        if let extra = object["additionalProperties"] {
+            s.additional = try compile(extra, file: file, path: "\(path)/additionalProperties", pending: &pending)
+            if extra == .bool(true) { s.additional = nil }
+        }
+        if let e = object["enum"] {
+            guard let values = e.array, !values.isEmpty else { throw fail("enum", "must be a non-empty array") }
+            s.enumValues = values
+        }
+        s.constValue = object["const"]
+        if let p = object["pattern"] {
+            guard let text = p.string else { throw fail("pattern", "must be a string") }
+            do { s.pattern = try Pattern(text) } catch let error as PatternError {
+                throw fail("pattern", error.message)
+            }
+        }
+        if let f = object["format"] {
+            guard let name = f.string, let format = Format(rawValue: name) else {
+                throw fail("format", "supported formats are date-time, date and uuid")
+            }
+            s.format = format
+        }
+        s.minimum = try number("minimum")
+        s.maximum = try number("maximum")
+        s.minLength = try count("minLength")
+        s.maxLength = try count("maxLength")
+        s.minItems = try count("minItems")
+        s.maxItems = try count("maxItems")
+        if let i = object["items"] {
+            s.items = try compile(i, file: file, path: "\(path)/items", pending: &pending)
+        }
+        if let r = object["$ref"] {
+            guard let ref = r.string else { throw fail("$ref", "must be a string") }
+            pending.append((s, ref, "\(path)/$ref"))
+        }
+        return s
+    }
+}

@@ -1,0 +1,135 @@
+import JSON
+
+extension Schema {
+    /// Checks `node` against this schema. Returns the first failure, its path a JSON Pointer
+    /// relative to `node`; nil when the value is valid. Paths are built only on failure.
+    public func validate(_ node: JSONNode) -> ValidationFailure? {
+        if rejectsEverything { return ValidationFailure(path: "", rule: "is not allowed here") }
+        if let reference, let failure = reference.validate(node) { return failure }
+        if let types, !types.contains(where: { Schema.node(node, hasType: $0) }) {
+            return ValidationFailure(path: "", rule: "must be \(types.joined(separator: " or ")), not \(node.kind.name)")
+        }
+        if let constValue, !Schema.node(node, equals: constValue) {
+            return ValidationFailure(path: "", rule: "must be \(JSONWriter.ordered(constValue))")
+        }
+        if let enumValues, !enumValues.contains(where: { Schema.node(node, equals: $0) }) {
+            let shown = enumValues.map { JSONWriter.ordered($0) }.joined(separator: ", ")
+            return ValidationFailure(path: "", rule: "must be one of \(shown)")
+        }
+        switch node.kind {
+        case .string: return validateString(node)
+        case .int, .uint, .double: return validateNumber(node)
+        case .array: return validateArray(node)
+        case .object: return validateObject(node)
+        default: return nil
+        }
+    }
+
+    private func validateString(_ node: JSONNode) -> ValidationFailure? {
+        let bytes = node.stringBytes
+        if minLength != nil || maxLength != nil {
+            // JSON Schema counts characters (code points): every byte that does not continue one.
+            var length = 0
+            for b in bytes where b & 0xC0 != 0x80 { length += 1 }
+            if let minLength, length < minLength {
+                return ValidationFailure(path: "", rule: "must be at least \(minLength) characters long")
+            }
+            if let maxLength, length > maxLength {
+                return ValidationFailure(path: "", rule: "must be at most \(maxLength) characters long")
+            }
+        }
+        if let pattern, !pattern.matches(bytes) {
+            return ValidationFailure(path: "", rule: "must match the pattern \(pattern.source)")
+        }
+        if let format, !Formats.matches(format, bytes) {
+            return ValidationFailure(path: "", rule: "must be a valid \(format.rawValue) (\(Formats.example(format)))")
+        }
+        return nil
+    }
+
+    private func validateNumber(_ node: JSONNode) -> ValidationFailure? {
+        guard let value = node.double else { return nil }
+        if let minimum, value < minimum {
+            return ValidationFailure(path: "", rule: "must be at least \(JSONWriter.ordered(.double(minimum)))")
+        }
+        if let maximum, value > maximum {
+            return ValidationFailure(path: "", rule: "must be at most \(JSONWriter.ordered(.double(maximum)))")
+        }
+        return nil
+    }
+
+    private func validateArray(_ node: JSONNode) -> ValidationFailure? {
+        if let minItems, node.count < minItems {
+            return ValidationFailure(path: "", rule: "must have at least \(minItems) items")
+        }
+        if let maxItems, node.count > maxItems {
+            return ValidationFailure(path: "", rule: "must have at most \(maxItems) items")
+        }
+        if let items {
+            for (i, element) in node.elements.enumerated() {
+                if let failure = items.validate(element) { return failure.under("/\(i)") }
+            }
+        }
+        return nil
+    }
+
+    private func validateObject(_ node: JSONNode) -> ValidationFailure? {
+        for name in required where node[name] == nil {
+            return ValidationFailure(path: "/\(Schema.escape(name))", rule: "is required")
+        }
+        for member in node.members {
+            let name = member.name
+            if let schema = propertyIndex[name] {
+                if let failure = schema.validate(member.value) { return failure.under("/\(Schema.escape(name))") }
+            } else if let additional {
+                if additional.rejectsEverything {
+                    let known = properties.map(\.name).joined(separator: ", ")
+                    return ValidationFailure(path: "/\(Schema.escape(name))", rule: "is not a known field (known: \(known))")
+                }
+                if let failure = additional.validate(member.value) { return failure.under("/\(Schema.escape(name))") }
+            }
+        }
+        return nil
+    }
+
+    static func escape(_ name: String) -> String {
+        name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+
+    static func node(_ node: JSONNode, hasType type: String) -> Bool {
+        switch type {
+        case "null": return node.kind == .null
+        case "boolean": return node.kind == .true || node.kind == .false
+        case "object": return node.kind == .object
+        case "array": return node.kind == .array
+        case "string": return node.kind == .string
+        case "number": return node.isNumber
+        case "integer": return node.isNumber && node.int != nil
+        default: return false
+        }
+    }
+
+    static func node(_ node: JSONNode, equals value: JSONValue) -> Bool {
+        switch value {
+        case .string(var s):
+            return node.kind == .string && s.withUTF8 { node.stringBytes.elementsEqual(UnsafeRawBufferPointer($0)) }
+        case .int, .double: return node.double == value.double
+        case .bool(let b): return node.bool == b
+        case .null: return node.kind == .null
+        default: return node.value == value
+        }
+    }
+}
+
+extension ValidationFailure {
+    func under(_ component: String) -> ValidationFailure {
+        ValidationFailure(path: component + path, rule: rule)
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,53 @@
+import CLMDB
+
+/// A position in a database. Entries it returns are views valid while its transaction is open.
+public final class Cursor {
+    let cursor: OpaquePointer
+    let db: Database
+
+    init(cursor: OpaquePointer, db: Database) {
+        self.cursor = cursor
+        self.db = db
+    }
+
+    deinit { mdb_cursor_close(cursor) }
+
+    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+
+    private func get(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
+        var k = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
+        var v = MDB_val()
+        let rc = mdb_cursor_get(cursor, &k, &v, op)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "cursor_get \(db.name)")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
+    public func first() throws -> Entry? { try get(MDB_FIRST) }
+    public func last() throws -> Entry? { try get(MDB_LAST) }
+    public func next() throws -> Entry? { try get(MDB_NEXT) }
+    public func previous() throws -> Entry? { try get(MDB_PREV) }
+    /// Next key, skipping the remaining duplicates of this one.
+    public func nextKey() throws -> Entry? { try get(MDB_NEXT_NODUP) }
+    public func nextDuplicate() throws -> Entry? { try get(MDB_NEXT_DUP) }
+    public func lastDuplicate() throws -> Entry? { try get(MDB_LAST_DUP) }
+    public func current() throws -> Entry? { try get(MDB_GET_CURRENT) }
+
+    /// Moves to exactly `key`.
+    public func find(_ key: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { try get(MDB_SET_KEY, key: $0) }
+    }
+
+    /// Moves to the first key at or after `key`.
+    public func seek(_ key: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { try get(MDB_SET_RANGE, key: $0) }
+    }
+
+    /// Number of duplicates of the current key.
+    public func duplicateCount() throws -> Int {
+        var n = 0
+        try LMDBError.check(mdb_cursor_count(cursor, &n), "cursor_count \(db.name)")
+        return n
+    }
+}

@@ -1,0 +1,92 @@
+import CLMDB
+
+/// A read view. Every buffer it returns points into the memory map and is valid only while
+/// the transaction is open (zero-copy).
+public class Transaction {
+    let txn: OpaquePointer
+
+    init(txn: OpaquePointer) { self.txn = txn }
+
+    /// The value stored under `key`, or nil.
+    public func get(_ db: Database, _ key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val()
+        let rc = mdb_get(txn, db.dbi, &k, &v)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "get \(db.name)")
+        return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
+    }
+
+    public func get(_ db: Database, _ key: [UInt8]) throws -> UnsafeRawBufferPointer? {
+        try key.withUnsafeBytes { try get(db, $0) }
+    }
+
+    public func cursor(_ db: Database) throws -> Cursor {
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(txn, db.dbi, &cursor), "cursor_open \(db.name)")
+        return Cursor(cursor: cursor!, db: db)
+    }
+
+    /// Number of keys (and duplicates) in `db`.
+    public func count(_ db: Database) throws -> Int {
+        var stat = MDB_stat()
+        try LMDBError.check(mdb_stat(txn, db.dbi, &stat), "stat \(db.name)")
+        return stat.ms_entries
+    }
+
+    public func pages(_ db: Database) throws -> Int {
+        var stat = MDB_stat()
+        try LMDBError.check(mdb_stat(txn, db.dbi, &stat), "stat \(db.name)")
+        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+    }
+}
+
+/// Options for a put; see mdb_put.
+public struct PutOptions: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// The key sorts after every key present: LMDB appends without searching.
+    public static let append = PutOptions(rawValue: UInt32(MDB_APPEND))
+    /// As `append`, for the duplicates of one key.
+    public static let appendDuplicate = PutOptions(rawValue: UInt32(MDB_APPENDDUP))
+    /// Fail with MDB_KEYEXIST instead of overwriting.
+    public static let noOverwrite = PutOptions(rawValue: UInt32(MDB_NOOVERWRITE))
+}
+
+public final class WriteTransaction: Transaction {
+    public func put(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
+                    options: PutOptions = []) throws {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_put(txn, db.dbi, &k, &v, options.rawValue), "put \(db.name)")
+    }
+
+    public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], options: PutOptions = []) throws {
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try put(db, k, v, options: options) } }
+    }
+
+    /// Deletes `key` (every duplicate, when `value` is nil). Returns false when absent.
+    @discardableResult
+    public func delete(_ db: Database, _ key: [UInt8], value: [UInt8]? = nil) throws -> Bool {
+        try key.withUnsafeBytes { kb in
+            var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+            let rc: Int32
+            if let value {
+                rc = value.withUnsafeBytes { vb in
+                    var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                    return mdb_del(txn, db.dbi, &k, &v)
+                }
+            } else {
+                rc = mdb_del(txn, db.dbi, &k, nil)
+            }
+            if rc == MDB_NOTFOUND { return false }
+            try LMDBError.check(rc, "del \(db.name)")
+            return true
+        }
+    }
+
+    /// Removes every entry of `db`.
+    public func clear(_ db: Database) throws {
+        try LMDBError.check(mdb_drop(txn, db.dbi, 0), "drop \(db.name)")
+    }
+}

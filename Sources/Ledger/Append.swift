@@ -1,0 +1,206 @@
+import Catalogue
+import LMDB
+import JSON
+
+/// What became of one event given to `append`.
+public enum AppendOutcome: Sendable {
+    case appended(position: UInt64, streamVersion: UInt64)
+    /// The same id with the same content was already in the log: nothing was written.
+    case alreadyRecorded(position: UInt64)
+    /// Only when not atomic: the event broke a rule that needs the ledger's state.
+    case refused(LedgerError)
+}
+
+extension Ledger {
+    public enum BatchMode: Sendable {
+        /// All or nothing: the first refusal aborts the batch and is thrown.
+        case atomic
+        /// Refused events are reported and skipped; the rest are appended.
+        case skipRefused
+    }
+
+    /// Appends `events` in one write transaction, in order: checked for idempotency, expected
+    /// version and lifecycle against the ledger as this transaction sees it (so concurrent
+    /// writers from other processes are serialized by LMDB's writer lock), then written with their
+    /// index entries and tree hashes. Durable when this returns.
+    public func append(_ events: [PreparedEvent], mode: BatchMode = .atomic) throws -> [AppendOutcome] {
+        try transaction(mode: mode) { try $0.append(events) }
+    }
+
+    /// Runs `body` with one write transaction that it may append several batches to: for an
+    /// import that must be all or nothing. `body` may be run again from the start when the map
+    /// has to grow, so it must produce its batches afresh on every run.
+    public func transaction<R>(mode: BatchMode, _ body: (Appender) throws -> R) throws -> R {
+        try Ledger.wrap {
+            try env.write { txn in
+                let appender = Appender(writer: try BatchWriter(ledger: self, txn: txn), mode: mode)
+                let result = try body(appender)
+                try appender.writer.finish()
+                return result
+            }
+        }
+    }
+}
+
+/// Appends batches inside one write transaction (see `Ledger.transaction`).
+public final class Appender {
+    var writer: BatchWriter
+    let mode: Ledger.BatchMode
+
+    init(writer: BatchWriter, mode: Ledger.BatchMode) {
+        self.writer = writer
+        self.mode = mode
+    }
+
+    public func append(_ events: [PreparedEvent]) throws -> [AppendOutcome] {
+        var outcomes: [AppendOutcome] = []
+        outcomes.reserveCapacity(events.count)
+        for event in events {
+            do {
+                outcomes.append(try writer.append(event))
+            } catch let error as LedgerError where mode == .skipRefused && error.kind != .storage && error.kind != .integrity {
+                outcomes.append(.refused(error))
+            }
+        }
+        return outcomes
+    }
+}
+
+/// The state of one append transaction: the tree's right edge, and the ledger's clock.
+struct BatchWriter {
+    let ledger: Ledger
+    let txn: WriteTransaction
+    let db: Ledger.Databases
+    var frontier: TreeFrontier
+    var lastRecordedAt: Int64
+    let now: Int64
+    let firstPosition: UInt64
+    let streams: Cursor
+
+    init(ledger: Ledger, txn: WriteTransaction) throws {
+        self.ledger = ledger
+        self.txn = txn
+        self.db = ledger.db
+        let log = try txn.cursor(db.log)
+        var size: UInt64 = 0
+        var last: Int64 = 0
+        if let entry = try log.last() {
+            size = Keys.readU64(entry.key)
+            last = try RecordView(entry.value).recordedAt
+        }
+        let current = try txn.get(db.meta, Array("catalogue".utf8)).map(Keys.readU32) ?? 0
+        guard current == ledger.catalogueNumber else {
+            throw LedgerError(.conflict, "the catalogue was updated (to number \(current)) while this command ran; run it again")
+        }
+        self.frontier = try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree))
+        self.lastRecordedAt = last
+        self.now = Clock.nowMicros()
+        self.firstPosition = size + 1
+        self.streams = try txn.cursor(db.streams)
+    }
+
+    mutating func append(_ event: PreparedEvent) throws -> AppendOutcome {
+        if let existing = try txn.get(db.ids, event.id) {
+            let position = Keys.readU64(existing)
+            guard let bytes = try txn.get(db.log, Keys.u64(position)) else {
+                throw LedgerError.storage("the id index names position \(position), which is not in the log (run `buurtboek verify`)")
+            }
+            guard event.sameContent(as: try RecordView(bytes)) else {
+                throw LedgerError.refused("\(event.label): id \(UUIDTextFormat.string(event.id)) is already recorded at position \(position) with different content; an event id names one event forever")
+            }
+            return .alreadyRecorded(position: position)
+        }
+        let current = try streamVersion(event.stream)
+        guard event.expected.admits(current) else {
+            let actual = current == 0 ? "none (the stream does not exist)" : String(current)
+            throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
+        }
+        let moves = try lifecycleMoves(event)
+
+        let position = UInt64(frontier.size) + 1
+        var recordedAt = max(now, lastRecordedAt)
+        var streamVersion = current + 1
+        if let restore = event.restore {
+            guard restore.position == position else {
+                throw LedgerError.refused("\(event.label): restoring position \(restore.position), but the next position here is \(position); restore an export into an empty ledger, in order")
+            }
+            guard restore.streamVersion == streamVersion else {
+                throw LedgerError.refused("\(event.label): restoring stream version \(restore.streamVersion), but the stream is at \(current)")
+            }
+            recordedAt = restore.recordedAt
+            streamVersion = restore.streamVersion
+        }
+        let record = event.record(streamVersion: streamVersion, recordedAt: recordedAt).encoded()
+        let leaf = Merkle.leafHash(record)
+        if let expectedLeaf = event.restore?.leafHash, expectedLeaf != leaf {
+            throw LedgerError.refused("\(event.label): the restored record's leaf hash is \(leaf.hex), not the exported \(expectedLeaf.hex); the export was altered or comes from another format")
+        }
+
+        let positionKey = Keys.u64(position)
+        try txn.put(db.log, positionKey, record, options: .append)
+        try frontier.append(leaf: leaf) { index, hash in
+            try hash.withUnsafeBytes { h in try Keys.u64(index).withUnsafeBytes { try txn.put(db.tree, $0, h, options: .append) } }
+        }
+        try txn.put(db.ids, event.id, positionKey, options: .noOverwrite)
+        try txn.put(db.streams, Array(event.stream.utf8), Keys.u64(streamVersion) + positionKey, options: .appendDuplicate)
+        try txn.put(db.types, Array(event.type.name.utf8), positionKey)
+        try txn.put(db.days, Keys.day(event.occurredAt), positionKey)
+        for (key, state) in moves { try txn.put(db.states, key, Array(state.utf8)) }
+        lastRecordedAt = recordedAt
+        return .appended(position: position, streamVersion: streamVersion)
+    }
+
+    /// The stream's current version: its number of events (0 when it does not exist).
+    func streamVersion(_ stream: String) throws -> UInt64 {
+        guard try streams.find(Array(stream.utf8)) != nil, let last = try streams.lastDuplicate() else { return 0 }
+        return Keys.readU64(last.value)
+    }
+
+    /// The state keys this event moves and their new states; throws when a machine refuses.
+    func lifecycleMoves(_ event: PreparedEvent) throws -> [([UInt8], String)] {
+        var moves: [([UInt8], String)] = []
+        for step in event.steps {
+            let key = Keys.state(stream: event.stream, lifecycle: step.lifecycle.name, instance: step.instance)
+            let state = try txn.get(db.states, key).map { String(decoding: $0, as: UTF8.self) } ?? Lifecycle.initialState
+            let instance = step.instance.isEmpty ? "" : " for \(step.instance.replacingOccurrences(of: "\u{1F}", with: "/"))"
+            if step.lifecycle.terminal.contains(state) {
+                throw LedgerError.refused("\(event.label): the \(step.lifecycle.name) lifecycle\(instance) is in its terminal state \(state); no event may follow")
+            }
+            guard let transition = step.candidates.first(where: { $0.from.contains(state) }) else {
+                let allowed = step.lifecycle.allowedEvents(from: state)
+                let guards = step.lifecycle.transitions(for: event.type.name).filter { $0.from.contains(state) }.compactMap { $0.when?.text }
+                let condition = guards.isEmpty ? "" : " with this data (from \(state) it needs \(guards.joined(separator: " or ")))"
+                throw LedgerError.refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(step.lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
+            }
+            if let to = transition.to, to != state { moves.append((key, to)) }
+        }
+        return moves
+    }
+
+    /// Records which catalogue validated the events from this batch's first position on.
+    func finish() throws {
+        guard frontier.size >= Int64(firstPosition) else { return }
+        let history = try txn.cursor(db.catalogueHistory)
+        if let last = try history.last(), Keys.readU32(last.value) == ledger.catalogueNumber { return }
+        try txn.put(db.catalogueHistory, Keys.u64(firstPosition), Keys.u32(ledger.catalogueNumber), options: .append)
+    }
+}
+
+/// Reads stored tree hashes inside a transaction.
+struct TransactionHashReader: HashReader {
+    let txn: Transaction
+    let tree: Database
+
+    func hashes(at indexes: [Int64]) throws -> [Hash] {
+        try indexes.map { index in
+            guard let bytes = try txn.get(tree, Keys.u64(index)), bytes.count == Hash.size else {
+                throw LedgerError(.integrity, "tree hash \(index) is missing or malformed")
+            }
+            return Hash(bytes)
+        }
+    }
+}
+
+enum UUIDTextFormat {
+    static func string(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { UUIDText.format($0) } }
+}

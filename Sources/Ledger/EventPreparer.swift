@@ -1,0 +1,196 @@
+import Catalogue
+import JSON
+
+/// Turns JSON event lines into prepared events. Not thread-safe (it owns a parser): use one
+/// per thread. Lines have the import keys: id, type, schemaVersion, stream, expectedVersion,
+/// occurredAt, recordedBy, neighbourhood, correlationId, causationId, data; the export keys
+/// position, streamVersion, recordedAt and leafHash are read only when restoring.
+public final class EventPreparer {
+    public static let maxLineBytes = 1 << 20
+    public static let maxEnvelopeText = 200
+    /// How far in the future occurredAt may lie: clocks of workers' laptops drift.
+    public static let futureTolerance: Int64 = 5 * 60 * 1_000_000
+
+    let catalogue: Catalogue
+    let parser = JSONParser()
+    let defaultWorker: String?
+    let restoring: Bool
+    public var now: Int64
+
+    public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, now: Int64 = Clock.nowMicros()) {
+        self.catalogue = catalogue
+        self.defaultWorker = defaultWorker
+        self.restoring = restoring
+        self.now = now
+    }
+
+    static let knownKeys: Set<String> = ["id", "type", "schemaVersion", "stream", "expectedVersion", "occurredAt",
+                                         "recordedBy", "neighbourhood", "correlationId", "causationId", "data",
+                                         "position", "streamVersion", "recordedAt", "leafHash"]
+
+    public func prepare(line: UnsafeRawBufferPointer, source: String) throws -> PreparedEvent {
+        guard line.count <= EventPreparer.maxLineBytes else {
+            throw LedgerError.refused("\(source): \(line.count) bytes, more than the \(EventPreparer.maxLineBytes)-byte limit for one event")
+        }
+        do {
+            return try parser.parse(line) { root in try prepare(root, source: source) }
+        } catch let error as JSONSyntaxError {
+            throw LedgerError.refused("\(source): \(error)")
+        }
+    }
+
+    public func prepare(line: [UInt8], source: String) throws -> PreparedEvent {
+        try line.withUnsafeBytes { try prepare(line: $0, source: source) }
+    }
+
+    private func prepare(_ root: JSONNode, source: String) throws -> PreparedEvent {
+        func refuse(_ path: String, _ rule: String) -> LedgerError { .refused("\(source): \(path): \(rule)") }
+        guard root.kind == .object else { throw refuse("/", "an event must be a JSON object, not \(root.kind.name)") }
+        for member in root.members where !EventPreparer.knownKeys.contains(member.name) {
+            throw refuse("/\(member.name)", "unknown key (known: \(EventPreparer.knownKeys.sorted().joined(separator: ", ")))")
+        }
+        func text(_ key: String, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> String? {
+            guard let node = root[key], node.kind != .null else {
+                if required { throw refuse("/\(key)", "is required") }
+                return nil
+            }
+            guard let s = node.string else { throw refuse("/\(key)", "must be a string, not \(node.kind.name)") }
+            guard s.utf8.count <= max else { throw refuse("/\(key)", "longer than \(max) bytes") }
+            return s
+        }
+        let typeName = try text("type", required: true)!
+        var version: Int?
+        if let v = root["schemaVersion"], v.kind != .null {
+            guard let n = v.int, n > 0, n < 65_536 else { throw refuse("/schemaVersion", "must be a positive integer") }
+            version = Int(n)
+        }
+        guard let type = catalogue.type(typeName, version: version) else {
+            if let versions = catalogue.types[typeName] {
+                throw refuse("/schemaVersion", "\(typeName) has no version \(version!) (known: \(versions.keys.sorted().map(String.init).joined(separator: ", ")))")
+            }
+            throw refuse("/type", "unknown event type \"\(typeName)\" (see `buurtboek types`)")
+        }
+        let stream = try text("stream", required: true)!
+        guard type.streamKind.accepts(stream: stream) else {
+            throw refuse("/stream", "\"\(stream)\" is not a \(type.streamKind.name) stream id (\(type.streamKind.idPattern)), as \(type.name) needs")
+        }
+        let label = "\(source) (\(type.name), stream \(stream))"
+        func refuseEvent(_ path: String, _ rule: String) -> LedgerError { .refused("\(label): \(path): \(rule)") }
+
+        var id: [UInt8]
+        var idGiven = false
+        if let text = try text("id") {
+            guard let bytes = UUIDText.parse(text) else { throw refuseEvent("/id", "must be a UUID (\"\(text)\" is not)") }
+            id = bytes
+            idGiven = true
+        } else {
+            id = Clock.uuidV7(micros: now)
+        }
+        var expected = ExpectedVersion.any
+        if let node = root["expectedVersion"], node.kind != .null {
+            let text = node.string ?? node.int.map(String.init)
+            guard let text, let parsed = ExpectedVersion(text) else {
+                throw refuseEvent("/expectedVersion", "must be any, none, exists or a stream version number")
+            }
+            expected = parsed
+        }
+        var occurredAt = now
+        var occurredAtGiven = false
+        if let text = try text("occurredAt") {
+            guard text.utf8.count > 10, let micros = RFC3339.parse(text) else {
+                throw refuseEvent("/occurredAt", "must be an RFC 3339 date-time such as 2024-03-05T14:30:00+01:00")
+            }
+            guard restoring || micros <= now + EventPreparer.futureTolerance else {
+                throw refuseEvent("/occurredAt", "\(text) lies in the future (more than 5 minutes after the ledger's clock, \(RFC3339.format(now)))")
+            }
+            guard micros >= -2_208_988_800_000_000 else { throw refuseEvent("/occurredAt", "lies before 1900") }
+            occurredAt = micros
+            occurredAtGiven = true
+        }
+        guard let recordedBy = try text("recordedBy") ?? defaultWorker, !recordedBy.isEmpty else {
+            throw refuseEvent("/recordedBy", "no worker: give recordedBy, --by or $BUURTBOEK_WORKER")
+        }
+        let neighbourhood = try text("neighbourhood") ?? ""
+        guard neighbourhood.isEmpty || EventPreparer.isCode(neighbourhood) else {
+            throw refuseEvent("/neighbourhood", "\"\(neighbourhood)\" is not a neighbourhood code (letters, digits, . _ -; at most 32)")
+        }
+        let correlationId = try text("correlationId") ?? ""
+        let causationId = try text("causationId") ?? ""
+
+        guard let data = root["data"] else { throw refuseEvent("/data", "is required") }
+        guard data.kind == .object else { throw refuseEvent("/data", "must be a JSON object, not \(data.kind.name)") }
+        if let failure = type.schema.validate(data) {
+            throw refuseEvent("/data\(failure.path)", failure.rule)
+        }
+        // Split the data into the public and personal sections, each canonical JSON.
+        var publicMembers: [JSONNode.Member] = [], personalMembers: [JSONNode.Member] = []
+        for member in data.members {
+            if type.dataClass(of: member.name)!.isPersonal { personalMembers.append(member) } else { publicMembers.append(member) }
+        }
+        var publicBytes: [UInt8] = [UInt8(ascii: "{")]
+        var personalBytes: [UInt8] = []
+        do {
+            try JSONNode.writeSortedMembers(publicMembers, into: &publicBytes)
+            publicBytes.append(UInt8(ascii: "}"))
+            if !personalMembers.isEmpty {
+                personalBytes.append(UInt8(ascii: "{"))
+                try JSONNode.writeSortedMembers(personalMembers, into: &personalBytes)
+                personalBytes.append(UInt8(ascii: "}"))
+            }
+        } catch let error as JSONSyntaxError {
+            throw refuseEvent("/data", error.message)
+        }
+        guard publicBytes.count + personalBytes.count <= catalogue.maxDataBytes else {
+            throw refuseEvent("/data", "\(publicBytes.count + personalBytes.count) bytes, more than the catalogue's limit of \(catalogue.maxDataBytes)")
+        }
+
+        var steps: [LifecycleStep] = []
+        for lifecycle in type.streamKind.lifecycles {
+            let transitions = lifecycle.transitions(for: type.name)
+            guard !transitions.isEmpty else { continue }
+            let instance = lifecycle.instanceBy.map { data[$0].map(EventPreparer.scalarText) ?? "" }.joined(separator: "\u{1F}")
+            let candidates = transitions.filter { t in
+                guard let g = t.when else { return true }
+                return g.allows(data[g.field].map(EventPreparer.scalarText))
+            }
+            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, candidates: candidates))
+        }
+
+        var restore: RestoredPlacement?
+        if restoring {
+            guard idGiven else { throw refuseEvent("/id", "is required when restoring") }
+            guard occurredAtGiven else { throw refuseEvent("/occurredAt", "is required when restoring") }
+            guard let position = root["position"]?.int, position > 0 else { throw refuseEvent("/position", "is required when restoring") }
+            guard let version = root["streamVersion"]?.int, version > 0 else { throw refuseEvent("/streamVersion", "is required when restoring") }
+            guard let recordedText = try text("recordedAt"), let recordedAt = RFC3339.parse(recordedText) else {
+                throw refuseEvent("/recordedAt", "is required when restoring, as an RFC 3339 date-time")
+            }
+            var leaf: Hash?
+            if let leafText = try text("leafHash") {
+                guard let hash = Hash(hex: leafText) else { throw refuseEvent("/leafHash", "must be 64 hex digits") }
+                leaf = hash
+            }
+            restore = RestoredPlacement(position: UInt64(position), streamVersion: UInt64(version), recordedAt: recordedAt, leafHash: leaf)
+        }
+        return PreparedEvent(source: source, id: id, type: type, stream: stream, expected: expected,
+                             occurredAt: occurredAt, occurredAtGiven: occurredAtGiven, recordedBy: recordedBy,
+                             neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
+                             data: publicBytes, personal: personalBytes, steps: steps, restore: restore)
+    }
+
+    static func scalarText(_ node: JSONNode) -> String {
+        if let s = node.string { return s }
+        if let b = node.bool { return b ? "true" : "false" }
+        if let i = node.int { return String(i) }
+        return node.double.map { String($0) } ?? ""
+    }
+
+    static func isCode(_ s: String) -> Bool {
+        let bytes = Array(s.utf8)
+        guard !bytes.isEmpty, bytes.count <= 32 else { return false }
+        func ok(_ c: UInt8) -> Bool {
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
+        }
+        return bytes.allSatisfy(ok) && bytes[0] != 46 && bytes[0] != 95 && bytes[0] != 45
+    }
+}

@@ -1,0 +1,29 @@
+/// Big-endian keys, so that LMDB's byte order is numeric order and appends can use MDB_APPEND.
+enum Keys {
+    static func u64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    static func u64(_ value: Int64) -> [UInt8] { u64(UInt64(bitPattern: value)) }
+    static func u32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+
+    static func readU64(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
+        UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+    static func readU32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
+    }
+
+    /// The occurred-at day index key: days since 1970 with the sign bit flipped, so that days
+    /// before 1970 still sort first.
+    static func day(_ micros: Int64) -> [UInt8] {
+        let day = micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1
+        return u32(UInt32(bitPattern: Int32(truncatingIfNeeded: day)) ^ 0x8000_0000)
+    }
+    static func dayNumber(_ key: UnsafeRawBufferPointer) -> Int {
+        Int(Int32(bitPattern: readU32(key) ^ 0x8000_0000))
+    }
+    static func dayKey(_ day: Int) -> [UInt8] { u32(UInt32(bitPattern: Int32(day)) ^ 0x8000_0000) }
+
+    /// A lifecycle instance's state key: stream, lifecycle and instance, NUL-separated.
+    static func state(stream: String, lifecycle: String, instance: String) -> [UInt8] {
+        Array(stream.utf8) + [0] + Array(lifecycle.utf8) + [0] + Array(instance.utf8)
+    }
+}

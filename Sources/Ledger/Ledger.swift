@@ -1,0 +1,136 @@
+import Catalogue
+import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A Buurtboek ledger: a directory holding one LMDB environment with the log, its indexes, the
+/// Merkle tree's stored hashes and the catalogues in force. See Schemas/RECORD-FORMAT.md.
+public final class Ledger: @unchecked Sendable {
+    /// The on-disk format of the ledger as a whole (databases and their keys).
+    public static let formatVersion = 1
+
+    public let path: String
+    let env: Environment
+    let db: Databases
+    /// The catalogue in force when the ledger was opened, and its number.
+    public let catalogue: Catalogue
+    public let catalogueNumber: UInt32
+
+    struct Databases {
+        let log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory: Database
+
+        static let specs: [(name: String, options: DatabaseOptions)] = [
+            ("log", []), ("tree", []), ("ids", []), ("streams", [.duplicateSort, .duplicateFixed]),
+            ("types", [.duplicateSort, .duplicateFixed]), ("days", [.duplicateSort, .duplicateFixed]),
+            ("states", []), ("meta", []), ("catalogues", []), ("catalogue_history", []),
+        ]
+
+        init(_ dbs: [Database]) {
+            (log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory) =
+                (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8], dbs[9])
+        }
+    }
+
+    /// Creates a new ledger in `path` (a new or empty directory, made mode 0700) with `catalogue`.
+    public static func create(at path: String, catalogue: Catalogue) throws -> Ledger {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw LedgerError.storage("\(path) exists and is not a directory") }
+            if access(path + "/data.mdb", F_OK) == 0 { throw LedgerError.storage("\(path) already holds a ledger") }
+            guard isEmptyDirectory(path) else { throw LedgerError.storage("\(path) is not empty; a ledger needs a directory of its own") }
+            chmod(path, 0o700)
+        } else if mkdir(path, 0o700) != 0 {
+            throw LedgerError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        let env = try wrap { try Environment(path: path, maxDatabases: 32) }
+        let dbs = try wrap { Databases(try env.databases(Databases.specs, create: true)) }
+        try wrap {
+            try env.write { txn in
+                try txn.put(dbs.meta, Array("format".utf8), Array(String(formatVersion).utf8))
+                try txn.put(dbs.catalogues, Keys.u32(1), catalogue.bundle)
+                try txn.put(dbs.meta, Array("catalogue".utf8), Keys.u32(1))
+            }
+        }
+        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: 1)
+    }
+
+    /// Opens an existing ledger.
+    public static func open(at path: String) throws -> Ledger {
+        guard access(path + "/data.mdb", F_OK) == 0 else {
+            var info = stat()
+            if stat(path, &info) != 0 { throw LedgerError.storage("no ledger at \(path) (run `buurtboek init` first, or pass --ledger)") }
+            throw LedgerError.storage("\(path) is not a Buurtboek ledger (no data.mdb in it)")
+        }
+        let env = try wrap { try Environment(path: path, maxDatabases: 32) }
+        let dbs: Databases
+        do {
+            dbs = Databases(try env.databases(Databases.specs, create: false))
+        } catch let error as LMDBError where error.isNotFound {
+            throw LedgerError.storage("\(path) is not a Buurtboek ledger (an LMDB environment without the ledger's databases)")
+        } catch {
+            throw LedgerError.storage("\(path): \(error)")
+        }
+        let (format, number, bundle): (String, UInt32, [UInt8]) = try wrap {
+            try env.read { txn in
+                let format = try txn.get(dbs.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+                guard let n = try txn.get(dbs.meta, Array("catalogue".utf8)) else { return (format, 0, []) }
+                let number = Keys.readU32(n)
+                return (format, number, try txn.get(dbs.catalogues, Keys.u32(number)).map { Array($0) } ?? [])
+            }
+        }
+        guard format == String(formatVersion) else {
+            throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)")
+        }
+        let catalogue: Catalogue
+        do { catalogue = try Catalogue(bundle: bundle) } catch {
+            throw LedgerError.storage("\(path): the stored catalogue \(number) cannot be loaded: \(error)")
+        }
+        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: number)
+    }
+
+    private init(path: String, env: Environment, db: Databases, catalogue: Catalogue, catalogueNumber: UInt32) {
+        self.path = path
+        self.env = env
+        self.db = db
+        self.catalogue = catalogue
+        self.catalogueNumber = catalogueNumber
+    }
+
+    /// Makes `catalogue` the one in force for events appended from now on. Returns its number,
+    /// or the current number when it is byte-for-byte the catalogue already in force.
+    public func install(catalogue: Catalogue) throws -> (number: UInt32, changed: Bool) {
+        try Ledger.wrap {
+            try env.write { txn in
+                let current = try txn.get(db.meta, Array("catalogue".utf8)).map(Keys.readU32) ?? 0
+                if let bytes = try txn.get(db.catalogues, Keys.u32(current)), bytes.elementsEqual(catalogue.bundle) {
+                    return (current, false)
+                }
+                let next = current + 1
+                try txn.put(db.catalogues, Keys.u32(next), catalogue.bundle)
+                try txn.put(db.meta, Array("catalogue".utf8), Keys.u32(next))
+                return (next, true)
+            }
+        }
+    }
+
+    /// Turns LMDB's errors into the ledger's storage errors; lets the ledger's own through.
+    static func wrap<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch let error as LedgerError { throw error } catch {
+            throw LedgerError.storage("\(error)")
+        }
+    }
+
+    private static func isEmptyDirectory(_ path: String) -> Bool {
+        guard let dir = opendir(path) else { return false }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { return false }
+        }
+        return true
+    }
+
+    /// Disk and map figures for `stats`.
+    public var environmentInfo: Environment.Info { env.info }
+}

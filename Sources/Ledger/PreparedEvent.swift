@@ -1,0 +1,93 @@
+import Catalogue
+
+/// The stream version an appender expects to find, for optimistic concurrency.
+public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
+    case any, none, exists
+    case exactly(UInt64)
+
+    public init?(_ text: String) {
+        switch text {
+        case "any": self = .any
+        case "none": self = .none
+        case "exists": self = .exists
+        default:
+            guard let n = UInt64(text) else { return nil }
+            self = .exactly(n)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .any: return "any"
+        case .none: return "none"
+        case .exists: return "exists"
+        case .exactly(let n): return String(n)
+        }
+    }
+
+    func admits(_ current: UInt64) -> Bool {
+        switch self {
+        case .any: return true
+        case .none: return current == 0
+        case .exists: return current > 0
+        case .exactly(let n): return current == n
+        }
+    }
+}
+
+/// One lifecycle machine's part in an event: which instance it moves and the transitions whose
+/// guards the event's data passes. Computed before the write transaction, so the writer only
+/// looks up states.
+struct LifecycleStep: Sendable {
+    let lifecycle: Lifecycle
+    let instance: String
+    let candidates: [Lifecycle.Transition]
+}
+
+/// What `export` adds to an event, given back to `import --restore` to rebuild the same log.
+public struct RestoredPlacement: Sendable {
+    let position: UInt64
+    let streamVersion: UInt64
+    let recordedAt: Int64
+    let leafHash: Hash?
+}
+
+/// An event that passed every check that needs no ledger state: envelope, schema, limits.
+/// Its data is already canonical and split into the public and personal sections.
+public struct PreparedEvent: Sendable {
+    public let source: String
+    public let id: [UInt8]
+    public let type: EventType
+    public let stream: String
+    public let expected: ExpectedVersion
+    public let occurredAt: Int64
+    let occurredAtGiven: Bool
+    public let recordedBy: String
+    public let neighbourhood: String
+    public let correlationId: String
+    public let causationId: String
+    public let data: [UInt8]
+    public let personal: [UInt8]
+    let steps: [LifecycleStep]
+    let restore: RestoredPlacement?
+
+    /// The first words of every message about this event.
+    var label: String { "\(source) (\(type.name), stream \(stream))" }
+
+    func record(streamVersion: UInt64, recordedAt: Int64) -> Record {
+        Record(schemaVersion: UInt16(type.version), streamVersion: streamVersion, occurredAt: occurredAt,
+               recordedAt: recordedAt, id: id, type: type.name, stream: stream, recordedBy: recordedBy,
+               neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
+               data: data, personal: personal)
+    }
+
+    /// Same content as a stored event, for idempotent retries: everything the appender said,
+    /// and occurredAt only when the appender gave it (a retry that left it out defaults anew).
+    func sameContent(as stored: RecordView) -> Bool {
+        stored.type == type.name && Int(stored.schemaVersion) == type.version && stored.stream == stream
+            && stored.recordedBy == recordedBy && stored.neighbourhood == neighbourhood
+            && stored.correlationId == correlationId && stored.causationId == causationId
+            && stored.data.elementsEqual(data) && stored.personal.elementsEqual(personal)
+            && (!occurredAtGiven || stored.occurredAt == occurredAt)
+    }
+}

@@ -1,0 +1,166 @@
+import Catalogue
+import LMDB
+
+/// A consistent read of the ledger: everything read through one view comes from the same
+/// snapshot, however many writers commit meanwhile. Record views are valid only inside it.
+public struct LedgerSnapshot {
+    let txn: Transaction
+    let db: Ledger.Databases
+    public let catalogue: Catalogue
+
+    /// The number of events in the log (its last position).
+    public func size() throws -> UInt64 {
+        guard let last = try txn.cursor(db.log).last() else { return 0 }
+        return Keys.readU64(last.key)
+    }
+
+    public func record(at position: UInt64) throws -> RecordView? {
+        guard let bytes = try txn.get(db.log, Keys.u64(position)) else { return nil }
+        return try RecordView(bytes)
+    }
+
+    public func position(ofId id: [UInt8]) throws -> UInt64? {
+        try txn.get(db.ids, id).map { Keys.readU64($0) }
+    }
+
+    /// Visits positions from `from` through `to` in order (reversed: from `to` down to `from`)
+    /// until `body` returns false.
+    public func scan(from: UInt64 = 1, to: UInt64 = .max, reverse: Bool = false,
+                     _ body: (UInt64, RecordView) throws -> Bool) throws {
+        let cursor = try txn.cursor(db.log)
+        if reverse {
+            var entry = to == .max ? try cursor.last() : try cursor.seek(Keys.u64(to))
+            if let e = entry, Keys.readU64(e.key) > to { entry = try cursor.previous() }
+            if entry == nil, to != .max { entry = try cursor.last() }
+            while let e = entry, Keys.readU64(e.key) >= from {
+                guard try body(Keys.readU64(e.key), try RecordView(e.value)) else { return }
+                entry = try cursor.previous()
+            }
+        } else {
+            var entry = try cursor.seek(Keys.u64(max(from, 1)))
+            while let e = entry {
+                let position = Keys.readU64(e.key)
+                guard position <= to, try body(position, try RecordView(e.value)) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// A stream's events as (stream version, position), in order.
+    public func streamPositions(_ stream: String) throws -> [(version: UInt64, position: UInt64)] {
+        let cursor = try txn.cursor(db.streams)
+        var out: [(UInt64, UInt64)] = []
+        var entry = try cursor.find(Array(stream.utf8))
+        while let e = entry {
+            out.append((Keys.readU64(e.value), Keys.readU64(e.value, at: 8)))
+            entry = try cursor.nextDuplicate()
+        }
+        return out
+    }
+
+    /// Positions of every event of `type`, ascending.
+    public func positions(ofType type: String) throws -> [UInt64] {
+        try duplicates(db.types, Array(type.utf8))
+    }
+
+    /// Positions of events that occurred on days `from...to` (days since 1970), grouped by day.
+    public func positions(occurredFromDay from: Int, toDay to: Int) throws -> [UInt64] {
+        let cursor = try txn.cursor(db.days)
+        var out: [UInt64] = []
+        var entry = try cursor.seek(Keys.dayKey(from))
+        while let e = entry, Keys.dayNumber(e.key) <= to {
+            out.append(Keys.readU64(e.value))
+            entry = try cursor.next()
+        }
+        return out
+    }
+
+    private func duplicates(_ database: Database, _ key: [UInt8]) throws -> [UInt64] {
+        let cursor = try txn.cursor(database)
+        var out: [UInt64] = []
+        var entry = try cursor.find(key)
+        while let e = entry {
+            out.append(Keys.readU64(e.value))
+            entry = try cursor.nextDuplicate()
+        }
+        return out
+    }
+
+    /// Every event type in the log with its count.
+    public func typeCounts() throws -> [(type: String, count: Int)] {
+        let cursor = try txn.cursor(db.types)
+        var out: [(String, Int)] = []
+        var entry = try cursor.first()
+        while let e = entry {
+            out.append((String(decoding: e.key, as: UTF8.self), try cursor.duplicateCount()))
+            entry = try cursor.nextKey()
+        }
+        return out
+    }
+
+    public func streamCount() throws -> Int {
+        let cursor = try txn.cursor(db.streams)
+        var n = 0
+        var entry = try cursor.first()
+        while entry != nil { n += 1; entry = try cursor.nextKey() }
+        return n
+    }
+
+    /// The lifecycle states of a stream: (lifecycle, instance, state).
+    public func lifecycleStates(_ stream: String) throws -> [(lifecycle: String, instance: String, state: String)] {
+        let prefix = Array(stream.utf8) + [0]
+        let cursor = try txn.cursor(db.states)
+        var out: [(String, String, String)] = []
+        var entry = try cursor.seek(prefix)
+        while let e = entry, e.key.starts(with: prefix) {
+            let rest = e.key.dropFirst(prefix.count).split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
+            let lifecycle = String(decoding: rest[0], as: UTF8.self)
+            let instance = rest.count > 1 ? String(decoding: rest[1], as: UTF8.self).replacingOccurrences(of: "\u{1F}", with: "/") : ""
+            out.append((lifecycle, instance, String(decoding: e.value, as: UTF8.self)))
+            entry = try cursor.next()
+        }
+        return out
+    }
+
+    public var hashReader: some HashReader { TransactionHashReader(txn: txn, tree: db.tree) }
+
+    /// The tree root over the first `size` events, in O(log size) reads.
+    public func root(size: UInt64) throws -> Hash { try Merkle.root(size: Int64(size), reader: hashReader) }
+
+    /// The stored leaf hash of a position.
+    public func leafHash(at position: UInt64) throws -> Hash {
+        try hashReader.hashes(at: [Merkle.storageIndex(level: 0, index: Int64(position) - 1)])[0]
+    }
+
+    /// The catalogue number in force for each range of positions: (first position, number).
+    public func catalogueHistory() throws -> [(from: UInt64, number: UInt32)] {
+        let cursor = try txn.cursor(db.catalogueHistory)
+        var out: [(UInt64, UInt32)] = []
+        var entry = try cursor.first()
+        while let e = entry {
+            out.append((Keys.readU64(e.key), Keys.readU32(e.value)))
+            entry = try cursor.next()
+        }
+        return out
+    }
+
+    public func pageCounts() throws -> [(name: String, entries: Int, pages: Int)] {
+        try [db.log, db.tree, db.ids, db.streams, db.types, db.days, db.states].map {
+            ($0.name, try txn.count($0), try txn.pages($0))
+        }
+    }
+}
+
+extension Ledger {
+    /// Runs `body` on a snapshot of the ledger.
+    public func read<R>(_ body: (LedgerSnapshot) throws -> R) throws -> R {
+        try Ledger.wrap { try env.read { try body(LedgerSnapshot(txn: $0, db: db, catalogue: catalogue)) } }
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,158 @@
+/// The binary record: the bytes stored at a log position and hashed as the Merkle leaf.
+/// Schemas/RECORD-FORMAT.md is the normative description; in short (little-endian):
+///
+///     0  u8   format version (1)
+///     1  u8   flags (bit 0: the personal section is sealed)
+///     2  u16  schema version of the type
+///     4  u32  reserved, 0
+///     8  u64  stream version (1 for a stream's first event)
+///     16 i64  occurredAt, microseconds since 1970-01-01T00:00:00Z
+///     24 i64  recordedAt, the same unit, the ledger's clock
+///     32 16B  event id (UUID bytes)
+///     48      eight sections, each u32 length + bytes: type, stream, recordedBy, neighbourhood,
+///             correlationId, causationId, data (canonical JSON object of the N and P fields),
+///             personal (canonical JSON object of the I and S fields; empty when there are none)
+public struct Record: Equatable, Sendable {
+    public static let formatVersion: UInt8 = 1
+    public static let headerSize = 48
+    public static let sealedFlag: UInt8 = 1
+
+    public var flags: UInt8 = 0
+    public var schemaVersion: UInt16
+    public var streamVersion: UInt64
+    public var occurredAt: Int64
+    public var recordedAt: Int64
+    public var id: [UInt8]
+    public var type: String
+    public var stream: String
+    public var recordedBy: String
+    public var neighbourhood: String
+    public var correlationId: String
+    public var causationId: String
+    public var data: [UInt8]
+    public var personal: [UInt8]
+
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(Record.headerSize + 64 + data.count + personal.count
+                            + type.utf8.count + stream.utf8.count + recordedBy.utf8.count)
+        out.append(Record.formatVersion)
+        out.append(flags)
+        append(UInt16(schemaVersion), to: &out)
+        append(UInt32(0), to: &out)
+        append(streamVersion, to: &out)
+        append(UInt64(bitPattern: occurredAt), to: &out)
+        append(UInt64(bitPattern: recordedAt), to: &out)
+        out.append(contentsOf: id)
+        for text in [type, stream, recordedBy, neighbourhood, correlationId, causationId] {
+            append(UInt32(text.utf8.count), to: &out)
+            out.append(contentsOf: text.utf8)
+        }
+        append(UInt32(data.count), to: &out)
+        out.append(contentsOf: data)
+        append(UInt32(personal.count), to: &out)
+        out.append(contentsOf: personal)
+        return out
+    }
+
+    private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    public init(schemaVersion: UInt16, streamVersion: UInt64, occurredAt: Int64, recordedAt: Int64, id: [UInt8],
+                type: String, stream: String, recordedBy: String, neighbourhood: String,
+                correlationId: String, causationId: String, data: [UInt8], personal: [UInt8], flags: UInt8 = 0) {
+        self.flags = flags
+        self.schemaVersion = schemaVersion
+        self.streamVersion = streamVersion
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+        self.id = id
+        self.type = type
+        self.stream = stream
+        self.recordedBy = recordedBy
+        self.neighbourhood = neighbourhood
+        self.correlationId = correlationId
+        self.causationId = causationId
+        self.data = data
+        self.personal = personal
+    }
+
+    public init(_ view: RecordView) {
+        self.init(schemaVersion: view.schemaVersion, streamVersion: view.streamVersion, occurredAt: view.occurredAt,
+                  recordedAt: view.recordedAt, id: Array(view.id), type: view.type, stream: view.stream,
+                  recordedBy: view.recordedBy, neighbourhood: view.neighbourhood, correlationId: view.correlationId,
+                  causationId: view.causationId, data: Array(view.data), personal: Array(view.personal), flags: view.flags)
+    }
+}
+
+/// A stored record that does not follow the format.
+public struct RecordFormatError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "malformed record: \(message)" }
+}
+
+/// A zero-copy reading of a record's bytes; fields are decoded only when asked for.
+/// Valid only while the buffer it reads is (inside the read transaction).
+public struct RecordView {
+    public let bytes: UnsafeRawBufferPointer
+    /// Start offsets of the eight sections' bytes, and their lengths.
+    private var starts: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var lengths: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    public init(_ bytes: UnsafeRawBufferPointer) throws {
+        self.bytes = bytes
+        guard bytes.count >= Record.headerSize else {
+            throw RecordFormatError(message: "\(bytes.count) bytes, shorter than the \(Record.headerSize)-byte header")
+        }
+        guard bytes[0] == Record.formatVersion else {
+            throw RecordFormatError(message: "format version \(bytes[0]); this build reads version \(Record.formatVersion)")
+        }
+        var at = Record.headerSize
+        var starts = self.starts, lengths = self.lengths
+        try withUnsafeMutableBytes(of: &starts) { s in
+            try withUnsafeMutableBytes(of: &lengths) { l in
+                let s = s.bindMemory(to: Int.self), l = l.bindMemory(to: Int.self)
+                for i in 0..<8 {
+                    guard at + 4 <= bytes.count else { throw RecordFormatError(message: "section \(i) is cut off") }
+                    let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                    at += 4
+                    guard at + length <= bytes.count else { throw RecordFormatError(message: "section \(i) runs past the end") }
+                    s[i] = at
+                    l[i] = length
+                    at += length
+                }
+            }
+        }
+        guard at == bytes.count else { throw RecordFormatError(message: "\(bytes.count - at) bytes after the last section") }
+        self.starts = starts
+        self.lengths = lengths
+    }
+
+    private func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+
+    public var flags: UInt8 { bytes[1] }
+    public var isSealed: Bool { flags & Record.sealedFlag != 0 }
+    public var schemaVersion: UInt16 { UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
+    public var streamVersion: UInt64 { u64(8) }
+    public var occurredAt: Int64 { Int64(bitPattern: u64(16)) }
+    public var recordedAt: Int64 { Int64(bitPattern: u64(24)) }
+    public var id: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[32..<48]) }
+
+    private func section(_ start: Int, _ length: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[start..<start + length])
+    }
+    private func text(_ start: Int, _ length: Int) -> String { String(decoding: section(start, length), as: UTF8.self) }
+
+    public var typeBytes: UnsafeRawBufferPointer { section(starts.0, lengths.0) }
+    public var streamBytes: UnsafeRawBufferPointer { section(starts.1, lengths.1) }
+    public var type: String { text(starts.0, lengths.0) }
+    public var stream: String { text(starts.1, lengths.1) }
+    public var recordedBy: String { text(starts.2, lengths.2) }
+    public var neighbourhood: String { text(starts.3, lengths.3) }
+    public var neighbourhoodBytes: UnsafeRawBufferPointer { section(starts.3, lengths.3) }
+    public var correlationId: String { text(starts.4, lengths.4) }
+    public var causationId: String { text(starts.5, lengths.5) }
+    public var data: UnsafeRawBufferPointer { section(starts.6, lengths.6) }
+    public var personal: UnsafeRawBufferPointer { section(starts.7, lengths.7) }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Catalogue
+import JSON
+import Ledger
+
+struct AppendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Record one event.",
+        discussion: """
+        The data is a JSON object (--data) and/or flat fields (--field key=value, repeatable; values
+        are read as the type's schema says: numbers, true/false, comma-separated lists). Prints the
+        position and the event id. Give --id to make a retry safe: an event whose id is already
+        recorded with the same content is reported as already recorded and not appended again.
+
+        EXAMPLES
+          buurtboek append contact.recorded --stream contact-2024-0001 --neighbourhood BU03630001 \\
+              --field mode=home_visit --field topics=money,loneliness --field minutes=45
+          buurtboek append referral.accepted --stream referral-2024-0042 --expect-version 1
+          buurtboek append signal.raised --stream signal-2024-0007 --data @signal.json
+          echo '{"reason":"completed","feedback_to_referrer_sent":true}' | \\
+              buurtboek append referral.closed --stream referral-2024-0042 --data -
+        """)
+
+    @Argument(help: "The event type, e.g. referral.made (see `buurtboek types`).")
+    var type: String
+    @Option(help: ArgumentHelp("The stream (entity) the event belongs to, e.g. referral-2024-0042.", valueName: "id"))
+    var stream: String
+    @Option(help: ArgumentHelp("The data: a JSON object, @FILE, or - for standard input.", valueName: "json"))
+    var data: String?
+    @Option(name: .customLong("field"), help: ArgumentHelp("A data field, key=value (repeatable).", valueName: "key=value"))
+    var fields: [String] = []
+    @Option(name: .customLong("occurred-at"), help: ArgumentHelp("When it happened (RFC 3339; default: now).", valueName: "time"))
+    var occurredAt: String?
+    @OptionGroup var worker: WorkerOption
+    @Option(help: ArgumentHelp("The neighbourhood code (CBS buurtcode or statistical sector).", valueName: "code"))
+    var neighbourhood: String?
+    @Option(name: .customLong("expect-version"), help: ArgumentHelp("The stream version expected: any, none, exists or a number.", valueName: "version"))
+    var expectVersion: String?
+    @Option(help: ArgumentHelp("The event id (UUID; default: a new one).", valueName: "uuid"))
+    var id: String?
+    @Option(name: .customLong("schema-version"), help: ArgumentHelp("The type's schema version (default: the latest).", valueName: "n"))
+    var schemaVersion: Int?
+    @Option(help: ArgumentHelp("A correlation id, grouping events of one piece of work.", valueName: "id"))
+    var correlation: String?
+    @Option(help: ArgumentHelp("The id of the event that caused this one.", valueName: "id"))
+    var causation: String?
+    @Option(help: ArgumentHelp("Output: text or json.", valueName: "format"))
+    var format: OutputFormat = .text
+    @OptionGroup var ledger: LedgerOptions
+
+    enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func run() throws {
+        let ledger = try self.ledger.open()
+        var object = JSONObject()
+        object["type"] = .string(type)
+        object["stream"] = .string(stream)
+        if let id { object["id"] = .string(id) }
+        if let schemaVersion { object["schemaVersion"] = .int(Int64(schemaVersion)) }
+        if let occurredAt { object["occurredAt"] = .string(occurredAt) }
+        if let neighbourhood { object["neighbourhood"] = .string(neighbourhood) }
+        if let expectVersion { object["expectedVersion"] = .string(expectVersion) }
+        if let correlation { object["correlationId"] = .string(correlation) }
+        if let causation { object["causationId"] = .string(causation) }
+        object["data"] = .object(try buildData(catalogue: ledger.catalogue))
+        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker)
+        let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "event")
+        let outcome = try ledger.append([event])[0]
+        let id = UUIDText.format(event.id)
+        switch outcome {
+        case .appended(let position, let version):
+            if format == .json {
+                print(#"{"status":"appended","position":\#(position),"id":"\#(id)","streamVersion":\#(version)}"#)
+            } else {
+                print("appended at position \(position): event \(id) (\(type), \(stream) version \(version))")
+            }
+        case .alreadyRecorded(let position):
+            if format == .json {
+                print(#"{"status":"already_recorded","position":\#(position),"id":"\#(id)"}"#)
+            } else {
+                print("already recorded at position \(position): event \(id); nothing appended")
+            }
+        case .refused(let error):
+            throw error
+        }
+    }
+
+    private func buildData(catalogue: Catalogue) throws -> JSONObject {
+        var object = JSONObject()
+        if let data {
+            let bytes: [UInt8]
+            if data == "-" {
+                bytes = InputFile.readAll(path: nil)
+            } else if data.hasPrefix("@") {
+                let path = String(data.dropFirst())
+                guard let read = FileBytes.read(path) else { throw CLIError("--data @\(path): cannot read the file", code: ExitStatus.storage) }
+                bytes = read
+            } else {
+                bytes = Array(data.utf8)
+            }
+            let value: JSONValue
+            do { value = try JSONParser().value(bytes) } catch {
+                throw CLIError("--data: \(error)", code: ExitStatus.refused)
+            }
+            guard let parsed = value.object else { throw CLIError("--data: must be a JSON object, not \(value.kindName)", code: ExitStatus.refused) }
+            object = parsed
+        }
+        let schema = catalogue.type(type, version: schemaVersion)?.schema
+        for field in fields {
+            guard let eq = field.firstIndex(of: "="), eq != field.startIndex else {
+                throw CLIError("--field \(field): expected key=value")
+            }
+            let key = String(field[..<eq]), text = String(field[field.index(after: eq)...])
+            object[key] = try FieldValue.parse(text, key: key, schema: schema?.property(key))
+        }
+        return object
+    }
+}
+
+/// Reads a --field value as the schema types the field, so workers need not type JSON.
+enum FieldValue {
+    static func parse(_ text: String, key: String, schema: Schema?) throws -> JSONValue {
+        let types = schema?.typeNames ?? ["string"]
+        if types.contains("array") {
+            return .array(text.split(separator: ",").map { .string(String($0).trimmed) })
+        }
+        if types.contains("object") {
+            do { return try JSONParser().value(Array(text.utf8)) } catch {
+                throw CLIError("--field \(key): the field holds an object; give it as JSON (\(error))", code: ExitStatus.refused)
+            }
+        }
+        if types.contains("boolean") {
+            switch text.lowercased() {
+            case "true", "yes", "ja", "1": return .bool(true)
+            case "false", "no", "nee", "0": return .bool(false)
+            default: throw CLIError("--field \(key)=\(text): expected true or false", code: ExitStatus.refused)
+            }
+        }
+        if types.contains("integer") || types.contains("number") {
+            if let i = Int64(text) { return .int(i) }
+            if let d = Double(text.replacingOccurrences(of: ",", with: ".")), d.isFinite { return .double(d) }
+            throw CLIError("--field \(key)=\(text): expected a number", code: ExitStatus.refused)
+        }
+        return .string(text)
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s = s.dropFirst() }
+        while s.last?.isWhitespace == true { s = s.dropLast() }
+        return String(s)
+    }
+
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+struct Buurtboek: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "buurtboek",
+        abstract: "An event-sourced ledger for community development work.",
+        discussion: """
+        Every action of community work (a resident joins a network, a referral is made, a signal
+        is escalated) is an immutable event appended to an LMDB log, validated against the event
+        catalogue and its lifecycles, and hashed into an RFC 9162 Merkle tree.
+
+        QUICK START
+          buurtboek init
+          export BUURTBOEK_WORKER=w-anna
+          buurtboek append referral.made --stream referral-2024-0042 \\
+              --field resident_id=R000123 --field target_organisation=org-schuldhulp-noord \\
+              --field service=debt_help --field handover=warm --field support_level=moderate
+          buurtboek stream referral-2024-0042
+          buurtboek import year.jsonl
+          buurtboek verify
+
+        \(ExitStatus.help)
+        """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, AppendCommand.self, ImportCommand.self, LogCommand.self, ShowCommand.self,
+            StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
+            CatalogueCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,248 @@
+import ArgumentParser
+import Catalogue
+import Dispatch
+import JSON
+import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Append events from a JSON Lines file, in batches.",
+        discussion: """
+        One event per line, with the keys id, type, schemaVersion, stream, expectedVersion,
+        occurredAt, recordedBy, neighbourhood, correlationId, causationId and data (only type,
+        stream and data are required). Blank lines are skipped.
+
+        By default valid lines are appended and refused lines are written, with their line number
+        and reason, to a rejects file (FILE.rejects.jsonl, or --rejects); the exit code is then 3.
+        With --atomic the whole file is appended in one transaction, or nothing is. Lines whose id
+        is already recorded with the same content count as already recorded, so running the same
+        file again appends nothing twice, and an import cut short can simply be run again.
+
+        --restore rebuilds a ledger from `buurtboek export` output: into an empty ledger it gives
+        the same positions, recorded-at times, leaf hashes and tree root.
+
+        EXAMPLES
+          buurtboek import year.jsonl
+          buurtboek import --atomic corrections.jsonl
+          Tools/generate-year --events 10000 --seed 7 | buurtboek import -
+          buurtboek export --ledger old.ledger | buurtboek import --restore --ledger new.ledger -
+        """)
+
+    @Argument(help: "The JSON Lines file, or - for standard input.")
+    var file: String
+    @Flag(help: "All or nothing: one refused line aborts the whole import.")
+    var atomic = false
+    @Flag(help: "Keep the exported positions and recorded-at times (into an empty ledger).")
+    var restore = false
+    @Option(help: ArgumentHelp("Where refused lines go (default: FILE.rejects.jsonl, or import.rejects.jsonl for stdin).", valueName: "file"))
+    var rejects: String?
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Events per write transaction.", valueName: "n"))
+    var batchSize = 10_000
+    @OptionGroup var worker: WorkerOption
+    @OptionGroup var ledger: LedgerOptions
+
+    func validate() throws {
+        guard batchSize >= 1 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size must be from 1 to 1000000") }
+    }
+
+    func run() throws {
+        let ledger = try self.ledger.open()
+        let started = Clock.nowMicros()
+        let rejectsPath = rejects ?? (file == "-" ? "import.rejects.jsonl" : file + ".rejects.jsonl")
+        let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore)
+        let progress = Progress(enabled: Terminal.stderrIsTerminal)
+        var summary = ImportSummary()
+
+        if atomic {
+            // One transaction for the whole input. A growing map reruns the closure, so standard
+            // input is first spooled to a file that can be read again.
+            let source = file == "-" ? try Spool.stdinToTemporaryFile() : file
+            defer { if file == "-" { unlink(source) } }
+            summary = try ledger.transaction(mode: .atomic) { appender in
+                var summary = ImportSummary()
+                let reader = try LineReader(path: source)
+                while let lines = try reader.next(batchSize) {
+                    let batch = preparers.prepare(lines)
+                    if let refusal = batch.refusals.first {
+                        throw LedgerError(refusal.error.kind, refusal.error.message + "; nothing was imported (--atomic)")
+                    }
+                    for outcome in try appender.append(batch.events) { _ = summary.add(outcome) }
+                    progress.show(summary, started: started)
+                }
+                summary.lines = reader.lineNumber
+                return summary
+            }
+        } else {
+            var rejectsFile: RejectsFile?
+            defer { rejectsFile?.close() }
+            func reject(_ line: LineReader.Line, _ error: LedgerError) throws {
+                if rejectsFile == nil { rejectsFile = try RejectsFile(path: rejectsPath) }
+                rejectsFile!.write(line: line.number, error: error, input: line.bytes)
+                summary.refused += 1
+            }
+            let reader = try LineReader(path: file)
+            while let lines = try reader.next(batchSize) {
+                let batch = preparers.prepare(lines)
+                for refusal in batch.refusals { try reject(lines[refusal.index], refusal.error) }
+                let outcomes = try ledger.append(batch.events, mode: .skipRefused)
+                for (index, outcome) in zip(batch.eventIndexes, outcomes) {
+                    if let error = summary.add(outcome) { try reject(lines[index], error) }
+                }
+                progress.show(summary, started: started)
+            }
+            summary.lines = reader.lineNumber
+        }
+        progress.clear()
+        guard summary.lines > 0 else {
+            throw CLIError("nothing to import: \(file == "-" ? "standard input" : file) holds no events", code: ExitStatus.refused)
+        }
+        let seconds = Double(Clock.nowMicros() - started) / 1e6
+        let rate = seconds > 0 ? Int(Double(summary.appended + summary.already) / seconds) : 0
+        var line = "imported \(file == "-" ? "standard input" : file): \(Terminal.count(summary.appended)) appended, \(Terminal.count(summary.already)) already recorded, \(Terminal.count(summary.refused)) refused"
+        if let first = summary.firstPosition { line += " (positions \(first)-\(summary.lastPosition))" }
+        line += " in \(Terminal.seconds(seconds)) s, \(Terminal.count(rate)) events/s"
+        print(line)
+        if summary.refused > 0 {
+            Terminal.writeError("buurtboek: \(Terminal.count(summary.refused)) refused lines written to \(rejectsPath)")
+            throw ExitCode(ExitStatus.refused)
+        }
+    }
+}
+
+struct ImportSummary {
+    var appended = 0, already = 0, refused = 0, lines = 0
+    var firstPosition: UInt64?
+    var lastPosition: UInt64 = 0
+
+    /// Counts an outcome; returns the refusal, if it was one.
+    mutating func add(_ outcome: AppendOutcome) -> LedgerError? {
+        switch outcome {
+        case .appended(let position, _):
+            appended += 1
+            if firstPosition == nil { firstPosition = position }
+            lastPosition = position
+        case .alreadyRecorded: already += 1
+        case .refused(let error): return error
+        }
+        return nil
+    }
+}
+
+/// Prepares a batch of lines on every core: parsing and validation are the costly part of an
+/// import, and need no ledger state.
+final class PreparerPool: @unchecked Sendable {
+    struct Batch {
+        var events: [PreparedEvent] = []
+        /// For each prepared event, the index of its line in the batch.
+        var eventIndexes: [Int] = []
+        var refusals: [(index: Int, error: LedgerError)] = []
+    }
+
+    private let preparers: [EventPreparer]
+
+    init(catalogue: Catalogue, worker: String?, restoring: Bool) {
+        let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
+        preparers = (0..<cores).map { _ in EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring) }
+    }
+
+    func prepare(_ lines: [LineReader.Line]) -> Batch {
+        let now = Clock.nowMicros()
+        let chunks = preparers.count
+        var results = [Result<PreparedEvent, LedgerError>?](repeating: nil, count: lines.count)
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let preparer = preparers[chunk]
+                preparer.now = now
+                var i = chunk
+                while i < lines.count {
+                    do {
+                        out[i] = .success(try preparer.prepare(line: lines[i].bytes, source: "line \(lines[i].number)"))
+                    } catch let error as LedgerError {
+                        out[i] = .failure(error)
+                    } catch {
+                        out[i] = .failure(LedgerError(.refused, "line \(lines[i].number): \(error)"))
+                    }
+                    i += chunks
+                }
+            }
+        }
+        var batch = Batch()
+        batch.events.reserveCapacity(lines.count)
+        for (i, result) in results.enumerated() {
+            switch result! {
+            case .success(let event): batch.events.append(event); batch.eventIndexes.append(i)
+            case .failure(let error): batch.refusals.append((i, error))
+            }
+        }
+        return batch
+    }
+}
+
+/// Refused lines, as JSON Lines: {"line": N, "error": "...", "input": "<the line>"}.
+struct RejectsFile {
+    private var out: OutputBuffer
+    private let fd: Int32
+
+    init(path: String) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else {
+            throw CLIError("cannot write the rejects file \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage)
+        }
+        out = OutputBuffer(fd: fd)
+    }
+
+    mutating func write(line: Int, error: LedgerError, input: [UInt8]) {
+        var object = JSONObject()
+        object["line"] = .int(Int64(line))
+        object["error"] = .string(error.message)
+        object["input"] = .string(String(decoding: input, as: UTF8.self))
+        out.line(JSONWriter.ordered(.object(object)))
+    }
+
+    mutating func close() {
+        out.flush()
+        Glibc.close(fd)
+    }
+}
+
+/// A progress line on a terminal (events, rate); nothing when stderr is not one.
+struct Progress {
+    let enabled: Bool
+
+    func show(_ summary: ImportSummary, started: Int64) {
+        guard enabled else { return }
+        let done = summary.appended + summary.already + summary.refused
+        let seconds = Double(Clock.nowMicros() - started) / 1e6
+        let rate = seconds > 0 ? Int(Double(done) / seconds) : 0
+        Terminal.writeProgress("\(Terminal.count(done)) events, \(Terminal.count(rate)) events/s")
+    }
+
+    func clear() { if enabled { Terminal.writeProgress("") } }
+}
+
+enum Spool {
+    /// Copies standard input to a private temporary file and returns its path.
+    static func stdinToTemporaryFile() throws -> String {
+        var template = Array("/tmp/buurtboek-import-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw CLIError("cannot create a temporary file to spool standard input", code: ExitStatus.storage) }
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = read(0, &buffer, buffer.count)
+            if n <= 0 { break }
+            guard write(fd, buffer, n) == n else {
+                close(fd)
+                unlink(path)
+                throw CLIError("cannot spool standard input to \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage)
+            }
+        }
+        close(fd)
+        return path
+    }
+}

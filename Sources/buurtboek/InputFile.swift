@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads JSON Lines in batches, streaming: only one batch is in memory at a time.
+final class LineReader {
+    struct Line {
+        let number: Int
+        let bytes: [UInt8]
+    }
+
+    private let file: UnsafeMutablePointer<FILE>
+    private let closeWhenDone: Bool
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private(set) var lineNumber = 0
+    private(set) var bytesRead = 0
+
+    /// `path` nil or "-" reads standard input.
+    init(path: String?) throws {
+        if let path, path != "-" {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw CLIError("\(path) is a directory, not a JSON Lines file", code: ExitStatus.storage) }
+            guard let file = fopen(path, "rb") else {
+                throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage)
+            }
+            self.file = file
+            closeWhenDone = true
+        } else {
+            guard let input = fdopen(0, "rb") else { throw CLIError("cannot read standard input", code: ExitStatus.storage) }
+            file = input
+            closeWhenDone = false
+        }
+    }
+
+    deinit { if closeWhenDone { fclose(file) } }
+
+    /// The next up to `count` non-blank lines, or nil at the end of the input.
+    func next(_ count: Int) throws -> [Line]? {
+        var lines: [Line] = []
+        lines.reserveCapacity(count)
+        while lines.count < count, let line = try nextLine() {
+            if line.bytes.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) { lines.append(line) }
+        }
+        return lines.isEmpty ? nil : lines
+    }
+
+    private func nextLine() throws -> Line? {
+        while true {
+            if let newline = buffer[start..<end].firstIndex(of: 10) {
+                var stop = newline
+                if stop > start && buffer[stop - 1] == 13 { stop -= 1 }
+                let bytes = Array(buffer[start..<stop])
+                start = newline + 1
+                lineNumber += 1
+                return Line(number: lineNumber, bytes: bytes)
+            }
+            if eof {
+                guard start < end else { return nil }
+                let bytes = Array(buffer[start..<end])
+                start = end
+                lineNumber += 1
+                return Line(number: lineNumber, bytes: bytes)
+            }
+            // Move the partial line to the front; grow when one line fills the whole buffer.
+            if start > 0 {
+                buffer.withUnsafeMutableBytes { b in
+                    _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start)
+                }
+                end -= start
+                start = 0
+            }
+            if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress! + end, 1, $0.count - end, file) }
+            if n == 0 {
+                if ferror(file) != 0 { throw CLIError("read error: \(String(cString: strerror(errno)))", code: ExitStatus.storage) }
+                eof = true
+            }
+            end += n
+            bytesRead += n
+        }
+    }
+}
+
+enum InputFile {
+    /// The whole of a small input (--data -).
+    static func readAll(path: String?) -> [UInt8] {
+        guard let reader = try? LineReader(path: path) else { return [] }
+        var out: [UInt8] = []
+        while let lines = try? reader.next(1024) {
+            for line in lines { out.append(contentsOf: line.bytes); out.append(10) }
+        }
+        return out
+    }
+}

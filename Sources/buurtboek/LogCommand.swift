@@ -1,0 +1,98 @@
+import ArgumentParser
+import JSON
+import Ledger
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "List events, oldest first.",
+        discussion: """
+        Filters combine. --since and --until select by when events happened (occurredAt, whole
+        days, inclusive); --from by position. The jsonl format has the keys of `export`.
+
+        EXAMPLES
+          buurtboek log --limit 20 --reverse
+          buurtboek log --stream referral-2024-0042
+          buurtboek log --type signal.escalated --neighbourhood BU03630001 --since 2024-01-01 --until 2024-03-31
+          buurtboek log --type referral.made --format jsonl > referrals.jsonl
+        """)
+
+    @Option(help: ArgumentHelp("Start at this position.", valueName: "pos")) var from: UInt64 = 1
+    @Option(help: ArgumentHelp("At most this many events.", valueName: "n")) var limit: Int?
+    @Option(help: ArgumentHelp("Only this event type.", valueName: "type")) var type: String?
+    @Option(help: ArgumentHelp("Only this stream.", valueName: "id")) var stream: String?
+    @Option(help: ArgumentHelp("Only this neighbourhood code.", valueName: "code")) var neighbourhood: String?
+    @Option(help: ArgumentHelp("Only events that occurred on or after this day.", valueName: "date")) var since: String?
+    @Option(help: ArgumentHelp("Only events that occurred on or before this day.", valueName: "date")) var until: String?
+    @Flag(help: "Newest first.") var reverse = false
+    @Option(help: ArgumentHelp("table or jsonl.", valueName: "format")) var format: Format = .table
+    @OptionGroup var ledger: LedgerOptions
+
+    enum Format: String, ExpressibleByArgument { case table, jsonl }
+
+    func run() throws {
+        let sinceDay = try since.map { Int(try DateArgument.micros($0, option: "--since") / 86_400_000_000) }
+        let untilDay = try until.map { Int(try DateArgument.micros($0, option: "--until") / 86_400_000_000) }
+        let ledger = try self.ledger.open()
+        var out = OutputBuffer()
+        if format == .table { out.line(Table.row(["POS", "OCCURRED", "TYPE", "STREAM", "V", "NEIGHBOURHOOD", "BY"], widths: Self.widths)) }
+        try ledger.read { snapshot in
+            var remaining = limit ?? .max
+            func emit(_ position: UInt64, _ record: RecordView) throws -> Bool {
+                guard remaining > 0 else { return false }
+                if let type, record.type != type { return true }
+                if let stream, record.stream != stream { return true }
+                if let neighbourhood, record.neighbourhood != neighbourhood { return true }
+                let day = Int(record.occurredAt / 86_400_000_000)
+                if let sinceDay, day < sinceDay { return true }
+                if let untilDay, day > untilDay { return true }
+                remaining -= 1
+                if format == .jsonl {
+                    let leaf = try snapshot.leafHash(at: position)
+                    out.append { EventJSON.write(position: position, record: record, leafHash: leaf, into: &$0); $0.append(10) }
+                } else {
+                    out.line(Table.row([String(position), RFC3339.format(record.occurredAt).prefix(16).replacingT(),
+                                        record.type, record.stream, String(record.streamVersion), record.neighbourhood,
+                                        record.recordedBy], widths: Self.widths))
+                }
+                return true
+            }
+            // Read from the narrowest index that applies; the other filters check each record.
+            var positions: [UInt64]?
+            if let stream { positions = try snapshot.streamPositions(stream).map(\.position) }
+            else if let type { positions = try snapshot.positions(ofType: type) }
+            else if sinceDay != nil || untilDay != nil {
+                positions = try snapshot.positions(occurredFromDay: sinceDay ?? Int(Int32.min), toDay: untilDay ?? Int(Int32.max)).sorted()
+            }
+            if var positions {
+                positions = positions.filter { $0 >= from }
+                if reverse { positions.reverse() }
+                for position in positions {
+                    guard let record = try snapshot.record(at: position), try emit(position, record) else { break }
+                }
+            } else {
+                try snapshot.scan(from: from, reverse: reverse, emit)
+            }
+        }
+        out.flush()
+    }
+
+    static let widths = [8, 16, 28, 26, 4, 14, 12]
+}
+
+enum Table {
+    /// Left-aligned columns; the last column is not padded.
+    static func row(_ cells: [String], widths: [Int]) -> String {
+        var line = ""
+        for (i, cell) in cells.enumerated() {
+            if i == cells.count - 1 { line += cell; break }
+            let width = i < widths.count ? widths[i] : 12
+            line += cell.count >= width ? cell + " " : cell + String(repeating: " ", count: width - cell.count + 1)
+        }
+        return line
+    }
+}
+
+extension Substring {
+    func replacingT() -> String { String(self).replacingOccurrences(of: "T", with: " ") }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Catalogue
+import JSON
+import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the ledger is: --ledger, else $BUURTBOEK_LEDGER, else ./buurtboek.ledger.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger directory.", discussion: "Default: $BUURTBOEK_LEDGER, else ./buurtboek.ledger.", valueName: "dir"))
+    var ledger: String?
+
+    var path: String { ledger ?? Environment.value("BUURTBOEK_LEDGER") ?? "buurtboek.ledger" }
+
+    func open() throws -> Ledger { try Ledger.open(at: path) }
+}
+
+/// Who records: --by, else $BUURTBOEK_WORKER.
+struct WorkerOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The worker who records (default: $BUURTBOEK_WORKER).", valueName: "worker"))
+    var by: String?
+
+    var worker: String? { by ?? Environment.value("BUURTBOEK_WORKER") }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
+    }
+}
+
+/// Finds the schema directory: --schemas, $BUURTBOEK_SCHEMAS, or a Schemas/ folder beside or
+/// above the executable (which is where a build from the source tree finds them).
+enum SchemaLocation {
+    static func resolve(_ given: String?) throws -> String {
+        if let given { return given }
+        if let env = Environment.value("BUURTBOEK_SCHEMAS") { return env }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if n > 0 {
+            var dir = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            while let slash = dir.lastIndex(of: "/"), !dir.isEmpty {
+                dir = String(dir[..<slash])
+                if access(dir + "/Schemas/catalogue.json", R_OK) == 0 { return dir + "/Schemas" }
+            }
+        }
+        throw CLIError("cannot find the schema directory: pass --schemas DIR or set $BUURTBOEK_SCHEMAS", code: ExitStatus.storage)
+    }
+
+    static func loadCatalogue(_ given: String?) throws -> Catalogue {
+        let directory = try resolve(given)
+        do { return try Catalogue.load(directory: directory) } catch {
+            throw CLIError("the catalogue in \(directory) cannot be used: \(error)", code: ExitStatus.refused)
+        }
+    }
+}
+
+/// Dates on the command line: a day (2024-03-01) or an RFC 3339 date-time.
+enum DateArgument {
+    static func micros(_ text: String, option: String) throws -> Int64 {
+        guard let value = RFC3339.parse(text) else {
+            throw CLIError("\(option) \(text): not a date (2024-03-01) or date-time (2024-03-01T09:00:00Z)")
+        }
+        return value
+    }
+}
+
+/// Event ids and positions as arguments.
+enum EventReference {
+    static func position(_ text: String, in snapshot: LedgerSnapshot) throws -> UInt64 {
+        if let position = UInt64(text) {
+            guard position >= 1, position <= (try snapshot.size()) else {
+                throw CLIError("no event at position \(text) (the log holds \(try snapshot.size()))", code: ExitStatus.refused)
+            }
+            return position
+        }
+        guard let id = UUIDText.parse(text) else { throw CLIError("\(text) is neither a position nor an event id") }
+        guard let position = try snapshot.position(ofId: id) else {
+            throw CLIError("no event with id \(text)", code: ExitStatus.refused)
+        }
+        return position
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import JSON
+import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Counts by type and by neighbourhood, size on disk, map use.",
+        discussion: "EXAMPLES\n  buurtboek stats")
+
+    @OptionGroup var ledger: LedgerOptions
+
+    func run() throws {
+        let ledger = try self.ledger.open()
+        try ledger.read { snapshot in
+            let size = try snapshot.size()
+            var byNeighbourhood: [String: Int] = [:]
+            var first: Int64 = .max, last: Int64 = .min
+            try snapshot.scan { _, record in
+                byNeighbourhood[record.neighbourhood, default: 0] += 1
+                first = min(first, record.occurredAt)
+                last = max(last, record.occurredAt)
+                return true
+            }
+            print("ledger \(ledger.path)")
+            print("  events        \(Terminal.count(size)) in \(Terminal.count(try snapshot.streamCount())) streams")
+            if size > 0 { print("  occurred      \(RFC3339.formatDay(Int(first / 86_400_000_000))) to \(RFC3339.formatDay(Int(last / 86_400_000_000)))") }
+            print("  tree root     \(try snapshot.root(size: size).hex)")
+            print("  catalogue     number \(ledger.catalogueNumber), \(ledger.catalogue.types.count) types")
+            var info = stat()
+            let onDisk = stat(ledger.path + "/data.mdb", &info) == 0 ? Int(info.st_size) : 0
+            let env = ledger.environmentInfo
+            print("  on disk       \(Terminal.bytes(onDisk)) (data.mdb)")
+            print("  map           \(Terminal.bytes(env.usedBytes)) used of \(Terminal.bytes(env.mapSize)) (grows by itself)")
+            print("by type")
+            for (type, count) in try snapshot.typeCounts().sorted(by: { $0.count > $1.count }) {
+                print("  " + Table.row([type, Terminal.count(count)], widths: [30]))
+            }
+            print("by neighbourhood")
+            for (code, count) in byNeighbourhood.sorted(by: { $0.key < $1.key }) {
+                print("  " + Table.row([code.isEmpty ? "(none)" : code, Terminal.count(count)], widths: [30]))
+            }
+        }
+    }
+}
