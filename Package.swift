@@ -30,7 +30,9 @@ let package = Package(
             "Ledger", "Catalogue", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "generate-year", dependencies: ["JSON"], path: "Sources/GenerateYear"),
+        .executableTarget(name: "generate-year", dependencies: [
+            "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/GenerateYear"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),

@@ -10,6 +10,8 @@ public enum DataClass: String, Sendable, CaseIterable {
 /// One version of one event type: its schema and what the ledger needs to know about its fields.
 public final class EventType: @unchecked Sendable {
     public let name: String
+    /// The name's UTF-8 bytes, made once: the type index's key.
+    public let nameBytes: [UInt8]
     public let version: Int
     public let streamKind: StreamKind
     public let schema: Schema
@@ -20,6 +22,7 @@ public final class EventType: @unchecked Sendable {
 
     init(name: String, version: Int, streamKind: StreamKind, schema: Schema, file: String) throws {
         self.name = name
+        self.nameBytes = Array(name.utf8)
         self.version = version
         self.streamKind = streamKind
         self.schema = schema
@@ -40,6 +43,12 @@ public final class EventType: @unchecked Sendable {
     }
 
     public func dataClass(of field: String) -> DataClass? { classByName[field] }
+
+    /// The data class of the field named by `key`'s bytes (no String is made).
+    @inline(__always)
+    public func dataClass(ofKey key: UnsafeRawBufferPointer) -> DataClass? {
+        schema.propertyPosition(key).map { fields[$0].dataClass }
+    }
     public var hasPersonalFields: Bool { fields.contains { $0.dataClass.isPersonal } }
     public var qualifiedName: String { "\(name).v\(version)" }
 }

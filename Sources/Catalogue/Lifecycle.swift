@@ -47,6 +47,17 @@ public final class Lifecycle: @unchecked Sendable {
     public let terminal: Set<String>
     public let transitions: [Transition]
 
+    /// The same machine as small integers, for the append path: every state name (index 0 is
+    /// `none`) and, per transition, its source states as a bit mask and its target's index.
+    public let states: [String]
+    public let stateBytes: [[UInt8]]
+    public let terminalMask: UInt64
+    public let fromMasks: [UInt64]
+    public let targets: [Int?]
+    /// Per event type, the indices of the transitions that concern it.
+    private var transitionIndexes: [String: [Int]] = [:]
+    private var wildcardIndexes: [Int] = []
+
     init(name: String, definition: JSONValue, types: [String: [Int: EventType]], kinds: [String: StreamKind]) throws {
         let here = "catalogue.json: /lifecycles/\(name)"
         guard let kind = definition["streamKind"]?.string, kinds[kind] != nil else {
@@ -80,12 +91,42 @@ public final class Lifecycle: @unchecked Sendable {
             transitions.append(Transition(event: event, from: from, to: t["to"]?.string, when: guardClause))
         }
         self.transitions = transitions
+        var states = [Lifecycle.initialState]
+        func index(_ state: String) -> Int {
+            if let i = states.firstIndex(of: state) { return i }
+            states.append(state)
+            return states.count - 1
+        }
+        var fromMasks: [UInt64] = [], targets: [Int?] = []
+        for t in transitions {
+            fromMasks.append(t.from.reduce(0) { $0 | 1 << UInt64(index($1)) })
+            targets.append(t.to.map(index))
+        }
+        for state in terminal { _ = index(state) }
+        guard states.count <= 64 else { throw CatalogueError("\(here): more than 64 states") }
+        self.states = states
+        self.stateBytes = states.map { Array($0.utf8) }
+        self.terminalMask = terminal.reduce(0) { $0 | 1 << UInt64(states.firstIndex(of: $1)!) }
+        self.fromMasks = fromMasks
+        self.targets = targets
+        for (i, t) in transitions.enumerated() {
+            if t.event == "*" { wildcardIndexes.append(i) } else { transitionIndexes[t.event, default: []].append(i) }
+        }
+    }
+
+    /// Indices of the transitions that may apply to an event of `type` (empty: this machine ignores it).
+    public func transitionIndexes(for type: String) -> [Int] {
+        transitionIndexes[type] ?? wildcardIndexes
+    }
+
+    /// The index of a state given as bytes (as stored), or nil for an unknown state.
+    public func stateIndex(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        stateBytes.firstIndex { $0.elementsEqual(bytes) }
     }
 
     /// The transitions that may apply to an event of `type` (none: this machine ignores it).
     public func transitions(for type: String) -> [Transition] {
-        let named = transitions.filter { $0.event == type }
-        return named.isEmpty ? transitions.filter { $0.event == "*" } : named
+        transitionIndexes(for: type).map { transitions[$0] }
     }
 
     /// The events allowed from `state`, for error messages.

@@ -14,24 +14,27 @@ struct PatternError: Error {
 /// shorthand classes \d, \w and \s are translated. Unanchored, as JSON Schema specifies.
 final class Pattern: @unchecked Sendable {
     private var regex = regex_t()
+    private let fast: FastPattern?
     let source: String
 
     init(_ source: String) throws {
         self.source = source
+        self.fast = FastPattern(source)
         let translated = try Pattern.translate(source)
         let rc = regcomp(&regex, translated, REG_EXTENDED | REG_NOSUB)
         if rc != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             regerror(rc, &regex, &buffer, buffer.count)
-            throw PatternError(message: "pattern \"\(source)\" does not compile: \(String(cString: buffer))")
+            throw PatternError(message: "pattern \"\(source)\" does not compile: \(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
     }
 
     deinit { regfree(&regex) }
 
     func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let fast { return fast.matches(bytes) }
         // regexec needs a NUL-terminated string; short values are copied on the stack.
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
             for i in 0..<bytes.count { buffer[i] = CChar(bitPattern: bytes[i]) }
             buffer[bytes.count] = 0
             return withUnsafeMutablePointer(to: &regex) { regexec($0, buffer.baseAddress!, 0, nil, 0) == 0 }

@@ -1,4 +1,7 @@
 import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A compiled JSON Schema (draft 2020-12), restricted to the subset Buurtboek's catalogue uses.
 /// It knows nothing of events: it validates any JSON document.
@@ -16,6 +19,11 @@ public final class Schema: @unchecked Sendable {
     var types: [String]?
     var properties: [(name: String, schema: Schema)] = []
     var propertyIndex: [String: Schema] = [:]
+    /// Property names as bytes, in `properties` order, for lookups without making Strings.
+    var propertyKeys: [[UInt8]] = []
+    /// Positions in `properties` of the required names, and required names not among them.
+    var requiredPositions: [Int] = []
+    var requiredElsewhere: [String] = []
     var required: [String] = []
     /// nil: any extra property is allowed; a schema: extras must match it; `.never`: none allowed.
     var additional: Schema?
@@ -36,6 +44,15 @@ public final class Schema: @unchecked Sendable {
     public private(set) var annotationsByKeyword: [String: JSONValue] = [:]
 
     public var propertyNames: [String] { properties.map(\.name) }
+
+    /// The position in `propertyNames` of the property whose name is `key`'s bytes.
+    @inline(__always)
+    public func propertyPosition(_ key: UnsafeRawBufferPointer) -> Int? {
+        for (i, name) in propertyKeys.enumerated() where name.count == key.count {
+            if name.withUnsafeBytes({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) { return i }
+        }
+        return nil
+    }
     public func property(_ name: String) -> Schema? { propertyIndex[name] ?? reference?.property(name) }
     public var requiredProperties: [String] { required + (reference?.requiredProperties ?? []) }
     public var allowsAdditionalProperties: Bool { additional == nil || !(additional!.rejectsEverything) }
@@ -119,6 +136,14 @@ public final class Schema: @unchecked Sendable {
                 throw fail("required", "must be an array of strings")
             }
             s.required = names
+        }
+        s.propertyKeys = s.properties.map { Array($0.name.utf8) }
+        for name in s.required {
+            if let i = s.properties.firstIndex(where: { $0.name == name }), i < 64 {
+                s.requiredPositions.append(i)
+            } else {
+                s.requiredElsewhere.append(name)
+            }
         }
         if let extra = object["additionalProperties"] {
             s.additional = try compile(extra, file: file, path: "\(path)/additionalProperties", pending: &pending)

@@ -74,20 +74,26 @@ extension Schema {
     }
 
     private func validateObject(_ node: JSONNode) -> ValidationFailure? {
-        for name in required where node[name] == nil {
-            return ValidationFailure(path: "/\(Schema.escape(name))", rule: "is required")
-        }
+        var seen: UInt64 = 0
         for member in node.members {
-            let name = member.name
-            if let schema = propertyIndex[name] {
-                if let failure = schema.validate(member.value) { return failure.under("/\(Schema.escape(name))") }
+            if let i = propertyPosition(member.key.stringBytes) {
+                if i < 64 { seen |= 1 << UInt64(i) }
+                if let failure = properties[i].schema.validate(member.value) {
+                    return failure.under("/\(Schema.escape(member.name))")
+                }
             } else if let additional {
                 if additional.rejectsEverything {
                     let known = properties.map(\.name).joined(separator: ", ")
-                    return ValidationFailure(path: "/\(Schema.escape(name))", rule: "is not a known field (known: \(known))")
+                    return ValidationFailure(path: "/\(Schema.escape(member.name))", rule: "is not a known field (known: \(known))")
                 }
-                if let failure = additional.validate(member.value) { return failure.under("/\(Schema.escape(name))") }
+                if let failure = additional.validate(member.value) { return failure.under("/\(Schema.escape(member.name))") }
             }
+        }
+        for i in requiredPositions where seen & (1 << UInt64(i)) == 0 {
+            return ValidationFailure(path: "/\(Schema.escape(properties[i].name))", rule: "is required")
+        }
+        for name in requiredElsewhere where node[name] == nil {
+            return ValidationFailure(path: "/\(Schema.escape(name))", rule: "is required")
         }
         return nil
     }

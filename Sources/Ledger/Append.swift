@@ -137,15 +137,19 @@ struct BatchWriter {
         }
 
         let positionKey = Keys.u64(position)
+        let streamKey = Array(event.stream.utf8)
         try txn.put(db.log, positionKey, record, options: .append)
         try frontier.append(leaf: leaf) { index, hash in
             try hash.withUnsafeBytes { h in try Keys.u64(index).withUnsafeBytes { try txn.put(db.tree, $0, h, options: .append) } }
         }
         try txn.put(db.ids, event.id, positionKey, options: .noOverwrite)
-        try txn.put(db.streams, Array(event.stream.utf8), Keys.u64(streamVersion) + positionKey, options: .appendDuplicate)
-        try txn.put(db.types, Array(event.type.name.utf8), positionKey)
-        try txn.put(db.days, Keys.day(event.occurredAt), positionKey)
-        for (key, state) in moves { try txn.put(db.states, key, Array(state.utf8)) }
+        var versionAndPosition = Keys.u64(streamVersion)
+        versionAndPosition.append(contentsOf: positionKey)
+        try txn.put(db.streams, streamKey, versionAndPosition, options: .appendDuplicate)
+        // Positions only grow, so they are appended at the end of each key's duplicates.
+        try txn.put(db.types, event.type.nameBytes, positionKey, options: .appendDuplicate)
+        try txn.put(db.days, Keys.day(event.occurredAt), positionKey, options: .appendDuplicate)
+        for (key, state) in moves { try txn.put(db.states, key, state) }
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: streamVersion)
     }
@@ -157,24 +161,46 @@ struct BatchWriter {
     }
 
     /// The state keys this event moves and their new states; throws when a machine refuses.
-    func lifecycleMoves(_ event: PreparedEvent) throws -> [([UInt8], String)] {
-        var moves: [([UInt8], String)] = []
+    func lifecycleMoves(_ event: PreparedEvent) throws -> [([UInt8], [UInt8])] {
+        var moves: [([UInt8], [UInt8])] = []
         for step in event.steps {
-            let key = Keys.state(stream: event.stream, lifecycle: step.lifecycle.name, instance: step.instance)
-            let state = try txn.get(db.states, key).map { String(decoding: $0, as: UTF8.self) } ?? Lifecycle.initialState
-            let instance = step.instance.isEmpty ? "" : " for \(step.instance.replacingOccurrences(of: "\u{1F}", with: "/"))"
-            if step.lifecycle.terminal.contains(state) {
-                throw LedgerError.refused("\(event.label): the \(step.lifecycle.name) lifecycle\(instance) is in its terminal state \(state); no event may follow")
+            let lifecycle = step.lifecycle
+            let key = Keys.state(stream: event.stream, lifecycle: lifecycle.name, instance: step.instance)
+            var state = 0
+            if let stored = try txn.get(db.states, key) {
+                guard let index = lifecycle.stateIndex(stored) else {
+                    throw LedgerError(.integrity, "\(event.stream): unknown state \(String(decoding: stored, as: UTF8.self)) in the \(lifecycle.name) lifecycle")
+                }
+                state = index
             }
-            guard let transition = step.candidates.first(where: { $0.from.contains(state) }) else {
-                let allowed = step.lifecycle.allowedEvents(from: state)
-                let guards = step.lifecycle.transitions(for: event.type.name).filter { $0.from.contains(state) }.compactMap { $0.when?.text }
-                let condition = guards.isEmpty ? "" : " with this data (from \(state) it needs \(guards.joined(separator: " or ")))"
-                throw LedgerError.refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(step.lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
+            let bit = UInt64(1) << UInt64(state)
+            if lifecycle.terminalMask & bit != 0 {
+                throw refusal(event, step, state: state, terminal: true)
             }
-            if let to = transition.to, to != state { moves.append((key, to)) }
+            var chosen: Int?
+            var remaining = step.candidates
+            while remaining != 0 {
+                let i = remaining.trailingZeroBitCount
+                if lifecycle.fromMasks[i] & bit != 0 { chosen = i; break }
+                remaining &= remaining - 1
+            }
+            guard let transition = chosen else { throw refusal(event, step, state: state, terminal: false) }
+            if let to = lifecycle.targets[transition], to != state { moves.append((key, lifecycle.stateBytes[to])) }
         }
         return moves
+    }
+
+    private func refusal(_ event: PreparedEvent, _ step: LifecycleStep, state index: Int, terminal: Bool) -> LedgerError {
+        let lifecycle = step.lifecycle
+        let state = lifecycle.states[index]
+        let instance = step.instance.isEmpty ? "" : " for \(step.instance.replacingOccurrences(of: "\u{1F}", with: "/"))"
+        if terminal {
+            return .refused("\(event.label): the \(lifecycle.name) lifecycle\(instance) is in its terminal state \(state); no event may follow")
+        }
+        let allowed = lifecycle.allowedEvents(from: state)
+        let guards = lifecycle.transitions(for: event.type.name).filter { $0.from.contains(state) }.compactMap { $0.when?.text }
+        let condition = guards.isEmpty ? "" : " with this data (from \(state) it needs \(guards.joined(separator: " or ")))"
+        return .refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
     }
 
     /// Records which catalogue validated the events from this batch's first position on.

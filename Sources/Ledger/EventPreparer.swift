@@ -43,14 +43,34 @@ public final class EventPreparer {
         try line.withUnsafeBytes { try prepare(line: $0, source: source) }
     }
 
+    /// The envelope keys, by their position in `envelopeKeys`.
+    static let envelopeKeys: [[UInt8]] = ["id", "type", "schemaVersion", "stream", "expectedVersion", "occurredAt",
+                                          "recordedBy", "neighbourhood", "correlationId", "causationId", "data",
+                                          "position", "streamVersion", "recordedAt", "leafHash"].map { Array($0.utf8) }
+
+    static let slot: [String: Int] = Dictionary(uniqueKeysWithValues: envelopeKeys.enumerated().map {
+        (String(decoding: $0.element, as: UTF8.self), $0.offset)
+    })
+
     private func prepare(_ root: JSONNode, source: String) throws -> PreparedEvent {
         func refuse(_ path: String, _ rule: String) -> LedgerError { .refused("\(source): \(path): \(rule)") }
         guard root.kind == .object else { throw refuse("/", "an event must be a JSON object, not \(root.kind.name)") }
-        for member in root.members where !EventPreparer.knownKeys.contains(member.name) {
-            throw refuse("/\(member.name)", "unknown key (known: \(EventPreparer.knownKeys.sorted().joined(separator: ", ")))")
+        // One pass over the members, sorting them into the envelope's slots.
+        var slots = [JSONNode?](repeating: nil, count: EventPreparer.envelopeKeys.count)
+        for member in root.members {
+            let key = member.key.stringBytes
+            guard let slot = EventPreparer.envelopeKeys.firstIndex(where: { $0.elementsEqual(key) }) else {
+                throw refuse("/\(member.name)", "unknown key (known: \(EventPreparer.knownKeys.sorted().joined(separator: ", ")))")
+            }
+            guard slots[slot] == nil else { throw refuse("/\(member.name)", "appears twice") }
+            slots[slot] = member.value
+        }
+        func node(_ key: String) -> JSONNode? {
+            guard let slot = EventPreparer.slot[key], let n = slots[slot], n.kind != .null else { return nil }
+            return n
         }
         func text(_ key: String, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> String? {
-            guard let node = root[key], node.kind != .null else {
+            guard let node = node(key) else {
                 if required { throw refuse("/\(key)", "is required") }
                 return nil
             }
@@ -60,7 +80,7 @@ public final class EventPreparer {
         }
         let typeName = try text("type", required: true)!
         var version: Int?
-        if let v = root["schemaVersion"], v.kind != .null {
+        if let v = node("schemaVersion") {
             guard let n = v.int, n > 0, n < 65_536 else { throw refuse("/schemaVersion", "must be a positive integer") }
             version = Int(n)
         }
@@ -74,8 +94,9 @@ public final class EventPreparer {
         guard type.streamKind.accepts(stream: stream) else {
             throw refuse("/stream", "\"\(stream)\" is not a \(type.streamKind.name) stream id (\(type.streamKind.idPattern)), as \(type.name) needs")
         }
-        let label = "\(source) (\(type.name), stream \(stream))"
-        func refuseEvent(_ path: String, _ rule: String) -> LedgerError { .refused("\(label): \(path): \(rule)") }
+        func refuseEvent(_ path: String, _ rule: String) -> LedgerError {
+            .refused("\(source) (\(type.name), stream \(stream)): \(path): \(rule)")
+        }
 
         var id: [UInt8]
         var idGiven = false
@@ -87,7 +108,7 @@ public final class EventPreparer {
             id = Clock.uuidV7(micros: now)
         }
         var expected = ExpectedVersion.any
-        if let node = root["expectedVersion"], node.kind != .null {
+        if let node = node("expectedVersion") {
             let text = node.string ?? node.int.map(String.init)
             guard let text, let parsed = ExpectedVersion(text) else {
                 throw refuseEvent("/expectedVersion", "must be any, none, exists or a stream version number")
@@ -117,7 +138,7 @@ public final class EventPreparer {
         let correlationId = try text("correlationId") ?? ""
         let causationId = try text("causationId") ?? ""
 
-        guard let data = root["data"] else { throw refuseEvent("/data", "is required") }
+        guard let data = node("data") else { throw refuseEvent("/data", "is required") }
         guard data.kind == .object else { throw refuseEvent("/data", "must be a JSON object, not \(data.kind.name)") }
         if let failure = type.schema.validate(data) {
             throw refuseEvent("/data\(failure.path)", failure.rule)
@@ -125,7 +146,7 @@ public final class EventPreparer {
         // Split the data into the public and personal sections, each canonical JSON.
         var publicMembers: [JSONNode.Member] = [], personalMembers: [JSONNode.Member] = []
         for member in data.members {
-            if type.dataClass(of: member.name)!.isPersonal { personalMembers.append(member) } else { publicMembers.append(member) }
+            if type.dataClass(ofKey: member.key.stringBytes)!.isPersonal { personalMembers.append(member) } else { publicMembers.append(member) }
         }
         var publicBytes: [UInt8] = [UInt8(ascii: "{")]
         var personalBytes: [UInt8] = []
@@ -146,12 +167,17 @@ public final class EventPreparer {
 
         var steps: [LifecycleStep] = []
         for lifecycle in type.streamKind.lifecycles {
-            let transitions = lifecycle.transitions(for: type.name)
-            guard !transitions.isEmpty else { continue }
-            let instance = lifecycle.instanceBy.map { data[$0].map(EventPreparer.scalarText) ?? "" }.joined(separator: "\u{1F}")
-            let candidates = transitions.filter { t in
-                guard let g = t.when else { return true }
-                return g.allows(data[g.field].map(EventPreparer.scalarText))
+            let indexes = lifecycle.transitionIndexes(for: type.name)
+            guard !indexes.isEmpty else { continue }
+            var instance = ""
+            for (i, field) in lifecycle.instanceBy.enumerated() {
+                if i > 0 { instance += "\u{1F}" }
+                instance += data[field].map(EventPreparer.scalarText) ?? ""
+            }
+            var candidates: UInt64 = 0
+            for i in indexes {
+                if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
+                candidates |= 1 << UInt64(i)
             }
             steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, candidates: candidates))
         }
@@ -160,8 +186,8 @@ public final class EventPreparer {
         if restoring {
             guard idGiven else { throw refuseEvent("/id", "is required when restoring") }
             guard occurredAtGiven else { throw refuseEvent("/occurredAt", "is required when restoring") }
-            guard let position = root["position"]?.int, position > 0 else { throw refuseEvent("/position", "is required when restoring") }
-            guard let version = root["streamVersion"]?.int, version > 0 else { throw refuseEvent("/streamVersion", "is required when restoring") }
+            guard let position = node("position")?.int, position > 0 else { throw refuseEvent("/position", "is required when restoring") }
+            guard let version = node("streamVersion")?.int, version > 0 else { throw refuseEvent("/streamVersion", "is required when restoring") }
             guard let recordedText = try text("recordedAt"), let recordedAt = RFC3339.parse(recordedText) else {
                 throw refuseEvent("/recordedAt", "is required when restoring, as an RFC 3339 date-time")
             }

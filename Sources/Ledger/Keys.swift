@@ -24,6 +24,13 @@ enum Keys {
 
     /// A lifecycle instance's state key: stream, lifecycle and instance, NUL-separated.
     static func state(stream: String, lifecycle: String, instance: String) -> [UInt8] {
-        Array(stream.utf8) + [0] + Array(lifecycle.utf8) + [0] + Array(instance.utf8)
+        var key: [UInt8] = []
+        key.reserveCapacity(stream.utf8.count + lifecycle.utf8.count + instance.utf8.count + 2)
+        key.append(contentsOf: stream.utf8)
+        key.append(0)
+        key.append(contentsOf: lifecycle.utf8)
+        key.append(0)
+        key.append(contentsOf: instance.utf8)
+        return key
     }
 }

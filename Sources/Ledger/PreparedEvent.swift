@@ -41,7 +41,8 @@ public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
 struct LifecycleStep: Sendable {
     let lifecycle: Lifecycle
     let instance: String
-    let candidates: [Lifecycle.Transition]
+    /// Bit i set: transition i of the lifecycle applies and its guard passes.
+    let candidates: UInt64
 }
 
 /// What `export` adds to an event, given back to `import --restore` to rebuild the same log.

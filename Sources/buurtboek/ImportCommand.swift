@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Catalogue
 import Dispatch
 import JSON
@@ -84,9 +85,9 @@ struct ImportCommand: ParsableCommand {
                 rejectsFile!.write(line: line.number, error: error, input: line.bytes)
                 summary.refused += 1
             }
-            let reader = try LineReader(path: file)
-            while let lines = try reader.next(batchSize) {
-                let batch = preparers.prepare(lines)
+            // Preparing (parsing, validating: both cores) overlaps with writing the batch before.
+            let pipeline = try PreparedBatches(path: file, batchSize: batchSize, preparers: preparers)
+            while let (lines, batch) = try pipeline.next() {
                 for refusal in batch.refusals { try reject(lines[refusal.index], refusal.error) }
                 let outcomes = try ledger.append(batch.events, mode: .skipRefused)
                 for (index, outcome) in zip(batch.eventIndexes, outcomes) {
@@ -94,7 +95,7 @@ struct ImportCommand: ParsableCommand {
                 }
                 progress.show(summary, started: started)
             }
-            summary.lines = reader.lineNumber
+            summary.lines = pipeline.lineCount
         }
         progress.clear()
         guard summary.lines > 0 else {
@@ -244,5 +245,58 @@ enum Spool {
         }
         close(fd)
         return path
+    }
+}
+
+/// Reads and prepares batches on a thread of their own, one batch ahead of the writer.
+final class PreparedBatches: @unchecked Sendable {
+    typealias Item = Result<(lines: [LineReader.Line], batch: PreparerPool.Batch), Error>
+
+    private let reader: LineReader
+    private let batchSize: Int
+    private let preparers: PreparerPool
+    private var ready: Item?
+    private var finished = false
+    private let filled = DispatchSemaphore(value: 0)
+    // Both start at zero: libdispatch traps when a semaphore is freed below its initial value.
+    private let emptied = DispatchSemaphore(value: 0)
+    private(set) var lineCount = 0
+
+    init(path: String, batchSize: Int, preparers: PreparerPool) throws {
+        reader = try LineReader(path: path)
+        self.batchSize = batchSize
+        self.preparers = preparers
+        emptied.signal()
+        let thread = Thread { [self] in produce() }
+        thread.start()
+    }
+
+    private func produce() {
+        while true {
+            emptied.wait()
+            do {
+                guard let lines = try reader.next(batchSize) else {
+                    finished = true
+                    lineCount = reader.lineNumber
+                    filled.signal()
+                    return
+                }
+                ready = .success((lines, preparers.prepare(lines)))
+            } catch {
+                ready = .failure(error)
+                finished = true
+            }
+            filled.signal()
+            if finished { return }
+        }
+    }
+
+    /// The next prepared batch, or nil at the end of the input.
+    func next() throws -> (lines: [LineReader.Line], batch: PreparerPool.Batch)? {
+        filled.wait()
+        guard let item = ready else { return nil }
+        ready = nil
+        emptied.signal()
+        return try item.get()
     }
 }

@@ -1,0 +1,119 @@
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Collects one day's events, then writes them in recording order as JSON Lines. Stops the
+/// program once the requested number of events is written, so the output is exactly N lines;
+/// streams cut off there simply stay open, as real ones do at the end of a year.
+final class Emitter {
+    private struct Line {
+        let recordedAt: Int64
+        let sequence: Int
+        let bytes: [UInt8]
+    }
+
+    let limit: Int
+    private(set) var written = 0
+    private var today: [Line] = []
+    private var sequence = 0
+    private var out: [UInt8] = []
+
+    init(limit: Int) {
+        self.limit = limit
+        out.reserveCapacity(1 << 22)
+    }
+
+    /// One event. `lateBy` moves occurredAt back from the recording time (a late entry).
+    func emit(_ type: String, id: String, stream: String, neighbourhood: String, worker: String, at recordedAt: Int64,
+              lateBy: Int64 = 0, data: (inout FieldWriter) -> Void) {
+        var line: [UInt8] = []
+        line.reserveCapacity(400)
+        line.append(contentsOf: #"{"id":""#.utf8)
+        line.append(contentsOf: id.utf8)
+        line.append(contentsOf: #"","type":""#.utf8)
+        line.append(contentsOf: type.utf8)
+        line.append(contentsOf: #"","stream":""#.utf8)
+        line.append(contentsOf: stream.utf8)
+        line.append(contentsOf: #"","occurredAt":""#.utf8)
+        line.append(contentsOf: RFC3339.format((recordedAt - lateBy) / 1_000_000 * 1_000_000).utf8)
+        line.append(contentsOf: #"","recordedBy":""#.utf8)
+        line.append(contentsOf: worker.utf8)
+        line.append(contentsOf: #"","neighbourhood":""#.utf8)
+        line.append(contentsOf: neighbourhood.utf8)
+        line.append(contentsOf: #"","data":{"#.utf8)
+        var writer = FieldWriter(bytes: line)
+        data(&writer)
+        line = writer.bytes
+        line.append(contentsOf: "}}\n".utf8)
+        sequence += 1
+        today.append(Line(recordedAt: recordedAt, sequence: sequence, bytes: line))
+    }
+
+    /// Writes the day's events in recording order. Returns false once the limit is reached.
+    func endDay() -> Bool {
+        today.sort { ($0.recordedAt, $0.sequence) < ($1.recordedAt, $1.sequence) }
+        for line in today {
+            guard written < limit else { break }
+            out.append(contentsOf: line.bytes)
+            written += 1
+            if out.count > 1 << 22 { flush() }
+        }
+        today.removeAll(keepingCapacity: true)
+        return written < limit
+    }
+
+    func flush() {
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeBytes { write(1, $0.baseAddress! + done, $0.count - done) }
+            if n <= 0 {
+                if errno == EINTR { continue }
+                exit(errno == EPIPE ? 0 : 1)
+            }
+            done += n
+        }
+        out.removeAll(keepingCapacity: true)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// A version 7 UUID from the recording time and seeded random bits.
+    static func uuidV7(ms: Int64, random: inout SeededRandom) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: UInt64(ms) >> (40 - 8 * UInt64(i))) }
+        let r1 = random.next(), r2 = random.next()
+        for i in 6..<11 { bytes[i] = UInt8(truncatingIfNeeded: r1 >> (8 * UInt64(i - 6))) }
+        for i in 11..<16 { bytes[i] = UInt8(truncatingIfNeeded: r2 >> (8 * UInt64(i - 11))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        return UUIDText.format(bytes)
+    }
+}
+
+/// Writes the members of an event's data object.
+struct FieldWriter {
+    var bytes: [UInt8]
+    private var first = true
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private mutating func key(_ name: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: "\":".utf8)
+    }
+
+    mutating func string(_ name: String, _ value: String) { key(name); JSONWriter.writeString(value, into: &bytes) }
+    mutating func int(_ name: String, _ value: Int) { key(name); bytes.append(contentsOf: String(value).utf8) }
+    mutating func number(_ name: String, _ value: Double) { key(name); JSONWriter.writeDouble(value, into: &bytes) }
+    mutating func bool(_ name: String, _ value: Bool) { key(name); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    mutating func strings(_ name: String, _ values: [String]) {
+        key(name)
+        JSONWriter.write(.array(values.map { .string($0) }), into: &bytes, sorted: true)
+    }
+    mutating func date(_ name: String, day: Int) { string(name, RFC3339.formatDay(day)) }
+    mutating func object(_ name: String, _ value: JSONValue) { key(name); JSONWriter.write(value, into: &bytes, sorted: true) }
+}
