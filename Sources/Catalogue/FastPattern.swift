@@ -36,7 +36,10 @@ struct FastPattern: Sendable {
         anchoredEnd = chars.last == UInt8(ascii: "$") && !(chars.count >= 2 && chars[chars.count - 2] == UInt8(ascii: "\\"))
         if anchoredEnd { chars.removeLast() }
         var parser = Parser(chars: chars)
-        guard let alternatives = parser.alternation(), parser.at == chars.count, alternatives.count <= 64 else { return nil }
+        // Anchors bind to the first and last alternative only (`^a|b$`): leave top-level
+        // alternation to the general engine.
+        guard let alternatives = parser.alternation(topLevel: true), parser.at == chars.count,
+              alternatives.count <= 64 else { return nil }
         self.alternatives = alternatives
     }
 
@@ -66,12 +69,18 @@ struct FastPattern: Sendable {
         var at = 0
 
         /// Alternatives, each a sequence of atoms, with groups expanded.
-        mutating func alternation() -> [[Atom]]? {
+        mutating func alternation(topLevel: Bool = false) -> [[Atom]]? {
             var result: [[Atom]] = []
             var current: [[Atom]] = [[]]
             while at < chars.count {
                 let c = chars[at]
-                if c == UInt8(ascii: "|") { at += 1; result += current; current = [[]]; continue }
+                if c == UInt8(ascii: "|") {
+                    if topLevel { return nil }
+                    at += 1
+                    result += current
+                    current = [[]]
+                    continue
+                }
                 if c == UInt8(ascii: ")") { break }
                 if c == UInt8(ascii: "(") {
                     at += 1

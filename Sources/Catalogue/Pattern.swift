@@ -17,9 +17,15 @@ final class Pattern: @unchecked Sendable {
     private let fast: FastPattern?
     let source: String
 
-    init(_ source: String) throws {
+    convenience init(_ source: String) throws { try self.init(source, allowFast: true) }
+
+    /// Always the C library's engine: for tests that hold the fast matcher to it.
+    convenience init(posixOnly source: String) throws { try self.init(source, allowFast: false) }
+
+    private init(_ source: String, allowFast: Bool) throws {
         self.source = source
-        self.fast = FastPattern(source)
+        self.fast = allowFast ? FastPattern(source) : nil
+        guard fast == nil else { return }
         let translated = try Pattern.translate(source)
         let rc = regcomp(&regex, translated, REG_EXTENDED | REG_NOSUB)
         if rc != 0 {
@@ -27,12 +33,19 @@ final class Pattern: @unchecked Sendable {
             regerror(rc, &regex, &buffer, buffer.count)
             throw PatternError(message: "pattern \"\(source)\" does not compile: \(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
+        compiled = true
     }
 
-    deinit { regfree(&regex) }
+    private var compiled = false
+
+    deinit { if compiled { regfree(&regex) } }
 
     func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if let fast { return fast.matches(bytes) }
+        return matchesPOSIX(bytes)
+    }
+
+    func matchesPOSIX(_ bytes: UnsafeRawBufferPointer) -> Bool {
         // regexec needs a NUL-terminated string; short values are copied on the stack.
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
             for i in 0..<bytes.count { buffer[i] = CChar(bitPattern: bytes[i]) }

@@ -99,7 +99,7 @@ extension Schema {
     }
 
     static func escape(_ name: String) -> String {
-        name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        name.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
     static func node(_ node: JSONNode, hasType type: String) -> Bool {
@@ -133,9 +133,3 @@ extension ValidationFailure {
     }
 }
 
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

@@ -193,7 +193,7 @@ struct BatchWriter {
     private func refusal(_ event: PreparedEvent, _ step: LifecycleStep, state index: Int, terminal: Bool) -> LedgerError {
         let lifecycle = step.lifecycle
         let state = lifecycle.states[index]
-        let instance = step.instance.isEmpty ? "" : " for \(step.instance.replacingOccurrences(of: "\u{1F}", with: "/"))"
+        let instance = step.instance.isEmpty ? "" : " for \(step.instance.replacing("\u{1F}", with: "/"))"
         if terminal {
             return .refused("\(event.label): the \(lifecycle.name) lifecycle\(instance) is in its terminal state \(state); no event may follow")
         }

@@ -115,7 +115,7 @@ public struct LedgerSnapshot {
         while let e = entry, e.key.starts(with: prefix) {
             let rest = e.key.dropFirst(prefix.count).split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
             let lifecycle = String(decoding: rest[0], as: UTF8.self)
-            let instance = rest.count > 1 ? String(decoding: rest[1], as: UTF8.self).replacingOccurrences(of: "\u{1F}", with: "/") : ""
+            let instance = rest.count > 1 ? String(decoding: rest[1], as: UTF8.self).replacing("\u{1F}", with: "/") : ""
             out.append((lifecycle, instance, String(decoding: e.value, as: UTF8.self)))
             entry = try cursor.next()
         }
@@ -158,9 +158,3 @@ extension Ledger {
     }
 }
 
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

@@ -139,7 +139,7 @@ enum FieldValue {
         }
         if types.contains("integer") || types.contains("number") {
             if let i = Int64(text) { return .int(i) }
-            if let d = Double(text.replacingOccurrences(of: ",", with: ".")), d.isFinite { return .double(d) }
+            if let d = Double(text.replacing(",", with: ".")), d.isFinite { return .double(d) }
             throw CLIError("--field \(key)=\(text): expected a number", code: ExitStatus.refused)
         }
         return .string(text)
@@ -152,10 +152,5 @@ extension String {
         while s.first?.isWhitespace == true { s = s.dropFirst() }
         while s.last?.isWhitespace == true { s = s.dropLast() }
         return String(s)
-    }
-
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -94,5 +94,5 @@ enum Table {
 }
 
 extension Substring {
-    func replacingT() -> String { String(self).replacingOccurrences(of: "T", with: " ") }
+    func replacingT() -> String { String(self).replacing("T", with: " ") }
 }

@@ -1,0 +1,143 @@
+import XCTest
+@testable import Ledger
+
+final class AppendTests: XCTestCase {
+    var scratch: ScratchLedger!
+    override func setUpWithError() throws { scratch = try ScratchLedger() }
+    override func tearDown() { scratch.cleanUp() }
+
+    func testPositionsAreGaplessAndStreamVersionsCount() throws {
+        let outcomes = try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"),
+                                          referralMade("referral-2024-0043"))
+        let placed = outcomes.map { outcome -> (UInt64, UInt64) in
+            guard case .appended(let p, let v) = outcome else { XCTFail("\(outcome)"); return (0, 0) }
+            return (p, v)
+        }
+        XCTAssertEqual(placed.map(\.0), [1, 2, 3])
+        XCTAssertEqual(placed.map(\.1), [1, 2, 1])
+        try scratch.ledger.read { s in
+            XCTAssertEqual(try s.streamPositions("referral-2024-0042").map(\.position), [1, 2])
+            XCTAssertEqual(try s.positions(ofType: "referral.made"), [1, 3])
+            XCTAssertEqual(try s.lifecycleStates("referral-2024-0042").map(\.state), ["ACCEPTED"])
+        }
+    }
+
+    func testTheSameIdTwiceIsAlreadyRecordedAndDifferentContentIsRefused() throws {
+        let id = "0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f"
+        try scratch.append(referralMade(id: id))
+        guard case .alreadyRecorded(let position) = try scratch.append(referralMade(id: id))[0] else { return XCTFail() }
+        XCTAssertEqual(position, 1)
+        XCTAssertEqual(scratch.size, 1)
+        XCTAssertThrowsError(try scratch.append(referralMade(id: id, extra: #","due_date":"2024-05-01""#))) { error in
+            XCTAssertEqual((error as? LedgerError)?.kind, .refused)
+            XCTAssertTrue("\(error)".contains("already recorded at position 1 with different content"), "\(error)")
+        }
+        XCTAssertEqual(scratch.size, 1)
+    }
+
+    func testExpectedVersionsConflictAndNameStreamExpectedAndActual() throws {
+        try scratch.append(referralMade())
+        for (expected, ok) in [("\"none\"", false), ("\"exists\"", true), ("1", true), ("2", false), ("\"any\"", true)] {
+            let line = event("referral.first_contact_made", "referral-2024-0042", #"{"accompanied_by_referrer":true,"mode":"phone"}"#,
+                             extra: #","expectedVersion":\#(expected)"#)
+            if ok { continue }
+            XCTAssertThrowsError(try scratch.append(line)) { error in
+                XCTAssertEqual((error as? LedgerError)?.kind, .conflict)
+                XCTAssertTrue("\(error)".contains("referral-2024-0042"))
+                XCTAssertTrue("\(error)".contains("the stream is at 1"), "\(error)")
+            }
+        }
+        try scratch.append(event("referral.accepted", "referral-2024-0042", extra: #","expectedVersion":1"#))
+        XCTAssertThrowsError(try scratch.append(referralMade("referral-2024-0099", extra: "") .replacingOccurrences(of: #""type""#, with: #""expectedVersion":"exists","type""#)))
+    }
+
+    func testLifecycleRefusalNamesStateAndAllowedEvents() throws {
+        try scratch.append(referralMade())
+        XCTAssertThrowsError(try scratch.append(event("referral.completed", "referral-2024-0042", #"{"outcome":"goal_reached"}"#))) { error in
+            let text = "\(error)"
+            XCTAssertEqual((error as? LedgerError)?.kind, .refused)
+            XCTAssertTrue(text.contains("not allowed in state REQUESTED"), text)
+            XCTAssertTrue(text.contains("referral.accepted"), text)
+        }
+        // Guards: closing with reason "completed" needs a completed referral.
+        XCTAssertThrowsError(try scratch.append(event("referral.closed", "referral-2024-0042", #"{"reason":"completed","feedback_to_referrer_sent":true}"#))) { error in
+            XCTAssertTrue("\(error)".contains("reason != completed"), "\(error)")
+        }
+        try scratch.append(event("referral.declined", "referral-2024-0042", #"{"reason":"not_ready"}"#))
+        XCTAssertThrowsError(try scratch.append(event("referral.accepted", "referral-2024-0042"))) { error in
+            XCTAssertTrue("\(error)".contains("terminal state DECLINED"), "\(error)")
+        }
+    }
+
+    func testABatchIsAllOrNothing() throws {
+        XCTAssertThrowsError(try scratch.append(referralMade(), event("referral.completed", "referral-2024-0042", #"{"outcome":"goal_reached"}"#)))
+        XCTAssertEqual(scratch.size, 0, "the valid first event was not written either")
+        XCTAssertEqual(try scratch.ledger.read { try $0.lifecycleStates("referral-2024-0042") }.count, 0)
+        let outcomes = try scratch.append(referralMade(), event("referral.completed", "referral-2024-0042", #"{"outcome":"goal_reached"}"#), mode: .skipRefused)
+        guard case .appended = outcomes[0], case .refused = outcomes[1] else { return XCTFail("\(outcomes)") }
+        XCTAssertEqual(scratch.size, 1)
+    }
+
+    func testPerInstanceLifecycles() throws {
+        let resident = "resident-R000123"
+        try scratch.append(event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"verbal"}"#))
+        try scratch.append(event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-buurtzorg","method":"verbal"}"#))
+        XCTAssertThrowsError(try scratch.append(event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"written"}"#)))
+        try scratch.append(event("consent.withdrawn", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"written"}"#))
+        let states = try scratch.ledger.read { try $0.lifecycleStates(resident) }
+        XCTAssertEqual(Set(states.map { "\($0.lifecycle) \($0.instance) \($0.state)" }),
+                       ["resident  ACTIVE", "consent share_with_organisation/org-ggd WITHDRAWN", "consent share_with_organisation/org-buurtzorg GIVEN"])
+        try scratch.append(event("resident.erased", resident, #"{"request_ref":"AVG-2024-7","legal_basis":"gdpr_art17"}"#))
+        XCTAssertThrowsError(try scratch.append(event("consent.given", resident, #"{"scope":"photos","method":"verbal"}"#))) { error in
+            XCTAssertTrue("\(error)".contains("terminal state ERASED"), "\(error)")
+        }
+    }
+
+    func testValidationMessagesNameThePlaceAndTheRule() throws {
+        let cases: [(String, String)] = [
+            ("{", "malformed JSON"),
+            (#"{"type":"referral.teleported","stream":"referral-1","data":{}}"#, "/type: unknown event type"),
+            (#"{"type":"referral.made","stream":"signal-1","data":{}}"#, "/stream: \"signal-1\" is not a referral stream id"),
+            (referralMade().replacingOccurrences(of: #""handover":"warm","#, with: ""), "/data/handover: is required"),
+            (referralMade().replacingOccurrences(of: #""warm""#, with: #""lukewarm""#), #"/data/handover: must be one of "warm", "cold", "signpost""#),
+            (referralMade(extra: #","colour":"red""#), "/data/colour: is not a known field"),
+            (referralMade(extra: #","shares_data":"yes""#), "/data/shares_data: must be boolean, not string"),
+            (referralMade().replacingOccurrences(of: #""type""#, with: #""occurredAt":"2999-01-01T00:00:00Z","type""#), "lies in the future"),
+            (referralMade().replacingOccurrences(of: #""type""#, with: #""colour":1,"type""#), "/colour: unknown key"),
+            (referralMade().replacingOccurrences(of: #""type""#, with: #""id":"nope","type""#), "/id: must be a UUID"),
+            (referralMade(extra: #","reason":"\#(String(repeating: "x", count: 70_000))""#), "/data/reason: must be at most 2000 characters"),
+        ]
+        for (line, expected) in cases {
+            XCTAssertThrowsError(try scratch.prepare(line, source: "line 7")) { error in
+                XCTAssertTrue("\(error)".hasPrefix("line 7"), "\(error)")
+                XCTAssertTrue("\(error)".contains(expected), "expected \(expected) in: \(error)")
+            }
+        }
+    }
+
+    func testPersonalFieldsGoToTheirOwnSection() throws {
+        try scratch.append(referralMade(extra: #","reason":"Huurachterstand","circumstances":["debts"]"#))
+        try scratch.ledger.read { s in
+            let record = try XCTUnwrap(try s.record(at: 1))
+            let data = String(decoding: record.data, as: UTF8.self)
+            let personal = String(decoding: record.personal, as: UTF8.self)
+            XCTAssertFalse(data.contains("Huurachterstand"))
+            XCTAssertEqual(personal, #"{"circumstances":["debts"],"reason":"Huurachterstand"}"#)
+            XCTAssertTrue(data.hasPrefix(#"{"handover":"warm","neighbourhood"#) == false && data.contains(#""resident_id":"R000123""#))
+        }
+    }
+
+    func testRecordRoundTripsThroughItsBytes() throws {
+        try scratch.append(referralMade(extra: #","reason":"x""#).replacingOccurrences(of: #""type""#, with: #""correlationId":"case-9","causationId":"c-1","type""#))
+        try scratch.ledger.read { s in
+            let view = try XCTUnwrap(try s.record(at: 1))
+            let record = Record(view)
+            XCTAssertEqual(record.encoded(), Array(view.bytes))
+            XCTAssertEqual(record.correlationId, "case-9")
+            XCTAssertEqual(record.causationId, "c-1")
+            XCTAssertEqual(record.recordedBy, "w-test")
+            XCTAssertEqual(Merkle.leafHash(view.bytes), try s.leafHash(at: 1))
+        }
+        XCTAssertThrowsError(try [UInt8](repeating: 1, count: 60).withUnsafeBytes { try RecordView($0) })
+    }
+}
