@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["JSON"]),
+        .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -114,10 +114,13 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// Turns LMDB's errors into the ledger's storage errors; lets the ledger's own through.
+    /// Turns LMDB's errors into storage errors and malformed records into integrity errors;
+    /// anything else (the ledger's own errors, a caller's from inside a closure) passes through.
     static func wrap<R>(_ body: () throws -> R) throws -> R {
-        do { return try body() } catch let error as LedgerError { throw error } catch {
+        do { return try body() } catch let error as LMDBError {
             throw LedgerError.storage("\(error)")
+        } catch let error as RecordFormatError {
+            throw LedgerError(.integrity, "\(error) (run `buurtboek verify`)")
         }
     }
 

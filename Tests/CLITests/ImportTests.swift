@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+
+final class ImportTests: XCTestCase {
+    var ledger = "", work = ""
+    override func setUpWithError() throws {
+        ledger = CLI.temporary("import")
+        work = CLI.temporary("files")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try XCTAssertEqual(CLI.run(["init", "--ledger", ledger]).status, 0)
+    }
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: ledger)
+        try? FileManager.default.removeItem(atPath: work)
+    }
+
+    func testAGeneratedYearImportsOnceVerifiesExportsAndRestores() throws {
+        let year = try CLI.year(events: 3000, seed: 11)
+        XCTAssertEqual(year, try CLI.year(events: 3000, seed: 11), "the same seed gives the same file")
+        XCTAssertNotEqual(year, try CLI.year(events: 3000, seed: 12))
+        let file = work + "/year.jsonl"
+        try year.write(to: URL(fileURLWithPath: file))
+        assertExit(try CLI.run(["import", file], ledger: ledger), 0, "3,000 appended, 0 already recorded, 0 refused")
+        assertExit(try CLI.run(["import", file], ledger: ledger), 0, "0 appended, 3,000 already recorded")
+        let verified = try CLI.run(["verify"], ledger: ledger)
+        assertExit(verified, 0, "verified 3,000 events")
+        let export = try CLI.run(["export"], ledger: ledger)
+        XCTAssertEqual(export.stdout.split(separator: "\n").count, 3000)
+        let restored = CLI.temporary("restored")
+        defer { try? FileManager.default.removeItem(atPath: restored) }
+        try CLI.run(["init", "--ledger", restored])
+        assertExit(try CLI.run(["import", "--restore", "-"], ledger: restored, input: Data(export.stdout.utf8)), 0, "3,000 appended")
+        let again = try CLI.run(["verify"], ledger: restored)
+        XCTAssertEqual(again.stdout.split(separator: "\n").last, verified.stdout.split(separator: "\n").last, "the same tree root")
+        XCTAssertEqual(try CLI.run(["export"], ledger: restored).stdout, export.stdout, "the same log, byte for byte")
+        // Late entries: some events occurred days before events recorded ahead of them.
+        let occurred = export.stdout.split(separator: "\n").map { line -> String in
+            let object = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["occurredAt"] as! String
+        }
+        XCTAssertTrue(zip(occurred, occurred.dropFirst()).contains { $0 > $1 }, "the year has late entries")
+    }
+
+    func testBadLinesGoToTheRejectsFileAndAtomicWritesNothing() throws {
+        let good = #"{"type":"contact.recorded","stream":"contact-1","data":{"mode":"street","topics":["safety"]}}"#
+        var lines = [
+            good,
+            "{not json",
+            #"{"type":"contact.teleported","stream":"contact-2","data":{}}"#,
+            #"{"type":"contact.recorded","stream":"contact-3","data":{"topics":["safety"]}}"#,
+            #"{"type":"contact.recorded","stream":"contact-4","data":{"mode":"street","topics":["safety"],"mood":"good"}}"#,
+            #"{"type":"contact.recorded","stream":"contact-5","data":{"mode":"street","topics":["safety"],"minutes":"ten"}}"#,
+            #"{"type":"contact.recorded","stream":"contact-6","data":{"mode":"skating","topics":["safety"]}}"#,
+            #"{"type":"referral.accepted","stream":"referral-9","data":{}}"#,
+            #"{"type":"contact.recorded","stream":"contact-1","expectedVersion":"none","data":{"mode":"street","topics":["safety"]}}"#,
+            #"{"type":"ledger.correction_recorded","stream":"correction-1","data":{"corrects_position":1,"corrects_event_id":"0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f","action":"amend","reason":"typo","fields":{"x":"\#(String(repeating: "y", count: 70_000))"}}}"#,
+            #"{"type":"contact.recorded","stream":"contact-7","data":{"mode":"street","topics":["safety"]}}"#,
+        ]
+        var bytes = Data(lines.joined(separator: "\n").utf8)
+        bytes.append(contentsOf: [0x0A] + Array(#"{"type":"contact.recorded","stream":"contact-8","data":{"mode":"street","topics":["s"#.utf8) + [0xFF, 0xFE] + Array(#""]}}"#.utf8))
+        let file = work + "/day.jsonl"
+        try bytes.write(to: URL(fileURLWithPath: file))
+
+        assertExit(try CLI.run(["import", "--atomic", file], ledger: ledger), 3, "line 2: malformed JSON")
+        XCTAssertEqual(try CLI.run(["export"], ledger: ledger).stdout, "", "nothing was written")
+
+        let result = try CLI.run(["import", file], ledger: ledger)
+        assertExit(result, 3, "2 appended, 0 already recorded, 10 refused")
+        let rejects = try String(contentsOfFile: file + ".rejects.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        let byLine = Dictionary(uniqueKeysWithValues: rejects.map { ($0["line"] as! Int, $0["error"] as! String) })
+        XCTAssertEqual(Set(byLine.keys), Set(2...10).union([12]))
+        let expectations: [Int: String] = [2: "malformed JSON", 3: "unknown event type", 4: "/data/mode: is required",
+                                           5: "/data/mood: is not a known field", 6: "/data/minutes: must be integer",
+                                           7: "/data/mode: must be one of", 8: "not allowed in state none",
+                                           9: "expected stream version none", 10: "more than the catalogue's limit of 65536",
+                                           12: "UTF-8"]
+        for (line, fragment) in expectations {
+            XCTAssertTrue(byLine[line]?.contains(fragment) == true, "line \(line): \(byLine[line] ?? "none")")
+            XCTAssertTrue(byLine[line]?.hasPrefix("line \(line)") == true)
+        }
+        lines.removeAll()
+    }
+
+    func testEmptyInputsAndDirectoriesAreRefused() throws {
+        let empty = work + "/empty.jsonl"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        assertExit(try CLI.run(["import", empty], ledger: ledger), 3, "holds no events")
+        assertExit(try CLI.run(["import", work], ledger: ledger), 5, "is a directory")
+        assertExit(try CLI.run(["import", work + "/missing.jsonl"], ledger: ledger), 5, "cannot open")
+        var huge = Data(#"{"type":"contact.recorded","stream":"contact-1","data":{"mode":"street","topics":["safety"],"summary":""#.utf8)
+        huge.append(Data(repeating: UInt8(ascii: "x"), count: 1_100_000))
+        huge.append(Data(#""}}"#.utf8))
+        assertExit(try CLI.run(["import", "-"], ledger: ledger, input: huge), 3, "1 refused")
+        XCTAssertTrue(try String(contentsOfFile: "import.rejects.jsonl", encoding: .utf8).contains("1048576-byte limit"))
+        try? FileManager.default.removeItem(atPath: "import.rejects.jsonl")
+    }
+}
