@@ -44,6 +44,10 @@ public final class EventType: @unchecked Sendable {
 
     public func dataClass(of field: String) -> DataClass? { classByName[field] }
 
+    /// The lifecycles of this type's stream kind that concern it, with the indices of the
+    /// transitions that may apply: worked out once, when the catalogue loads.
+    public internal(set) var lifecyclePlan: [(lifecycle: Lifecycle, transitions: [Int])] = []
+
     /// The data class of the field named by `key`'s bytes (no String is made).
     @inline(__always)
     public func dataClass(ofKey key: UnsafeRawBufferPointer) -> DataClass? {
@@ -152,6 +156,14 @@ public final class Catalogue: @unchecked Sendable {
             let lifecycle = try Lifecycle(name: name, definition: entry, types: types, kinds: kinds)
             lifecycles[name] = lifecycle
             kinds[lifecycle.streamKind]!.lifecycles.append(lifecycle)
+        }
+        for versions in types.values {
+            for type in versions.values {
+                type.lifecyclePlan = type.streamKind.lifecycles.compactMap { lifecycle in
+                    let indexes = lifecycle.transitionIndexes(for: type.name)
+                    return indexes.isEmpty ? nil : (lifecycle, indexes)
+                }
+            }
         }
         self.types = types
         self.streamKinds = kinds

@@ -29,6 +29,8 @@ public final class Schema: @unchecked Sendable {
     var additional: Schema?
     var rejectsEverything = false
     var enumValues: [JSONValue]?
+    /// When every enum value is a string: their bytes, compared without touching JSONValue.
+    var enumStrings: [[UInt8]]?
     var constValue: JSONValue?
     var pattern: Pattern?
     var format: Format?
@@ -152,6 +154,8 @@ public final class Schema: @unchecked Sendable {
         if let e = object["enum"] {
             guard let values = e.array, !values.isEmpty else { throw fail("enum", "must be a non-empty array") }
             s.enumValues = values
+            let strings = values.compactMap(\.string)
+            if strings.count == values.count { s.enumStrings = strings.map { Array($0.utf8) } }
         }
         s.constValue = object["const"]
         if let p = object["pattern"] {

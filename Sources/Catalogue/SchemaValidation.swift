@@ -1,4 +1,7 @@
 import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Schema {
     /// Checks `node` against this schema. Returns the first failure, its path a JSON Pointer
@@ -12,7 +15,12 @@ extension Schema {
         if let constValue, !Schema.node(node, equals: constValue) {
             return ValidationFailure(path: "", rule: "must be \(JSONWriter.ordered(constValue))")
         }
-        if let enumValues, !enumValues.contains(where: { Schema.node(node, equals: $0) }) {
+        if let enumStrings {
+            if !(node.kind == .string && Schema.bytes(node.stringBytes, in: enumStrings)) {
+                let shown = enumValues!.map { JSONWriter.ordered($0) }.joined(separator: ", ")
+                return ValidationFailure(path: "", rule: "must be one of \(shown)")
+            }
+        } else if let enumValues, !enumValues.contains(where: { Schema.node(node, equals: $0) }) {
             let shown = enumValues.map { JSONWriter.ordered($0) }.joined(separator: ", ")
             return ValidationFailure(path: "", rule: "must be one of \(shown)")
         }
@@ -96,6 +104,14 @@ extension Schema {
             return ValidationFailure(path: "/\(Schema.escape(name))", rule: "is required")
         }
         return nil
+    }
+
+    @inline(__always)
+    static func bytes(_ value: UnsafeRawBufferPointer, in candidates: [[UInt8]]) -> Bool {
+        for candidate in candidates where candidate.count == value.count {
+            if candidate.withUnsafeBytes({ memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0 }) { return true }
+        }
+        return false
     }
 
     static func escape(_ name: String) -> String {

@@ -65,6 +65,38 @@ public final class WriteTransaction: Transaction {
         try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try put(db, k, v, options: options) } }
     }
 
+    /// Inserts `key` unless present; returns the value already stored when it is (one B-tree
+    /// descent for both the check and the insert).
+    public func insertIfAbsent(_ db: Database, _ key: [UInt8], _ value: [UInt8]) throws -> UnsafeRawBufferPointer? {
+        try key.withUnsafeBytes { kb in
+            try value.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                let rc = mdb_put(txn, db.dbi, &k, &v, UInt32(MDB_NOOVERWRITE))
+                if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
+                try LMDBError.check(rc, "put \(db.name)")
+                return nil
+            }
+        }
+    }
+
+    /// Appends many fixed-size duplicates to one key of a `duplicateFixed` database in one call
+    /// (MDB_MULTIPLE): `values` holds `count` items of `size` bytes each, in order.
+    public func putDuplicates(_ db: Database, _ key: [UInt8], values: [UInt8], size: Int) throws {
+        guard !values.isEmpty else { return }
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(txn, db.dbi, &cursor), "cursor_open \(db.name)")
+        defer { mdb_cursor_close(cursor) }
+        try key.withUnsafeBytes { kb in
+            try values.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var data = [MDB_val(mv_size: size, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress)),
+                            MDB_val(mv_size: values.count / size, mv_data: nil)]
+                try LMDBError.check(mdb_cursor_put(cursor, &k, &data, UInt32(MDB_MULTIPLE)), "put multiple \(db.name)")
+            }
+        }
+    }
+
     /// Deletes `key` (every duplicate, when `value` is nil). Returns false when absent.
     @discardableResult
     public func delete(_ db: Database, _ key: [UInt8], value: [UInt8]? = nil) throws -> Bool {

@@ -62,6 +62,7 @@ public final class Appender {
                 outcomes.append(.refused(error))
             }
         }
+        try writer.flushIndexes()
         return outcomes
     }
 }
@@ -76,6 +77,10 @@ struct BatchWriter {
     let now: Int64
     let firstPosition: UInt64
     let streams: Cursor
+    /// Positions per type and per day, appended to their index keys in one call each at the end:
+    /// a batch has a few dozen types and days but thousands of events.
+    var pendingTypes: [String: [UInt8]] = [:]
+    var pendingDays: [[UInt8]: [UInt8]] = [:]
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -100,7 +105,10 @@ struct BatchWriter {
     }
 
     mutating func append(_ event: PreparedEvent) throws -> AppendOutcome {
-        if let existing = try txn.get(db.ids, event.id) {
+        let position = UInt64(frontier.size) + 1
+        let positionKey = Keys.u64(position)
+        // Claim the id first: one descent serves both the idempotency check and the insert.
+        if let existing = try txn.insertIfAbsent(db.ids, event.id, positionKey) {
             let position = Keys.readU64(existing)
             guard let bytes = try txn.get(db.log, Keys.u64(position)) else {
                 throw LedgerError.storage("the id index names position \(position), which is not in the log (run `buurtboek verify`)")
@@ -110,6 +118,16 @@ struct BatchWriter {
             }
             return .alreadyRecorded(position: position)
         }
+        do {
+            return try place(event, position: position, positionKey: positionKey)
+        } catch {
+            // Refused after the id was claimed: give it back, so the batch goes on without it.
+            _ = try txn.delete(db.ids, event.id)
+            throw error
+        }
+    }
+
+    private mutating func place(_ event: PreparedEvent, position: UInt64, positionKey: [UInt8]) throws -> AppendOutcome {
         let current = try streamVersion(event.stream)
         guard event.expected.admits(current) else {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
@@ -117,7 +135,6 @@ struct BatchWriter {
         }
         let moves = try lifecycleMoves(event)
 
-        let position = UInt64(frontier.size) + 1
         var recordedAt = max(now, lastRecordedAt)
         var streamVersion = current + 1
         if let restore = event.restore {
@@ -136,19 +153,17 @@ struct BatchWriter {
             throw LedgerError.refused("\(event.label): the restored record's leaf hash is \(leaf.hex), not the exported \(expectedLeaf.hex); the export was altered or comes from another format")
         }
 
-        let positionKey = Keys.u64(position)
         let streamKey = Array(event.stream.utf8)
         try txn.put(db.log, positionKey, record, options: .append)
         try frontier.append(leaf: leaf) { index, hash in
             try hash.withUnsafeBytes { h in try Keys.u64(index).withUnsafeBytes { try txn.put(db.tree, $0, h, options: .append) } }
         }
-        try txn.put(db.ids, event.id, positionKey, options: .noOverwrite)
         var versionAndPosition = Keys.u64(streamVersion)
         versionAndPosition.append(contentsOf: positionKey)
         try txn.put(db.streams, streamKey, versionAndPosition, options: .appendDuplicate)
-        // Positions only grow, so they are appended at the end of each key's duplicates.
-        try txn.put(db.types, event.type.nameBytes, positionKey, options: .appendDuplicate)
-        try txn.put(db.days, Keys.day(event.occurredAt), positionKey, options: .appendDuplicate)
+        // The type and day indexes are written per key at the end of the batch (see `finish`).
+        pendingTypes[event.type.name, default: []].append(contentsOf: positionKey)
+        pendingDays[Keys.day(event.occurredAt), default: []].append(contentsOf: positionKey)
         for (key, state) in moves { try txn.put(db.states, key, state) }
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: streamVersion)
@@ -203,8 +218,18 @@ struct BatchWriter {
         return .refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
     }
 
-    /// Records which catalogue validated the events from this batch's first position on.
-    func finish() throws {
+    /// Writes the type and day index entries gathered so far.
+    mutating func flushIndexes() throws {
+        for (type, positions) in pendingTypes { try txn.putDuplicates(db.types, Array(type.utf8), values: positions, size: 8) }
+        for (day, positions) in pendingDays { try txn.putDuplicates(db.days, day, values: positions, size: 8) }
+        pendingTypes.removeAll(keepingCapacity: true)
+        pendingDays.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the batch's type and day index entries, and records which catalogue validated the
+    /// events from this batch's first position on.
+    mutating func finish() throws {
+        try flushIndexes()
         guard frontier.size >= Int64(firstPosition) else { return }
         let history = try txn.cursor(db.catalogueHistory)
         if let last = try history.last(), Keys.readU32(last.value) == ledger.catalogueNumber { return }

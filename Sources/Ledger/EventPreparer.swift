@@ -48,9 +48,11 @@ public final class EventPreparer {
                                           "recordedBy", "neighbourhood", "correlationId", "causationId", "data",
                                           "position", "streamVersion", "recordedAt", "leafHash"].map { Array($0.utf8) }
 
-    static let slot: [String: Int] = Dictionary(uniqueKeysWithValues: envelopeKeys.enumerated().map {
-        (String(decoding: $0.element, as: UTF8.self), $0.offset)
-    })
+    /// The envelope's keys, in the order of `envelopeKeys`.
+    enum Slot: Int {
+        case id, type, schemaVersion, stream, expectedVersion, occurredAt, recordedBy, neighbourhood, correlationId,
+             causationId, data, position, streamVersion, recordedAt, leafHash
+    }
 
     private func prepare(_ root: JSONNode, source: String) throws -> PreparedEvent {
         func refuse(_ path: String, _ rule: String) -> LedgerError { .refused("\(source): \(path): \(rule)") }
@@ -65,11 +67,11 @@ public final class EventPreparer {
             guard slots[slot] == nil else { throw refuse("/\(member.name)", "appears twice") }
             slots[slot] = member.value
         }
-        func node(_ key: String) -> JSONNode? {
-            guard let slot = EventPreparer.slot[key], let n = slots[slot], n.kind != .null else { return nil }
+        func node(_ key: Slot) -> JSONNode? {
+            guard let n = slots[key.rawValue], n.kind != .null else { return nil }
             return n
         }
-        func text(_ key: String, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> String? {
+        func text(_ key: Slot, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> String? {
             guard let node = node(key) else {
                 if required { throw refuse("/\(key)", "is required") }
                 return nil
@@ -78,9 +80,9 @@ public final class EventPreparer {
             guard s.utf8.count <= max else { throw refuse("/\(key)", "longer than \(max) bytes") }
             return s
         }
-        let typeName = try text("type", required: true)!
+        let typeName = try text(.type, required: true)!
         var version: Int?
-        if let v = node("schemaVersion") {
+        if let v = node(.schemaVersion) {
             guard let n = v.int, n > 0, n < 65_536 else { throw refuse("/schemaVersion", "must be a positive integer") }
             version = Int(n)
         }
@@ -90,7 +92,7 @@ public final class EventPreparer {
             }
             throw refuse("/type", "unknown event type \"\(typeName)\" (see `buurtboek types`)")
         }
-        let stream = try text("stream", required: true)!
+        let stream = try text(.stream, required: true)!
         guard type.streamKind.accepts(stream: stream) else {
             throw refuse("/stream", "\"\(stream)\" is not a \(type.streamKind.name) stream id (\(type.streamKind.idPattern)), as \(type.name) needs")
         }
@@ -100,7 +102,7 @@ public final class EventPreparer {
 
         var id: [UInt8]
         var idGiven = false
-        if let text = try text("id") {
+        if let text = try text(.id) {
             guard let bytes = UUIDText.parse(text) else { throw refuseEvent("/id", "must be a UUID (\"\(text)\" is not)") }
             id = bytes
             idGiven = true
@@ -108,7 +110,7 @@ public final class EventPreparer {
             id = Clock.uuidV7(micros: now)
         }
         var expected = ExpectedVersion.any
-        if let node = node("expectedVersion") {
+        if let node = node(.expectedVersion) {
             let text = node.string ?? node.int.map(String.init)
             guard let text, let parsed = ExpectedVersion(text) else {
                 throw refuseEvent("/expectedVersion", "must be any, none, exists or a stream version number")
@@ -117,7 +119,7 @@ public final class EventPreparer {
         }
         var occurredAt = now
         var occurredAtGiven = false
-        if let text = try text("occurredAt") {
+        if let text = try text(.occurredAt) {
             guard text.utf8.count > 10, let micros = RFC3339.parse(text) else {
                 throw refuseEvent("/occurredAt", "must be an RFC 3339 date-time such as 2024-03-05T14:30:00+01:00")
             }
@@ -128,17 +130,17 @@ public final class EventPreparer {
             occurredAt = micros
             occurredAtGiven = true
         }
-        guard let recordedBy = try text("recordedBy") ?? defaultWorker, !recordedBy.isEmpty else {
+        guard let recordedBy = try text(.recordedBy) ?? defaultWorker, !recordedBy.isEmpty else {
             throw refuseEvent("/recordedBy", "no worker: give recordedBy, --by or $BUURTBOEK_WORKER")
         }
-        let neighbourhood = try text("neighbourhood") ?? ""
+        let neighbourhood = try text(.neighbourhood) ?? ""
         guard neighbourhood.isEmpty || EventPreparer.isCode(neighbourhood) else {
             throw refuseEvent("/neighbourhood", "\"\(neighbourhood)\" is not a neighbourhood code (letters, digits, . _ -; at most 32)")
         }
-        let correlationId = try text("correlationId") ?? ""
-        let causationId = try text("causationId") ?? ""
+        let correlationId = try text(.correlationId) ?? ""
+        let causationId = try text(.causationId) ?? ""
 
-        guard let data = node("data") else { throw refuseEvent("/data", "is required") }
+        guard let data = node(.data) else { throw refuseEvent("/data", "is required") }
         guard data.kind == .object else { throw refuseEvent("/data", "must be a JSON object, not \(data.kind.name)") }
         if let failure = type.schema.validate(data) {
             throw refuseEvent("/data\(failure.path)", failure.rule)
@@ -148,7 +150,9 @@ public final class EventPreparer {
         for member in data.members {
             if type.dataClass(ofKey: member.key.stringBytes)!.isPersonal { personalMembers.append(member) } else { publicMembers.append(member) }
         }
-        var publicBytes: [UInt8] = [UInt8(ascii: "{")]
+        var publicBytes: [UInt8] = []
+        publicBytes.reserveCapacity(512)
+        publicBytes.append(UInt8(ascii: "{"))
         var personalBytes: [UInt8] = []
         do {
             try JSONNode.writeSortedMembers(publicMembers, into: &publicBytes)
@@ -166,9 +170,7 @@ public final class EventPreparer {
         }
 
         var steps: [LifecycleStep] = []
-        for lifecycle in type.streamKind.lifecycles {
-            let indexes = lifecycle.transitionIndexes(for: type.name)
-            guard !indexes.isEmpty else { continue }
+        for (lifecycle, indexes) in type.lifecyclePlan {
             var instance = ""
             for (i, field) in lifecycle.instanceBy.enumerated() {
                 if i > 0 { instance += "\u{1F}" }
@@ -186,13 +188,13 @@ public final class EventPreparer {
         if restoring {
             guard idGiven else { throw refuseEvent("/id", "is required when restoring") }
             guard occurredAtGiven else { throw refuseEvent("/occurredAt", "is required when restoring") }
-            guard let position = node("position")?.int, position > 0 else { throw refuseEvent("/position", "is required when restoring") }
-            guard let version = node("streamVersion")?.int, version > 0 else { throw refuseEvent("/streamVersion", "is required when restoring") }
-            guard let recordedText = try text("recordedAt"), let recordedAt = RFC3339.parse(recordedText) else {
+            guard let position = node(.position)?.int, position > 0 else { throw refuseEvent("/position", "is required when restoring") }
+            guard let version = node(.streamVersion)?.int, version > 0 else { throw refuseEvent("/streamVersion", "is required when restoring") }
+            guard let recordedText = try text(.recordedAt), let recordedAt = RFC3339.parse(recordedText) else {
                 throw refuseEvent("/recordedAt", "is required when restoring, as an RFC 3339 date-time")
             }
             var leaf: Hash?
-            if let leafText = try text("leafHash") {
+            if let leafText = try text(.leafHash) {
                 guard let hash = Hash(hex: leafText) else { throw refuseEvent("/leafHash", "must be 64 hex digits") }
                 leaf = hash
             }
