@@ -120,8 +120,9 @@ struct BatchWriter {
         }
         do {
             return try place(event, position: position, positionKey: positionKey)
-        } catch {
+        } catch let error as LedgerError where error.kind == .refused || error.kind == .conflict {
             // Refused after the id was claimed: give it back, so the batch goes on without it.
+            // (Any other error, LMDB's MAP_FULL above all, has spoilt the transaction: let it go up.)
             _ = try txn.delete(db.ids, event.id)
             throw error
         }

@@ -33,7 +33,7 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// Creates a new ledger in `path` (a new or empty directory, made mode 0700) with `catalogue`.
-    public static func create(at path: String, catalogue: Catalogue) throws -> Ledger {
+    public static func create(at path: String, catalogue: Catalogue, initialMapSize: Int = 64 << 20) throws -> Ledger {
         var info = stat()
         if stat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else { throw LedgerError.storage("\(path) exists and is not a directory") }
@@ -43,7 +43,7 @@ public final class Ledger: @unchecked Sendable {
         } else if mkdir(path, 0o700) != 0 {
             throw LedgerError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        let env = try wrap { try Environment(path: path, maxDatabases: 32) }
+        let env = try wrap { try Environment(path: path, maxDatabases: 32, initialMapSize: initialMapSize) }
         let dbs = try wrap { Databases(try env.databases(Databases.specs, create: true)) }
         try wrap {
             try env.write { txn in

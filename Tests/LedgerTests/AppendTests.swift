@@ -127,6 +127,19 @@ final class AppendTests: XCTestCase {
         }
     }
 
+    /// A batch that fills the map is run again in a grown map, refusals included.
+    func testImportsGrowTheMapAndKeepTheirOutcomes() throws {
+        let small = try ScratchLedger(initialMapSize: 256 << 10)
+        defer { small.cleanUp() }
+        var lines = (0..<3000).map { event("contact.recorded", "contact-\($0)", #"{"mode":"street","topics":["safety"],"summary":"\#(String(repeating: "tekst ", count: 40))"}"#) }
+        lines[1500] = event("referral.accepted", "referral-1")
+        let outcomes = try small.ledger.append(lines.map { try small.prepare($0) }, mode: .skipRefused)
+        XCTAssertEqual(outcomes.filter { if case .appended = $0 { return true }; return false }.count, 2999)
+        guard case .refused = outcomes[1500] else { return XCTFail("\(outcomes[1500])") }
+        XCTAssertEqual(try small.ledger.verify().size, 2999)
+        XCTAssertGreaterThan(small.ledger.environmentInfo.mapSize, 256 << 10)
+    }
+
     func testRecordRoundTripsThroughItsBytes() throws {
         try scratch.append(referralMade(extra: #","reason":"x""#).replacingOccurrences(of: #""type""#, with: #""correlationId":"case-9","causationId":"c-1","type""#))
         try scratch.ledger.read { s in

@@ -12,9 +12,9 @@ final class ScratchLedger {
     let ledger: Ledger
     let preparer: EventPreparer
 
-    init() throws {
+    init(initialMapSize: Int = 64 << 20) throws {
         path = NSTemporaryDirectory() + "buurtboek-ledger-\(UUID().uuidString)"
-        ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: repositorySchemas))
+        ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: repositorySchemas), initialMapSize: initialMapSize)
         preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: "w-test")
     }
 
