@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point down this list: the CLI uses Ledger, Ledger uses Catalogue and LMDB,
-// Catalogue uses JSON; nothing imports the CLI.
+// Dependencies point one way: the CLI uses Privacy and Ledger; Privacy uses Ledger (to implement
+// its sealing protocol) and LMDB; Ledger uses Catalogue and LMDB; Catalogue uses JSON; nothing
+// imports the CLI.
 let package = Package(
     name: "Buurtboek",
     platforms: [.macOS(.v13)],
@@ -26,8 +27,12 @@ let package = Package(
             "LMDB", "JSON", "Catalogue",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "Privacy", dependencies: [
+            "Ledger", "LMDB", "JSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "buurtboek", dependencies: [
-            "Ledger", "Catalogue", "JSON",
+            "Ledger", "Catalogue", "JSON", "Privacy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "generate-year", dependencies: [
@@ -36,8 +41,9 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON"],
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON", "Privacy"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Ledger", "Catalogue", "JSON"]),
         .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -44,6 +44,11 @@ public final class EventType: @unchecked Sendable {
 
     public func dataClass(of field: String) -> DataClass? { classByName[field] }
 
+    /// Consents the subject resident must have given (and not withdrawn) for this event.
+    public internal(set) var consentRules: [ConsentRule] = []
+    /// This event erases its subject resident (crypto-shredding): `resident.erased`.
+    public internal(set) var erasesSubject = false
+
     /// The lifecycles of this type's stream kind that concern it, with the indices of the
     /// transitions that may apply: worked out once, when the catalogue loads.
     public internal(set) var lifecyclePlan: [(lifecycle: Lifecycle, transitions: [Int])] = []
@@ -55,6 +60,14 @@ public final class EventType: @unchecked Sendable {
     }
     public var hasPersonalFields: Bool { fields.contains { $0.dataClass.isPersonal } }
     public var qualifiedName: String { "\(name).v\(version)" }
+}
+
+/// A consent an event needs: `scope`, for the organisation named by `organisationField` when
+/// given, and only when `when` holds.
+public struct ConsentRule: Sendable {
+    public let scope: String
+    public let organisationField: String?
+    public let when: Lifecycle.Guard?
 }
 
 /// The entities events belong to (referral, signal, resident, ...): how their stream ids look and
@@ -142,12 +155,27 @@ public final class Catalogue: @unchecked Sendable {
             guard let kindName = entry["streamKind"]?.string, let kind = kinds[kindName] else {
                 throw CatalogueError("\(file): /types/\(name)/streamKind must name one of the streamKinds")
             }
+            var rules: [ConsentRule] = []
+            for (i, rule) in (entry["requiresConsent"]?.array ?? []).enumerated() {
+                let at = "\(file): /types/\(name)/requiresConsent/\(i)"
+                guard let scope = rule["scope"]?.string else { throw CatalogueError("\(at): needs a scope") }
+                var condition: Lifecycle.Guard?
+                if let w = rule["when"] {
+                    guard let field = w["field"]?.string, let value = w["equals"] else { throw CatalogueError("\(at)/when: needs field and equals") }
+                    let text = value.string ?? value.bool.map { $0 ? "true" : "false" } ?? value.int.map(String.init) ?? ""
+                    condition = Lifecycle.Guard(field: field, equals: [text], notEquals: nil)
+                }
+                rules.append(ConsentRule(scope: scope, organisationField: rule["organisationField"]?.string, when: condition))
+            }
+            let erases = entry["effect"]?.string == "erase_subject"
             for version in entry["versions"]?.array?.compactMap(\.int) ?? [] {
                 let key = "\(name).v\(version)"
                 guard let document = schemas[key] else { throw CatalogueError("\(key).json: missing from the catalogue") }
                 let schema = try Schema.compile(document, file: "\(key).json")
-                types[name, default: [:]][Int(version)] = try EventType(
-                    name: name, version: Int(version), streamKind: kind, schema: schema, file: "\(key).json")
+                let type = try EventType(name: name, version: Int(version), streamKind: kind, schema: schema, file: "\(key).json")
+                type.consentRules = rules
+                type.erasesSubject = erases
+                types[name, default: [:]][Int(version)] = type
             }
             if types[name] == nil { throw CatalogueError("\(file): /types/\(name)/versions must list at least one version") }
         }

@@ -6,6 +6,24 @@ import Glibc
 extension Schema {
     /// Checks `node` against this schema. Returns the first failure, its path a JSON Pointer
     /// relative to `node`; nil when the value is valid. Paths are built only on failure.
+    /// As `validate`, for a top-level object some of whose fields are held elsewhere (sealed):
+    /// those count as present for `required`.
+    public func validate(_ node: JSONNode, presentElsewhere: [String]) -> ValidationFailure? {
+        guard !presentElsewhere.isEmpty, node.kind == .object else { return validate(node) }
+        if let failure = validate(node), !(failure.rule == "is required" && presentElsewhere.contains(String(failure.path.dropFirst()))) {
+            return failure
+        }
+        // A required field was found missing but is sealed: check the rest field by field.
+        for member in node.members {
+            guard let i = propertyPosition(member.key.stringBytes) else { continue }
+            if let failure = properties[i].schema.validate(member.value) { return failure.under("/\(Schema.escape(member.name))") }
+        }
+        for i in requiredPositions where node[properties[i].name] == nil && !presentElsewhere.contains(properties[i].name) {
+            return ValidationFailure(path: "/\(Schema.escape(properties[i].name))", rule: "is required")
+        }
+        return nil
+    }
+
     public func validate(_ node: JSONNode) -> ValidationFailure? {
         if rejectsEverything { return ValidationFailure(path: "", rule: "is not allowed here") }
         if let reference, let failure = reference.validate(node) { return failure }

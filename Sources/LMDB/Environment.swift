@@ -136,6 +136,12 @@ public final class Environment: @unchecked Sendable {
         return Info(mapSize: info.me_mapsize, usedBytes: (info.me_last_pgno + 1) * page, pageSize: page)
     }
 
+    /// Writes a copy of the environment into the directory `path` without its free pages
+    /// (mdb_env_copy2 with MDB_CP_COMPACT).
+    public func copyCompacted(to path: String) throws {
+        try LMDBError.check(mdb_env_copy2(env, path, UInt32(MDB_CP_COMPACT)), "env_copy2 \(path)")
+    }
+
     /// Flushes to disk; only needed after writes made without sync.
     public func sync() throws { try LMDBError.check(mdb_env_sync(env, 1), "env_sync") }
 }

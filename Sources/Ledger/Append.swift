@@ -113,7 +113,7 @@ struct BatchWriter {
             guard let bytes = try txn.get(db.log, Keys.u64(position)) else {
                 throw LedgerError.storage("the id index names position \(position), which is not in the log (run `buurtboek verify`)")
             }
-            guard event.sameContent(as: try RecordView(bytes)) else {
+            guard try event.sameContent(as: try RecordView(bytes), sealer: ledger.sealer) else {
                 throw LedgerError.refused("\(event.label): id \(UUIDTextFormat.string(event.id)) is already recorded at position \(position) with different content; an event id names one event forever")
             }
             return .alreadyRecorded(position: position)
@@ -129,6 +129,7 @@ struct BatchWriter {
     }
 
     private mutating func place(_ event: PreparedEvent, position: UInt64, positionKey: [UInt8]) throws -> AppendOutcome {
+        try checkSubject(event)
         let current = try streamVersion(event.stream)
         guard event.expected.admits(current) else {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
@@ -166,8 +167,43 @@ struct BatchWriter {
         pendingTypes[event.type.name, default: []].append(contentsOf: positionKey)
         pendingDays[Keys.day(event.occurredAt), default: []].append(contentsOf: positionKey)
         for (key, state) in moves { try txn.put(db.states, key, state) }
+        if let resident = event.resident {
+            if streamVersion == 1 && !event.stream.hasPrefix("resident-") {
+                try txn.put(db.residentStreams, Array(resident.utf8), streamKey)
+            }
+            if event.type.erasesSubject { try markErased(resident) }
+        }
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: streamVersion)
+    }
+
+    /// Refuses events about an erased resident, and events that lack a consent they need.
+    func checkSubject(_ event: PreparedEvent) throws {
+        if let resident = event.resident, try txn.get(db.erased, Array(resident.utf8)) != nil, !event.type.erasesSubject {
+            throw LedgerError.refused("\(event.label): resident \(resident) was erased; no event about them may be recorded")
+        }
+        if try txn.get(db.erasedStreams, Array(event.stream.utf8)) != nil {
+            throw LedgerError.refused("\(event.label): the stream belongs to an erased resident; no event may follow")
+        }
+        for consent in event.consents {
+            let state = try txn.get(db.states, consent.key).map { String(decoding: $0, as: UTF8.self) }
+            guard state == "GIVEN" else {
+                throw LedgerError.refused("\(event.label): \(consent.text)")
+            }
+        }
+    }
+
+    /// Marks a resident erased, and with them every stream that named them.
+    func markErased(_ resident: String) throws {
+        try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(frontier.size)))
+        let cursor = try txn.cursor(db.residentStreams)
+        var streams: [[UInt8]] = [Array("resident-\(resident)".utf8)]
+        var entry = try cursor.find(Array(resident.utf8))
+        while let e = entry {
+            streams.append(Array(e.value))
+            entry = try cursor.nextDuplicate()
+        }
+        for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
     }
 
     /// The stream's current version: its number of events (0 when it does not exist).

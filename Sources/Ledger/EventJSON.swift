@@ -36,7 +36,14 @@ public enum EventJSON {
         if !record.correlationId.isEmpty { text("correlationId", record.correlationId) }
         if !record.causationId.isEmpty { text("causationId", record.causationId) }
         key("data")
-        writeData(record, into: &out)
+        if record.isSealed {
+            // Lossless and free of personal data: the sealed section travels as it is stored.
+            out.append(contentsOf: record.data)
+            key("sealed")
+            JSONWriter.writeString(Base64.encode(record.personal), into: &out)
+        } else {
+            writeData(record, into: &out)
+        }
         if let leafHash { text("leafHash", leafHash.hex) }
         out.append(UInt8(ascii: "}"))
     }

@@ -15,18 +15,23 @@ public final class EventPreparer {
     let parser = JSONParser()
     let defaultWorker: String?
     let restoring: Bool
+    let sealer: PersonalDataSealer?
     public var now: Int64
 
-    public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, now: Int64 = Clock.nowMicros()) {
+    /// Without a `sealer`, events with personal (I or S) fields are refused: sealing needs the
+    /// master key.
+    public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, sealer: PersonalDataSealer? = nil,
+                now: Int64 = Clock.nowMicros()) {
         self.catalogue = catalogue
         self.defaultWorker = defaultWorker
         self.restoring = restoring
+        self.sealer = sealer
         self.now = now
     }
 
     static let knownKeys: Set<String> = ["id", "type", "schemaVersion", "stream", "expectedVersion", "occurredAt",
                                          "recordedBy", "neighbourhood", "correlationId", "causationId", "data",
-                                         "position", "streamVersion", "recordedAt", "leafHash"]
+                                         "position", "streamVersion", "recordedAt", "leafHash", "sealed"]
 
     public func prepare(line: UnsafeRawBufferPointer, source: String) throws -> PreparedEvent {
         guard line.count <= EventPreparer.maxLineBytes else {
@@ -46,12 +51,12 @@ public final class EventPreparer {
     /// The envelope keys, by their position in `envelopeKeys`.
     static let envelopeKeys: [[UInt8]] = ["id", "type", "schemaVersion", "stream", "expectedVersion", "occurredAt",
                                           "recordedBy", "neighbourhood", "correlationId", "causationId", "data",
-                                          "position", "streamVersion", "recordedAt", "leafHash"].map { Array($0.utf8) }
+                                          "position", "streamVersion", "recordedAt", "leafHash", "sealed"].map { Array($0.utf8) }
 
     /// The envelope's keys, in the order of `envelopeKeys`.
     enum Slot: Int {
         case id, type, schemaVersion, stream, expectedVersion, occurredAt, recordedBy, neighbourhood, correlationId,
-             causationId, data, position, streamVersion, recordedAt, leafHash
+             causationId, data, position, streamVersion, recordedAt, leafHash, sealed
     }
 
     private func prepare(_ root: JSONNode, source: String) throws -> PreparedEvent {
@@ -142,7 +147,18 @@ public final class EventPreparer {
 
         guard let data = node(.data) else { throw refuseEvent("/data", "is required") }
         guard data.kind == .object else { throw refuseEvent("/data", "must be a JSON object, not \(data.kind.name)") }
-        if let failure = type.schema.validate(data) {
+        // A restored event's personal fields travel sealed: the section names them.
+        var sealedSection: [UInt8]?
+        var sealedFields: [String] = []
+        if let sealedText = try text(.sealed, max: 1 << 20) {
+            guard restoring else { throw refuseEvent("/sealed", "sealed personal data can only be restored (import --restore)") }
+            guard let bytes = Base64.decode(sealedText), let section = try? bytes.withUnsafeBytes({ try SealedSection($0) }) else {
+                throw refuseEvent("/sealed", "is not a sealed section in base64")
+            }
+            sealedSection = bytes
+            sealedFields = section.fields
+        }
+        if let failure = type.schema.validate(data, presentElsewhere: sealedFields) {
             throw refuseEvent("/data\(failure.path)", failure.rule)
         }
         // Split the data into the public and personal sections, each canonical JSON.
@@ -153,20 +169,52 @@ public final class EventPreparer {
         var publicBytes: [UInt8] = []
         publicBytes.reserveCapacity(512)
         publicBytes.append(UInt8(ascii: "{"))
-        var personalBytes: [UInt8] = []
+        var personalClear: [UInt8] = []
         do {
             try JSONNode.writeSortedMembers(publicMembers, into: &publicBytes)
             publicBytes.append(UInt8(ascii: "}"))
             if !personalMembers.isEmpty {
-                personalBytes.append(UInt8(ascii: "{"))
-                try JSONNode.writeSortedMembers(personalMembers, into: &personalBytes)
-                personalBytes.append(UInt8(ascii: "}"))
+                personalClear.append(UInt8(ascii: "{"))
+                try JSONNode.writeSortedMembers(personalMembers, into: &personalClear)
+                personalClear.append(UInt8(ascii: "}"))
             }
         } catch let error as JSONSyntaxError {
             throw refuseEvent("/data", error.message)
         }
-        guard publicBytes.count + personalBytes.count <= catalogue.maxDataBytes else {
-            throw refuseEvent("/data", "\(publicBytes.count + personalBytes.count) bytes, more than the catalogue's limit of \(catalogue.maxDataBytes)")
+        guard publicBytes.count + personalClear.count <= catalogue.maxDataBytes else {
+            throw refuseEvent("/data", "\(publicBytes.count + personalClear.count) bytes, more than the catalogue's limit of \(catalogue.maxDataBytes)")
+        }
+        let resident = DataKeyId.resident(stream: stream, residentField: data["resident_id"]?.string)
+
+        // The personal section is sealed under the resident's (or the stream's) data key.
+        var personal: [UInt8] = []
+        var flags: UInt8 = 0
+        if let bytes = sealedSection {
+            guard personalMembers.isEmpty else { throw refuseEvent("/data", "holds personal fields beside a sealed section") }
+            personal = bytes
+            flags = Record.sealedFlag
+        } else if !personalClear.isEmpty {
+            guard let sealer else {
+                let names = personalMembers.map(\.name).sorted().joined(separator: ", ")
+                throw refuseEvent("/data", "holds personal fields (\(names)); recording them needs the master key (--master-key FILE or $BUURTBOEK_MASTER_KEY_FILE)")
+            }
+            do {
+                personal = try sealer.seal(personalClear, keyId: DataKeyId.forEvent(stream: stream, residentId: resident),
+                                           fields: personalMembers.map(\.name).sorted(), eventId: id)
+            } catch let error as LedgerError {
+                throw LedgerError(error.kind, "\(source) (\(type.name), stream \(stream)): \(error.message)")
+            }
+            flags = Record.sealedFlag
+        }
+
+        var consents: [(key: [UInt8], text: String)] = []
+        for rule in type.consentRules {
+            if let g = rule.when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
+            let organisation = rule.organisationField.flatMap { data[$0]?.string } ?? ""
+            let what = rule.scope + (organisation.isEmpty ? "" : " with \(organisation)")
+            guard let resident else { throw refuseEvent("/data", "needs consent (\(what)) but names no resident") }
+            consents.append((Keys.state(stream: "resident-" + resident, lifecycle: "consent", instance: rule.scope + "\u{1F}" + organisation),
+                             "resident \(resident) has not given consent \(what) (or has withdrawn it)"))
         }
 
         var steps: [LifecycleStep] = []
@@ -203,7 +251,8 @@ public final class EventPreparer {
         return PreparedEvent(source: source, id: id, type: type, stream: stream, expected: expected,
                              occurredAt: occurredAt, occurredAtGiven: occurredAtGiven, recordedBy: recordedBy,
                              neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
-                             data: publicBytes, personal: personalBytes, steps: steps, restore: restore)
+                             data: publicBytes, personal: personal, flags: flags, personalClear: personalClear,
+                             resident: resident, consents: consents, steps: steps, restore: restore)
     }
 
     static func scalarText(_ node: JSONNode) -> String {

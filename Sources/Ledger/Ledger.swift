@@ -19,18 +19,25 @@ public final class Ledger: @unchecked Sendable {
 
     struct Databases {
         let log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory: Database
+        /// Erased residents, the streams that named them, and each resident's streams.
+        let erased, erasedStreams, residentStreams: Database
 
         static let specs: [(name: String, options: DatabaseOptions)] = [
             ("log", []), ("tree", []), ("ids", []), ("streams", [.duplicateSort, .duplicateFixed]),
             ("types", [.duplicateSort, .duplicateFixed]), ("days", [.duplicateSort, .duplicateFixed]),
             ("states", []), ("meta", []), ("catalogues", []), ("catalogue_history", []),
+            ("erased", []), ("erased_streams", []), ("resident_streams", [.duplicateSort]),
         ]
 
         init(_ dbs: [Database]) {
             (log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory) =
                 (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8], dbs[9])
+            (erased, erasedStreams, residentStreams) = (dbs[10], dbs[11], dbs[12])
         }
     }
+
+    /// Opens and seals personal sections; nil when no master key was given.
+    public var sealer: PersonalDataSealer?
 
     /// Creates a new ledger in `path` (a new or empty directory, made mode 0700) with `catalogue`.
     public static func create(at path: String, catalogue: Catalogue, initialMapSize: Int = 64 << 20) throws -> Ledger {

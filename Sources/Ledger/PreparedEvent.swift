@@ -68,7 +68,15 @@ public struct PreparedEvent: Sendable {
     public let correlationId: String
     public let causationId: String
     public let data: [UInt8]
+    /// The personal section as stored: sealed when `flags` says so.
     public let personal: [UInt8]
+    let flags: UInt8
+    /// The clear personal fields (canonical JSON), kept only in memory, to compare retries.
+    let personalClear: [UInt8]
+    /// The resident this event is about, if any (its stream, or its `resident_id`).
+    public let resident: String?
+    /// State keys of the consents this event needs (each must be GIVEN), with their description.
+    let consents: [(key: [UInt8], text: String)]
     let steps: [LifecycleStep]
     let restore: RestoredPlacement?
 
@@ -79,16 +87,21 @@ public struct PreparedEvent: Sendable {
         Record(schemaVersion: UInt16(type.version), streamVersion: streamVersion, occurredAt: occurredAt,
                recordedAt: recordedAt, id: id, type: type.name, stream: stream, recordedBy: recordedBy,
                neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
-               data: data, personal: personal)
+               data: data, personal: personal, flags: flags)
     }
 
     /// Same content as a stored event, for idempotent retries: everything the appender said,
     /// and occurredAt only when the appender gave it (a retry that left it out defaults anew).
-    func sameContent(as stored: RecordView) -> Bool {
-        stored.type == type.name && Int(stored.schemaVersion) == type.version && stored.stream == stream
+    func sameContent(as stored: RecordView, sealer: PersonalDataSealer?) throws -> Bool {
+        guard stored.type == type.name && Int(stored.schemaVersion) == type.version && stored.stream == stream
             && stored.recordedBy == recordedBy && stored.neighbourhood == neighbourhood
             && stored.correlationId == correlationId && stored.causationId == causationId
-            && stored.data.elementsEqual(data) && stored.personal.elementsEqual(personal)
-            && (!occurredAtGiven || stored.occurredAt == occurredAt)
+            && stored.data.elementsEqual(data) && (!occurredAtGiven || stored.occurredAt == occurredAt) else { return false }
+        // Sealing is randomized: compare what was sealed, not the ciphertext.
+        if stored.isSealed && flags & Record.sealedFlag != 0 && restore == nil {
+            guard let sealer, case .clear(let clear) = try sealer.open(stored.personal, eventId: stored.id) else { return false }
+            return clear == personalClear
+        }
+        return stored.personal.elementsEqual(personal)
     }
 }

@@ -122,6 +122,22 @@ public struct LedgerSnapshot {
         return out
     }
 
+    /// The streams (other than their own) whose events named the resident.
+    public func residentStreams(_ resident: String) throws -> [String] {
+        let cursor = try txn.cursor(db.residentStreams)
+        var out: [String] = []
+        var entry = try cursor.find(Array(resident.utf8))
+        while let e = entry {
+            out.append(String(decoding: e.value, as: UTF8.self))
+            entry = try cursor.nextDuplicate()
+        }
+        return out
+    }
+
+    public func isErased(_ resident: String) throws -> Bool {
+        try txn.get(db.erased, Array(resident.utf8)) != nil
+    }
+
     public var hashReader: some HashReader { TransactionHashReader(txn: txn, tree: db.tree) }
 
     /// The tree root over the first `size` events, in O(log size) reads.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalogue
 import JSON
 import Ledger
+import Privacy
 
 struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,6 +49,7 @@ struct AppendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output: text or json.", valueName: "format"))
     var format: OutputFormat = .text
     @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
@@ -64,8 +66,10 @@ struct AppendCommand: ParsableCommand {
         if let correlation { object["correlationId"] = .string(correlation) }
         if let causation { object["causationId"] = .string(causation) }
         object["data"] = .object(try buildData(catalogue: ledger.catalogue))
-        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker)
+        let sealer = try masterKey.unlock(ledger)
+        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
         let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "event")
+        try sealer?.keyStore.persist()
         let outcome = try ledger.append([event])[0]
         let id = UUIDText.format(event.id)
         switch outcome {

@@ -10,8 +10,9 @@ struct Buurtboek: ParsableCommand {
         catalogue and its lifecycles, and hashed into an RFC 9162 Merkle tree.
 
         QUICK START
+          buurtboek key master --out ~/.buurtboek/master.key
+          export BUURTBOEK_MASTER_KEY_FILE=~/.buurtboek/master.key BUURTBOEK_WORKER=w-anna
           buurtboek init
-          export BUURTBOEK_WORKER=w-anna
           buurtboek append referral.made --stream referral-2024-0042 \\
               --field resident_id=R000123 --field target_organisation=org-schuldhulp-noord \\
               --field service=debt_help --field handover=warm --field support_level=moderate
@@ -25,7 +26,7 @@ struct Buurtboek: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, ImportCommand.self, LogCommand.self, ShowCommand.self,
             StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
-            CatalogueCommand.self,
+            CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self,
         ]
     )
 }

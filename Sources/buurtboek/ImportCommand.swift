@@ -4,6 +4,7 @@ import Catalogue
 import Dispatch
 import JSON
 import Ledger
+import Privacy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,6 +46,7 @@ struct ImportCommand: ParsableCommand {
     var batchSize = 10_000
     @OptionGroup var worker: WorkerOption
     @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
 
     func validate() throws {
         guard batchSize >= 1 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size must be from 1 to 1000000") }
@@ -54,7 +56,8 @@ struct ImportCommand: ParsableCommand {
         let ledger = try self.ledger.open()
         let started = Clock.nowMicros()
         let rejectsPath = rejects ?? (file == "-" ? "import.rejects.jsonl" : file + ".rejects.jsonl")
-        let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore)
+        let sealer = try masterKey.unlock(ledger)
+        let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore, sealer: sealer)
         let progress = Progress(enabled: Terminal.stderrIsTerminal)
         var summary = ImportSummary()
 
@@ -71,6 +74,7 @@ struct ImportCommand: ParsableCommand {
                     if let refusal = batch.refusals.first {
                         throw LedgerError(refusal.error.kind, refusal.error.message + "; nothing was imported (--atomic)")
                     }
+                    try sealer?.keyStore.persist()
                     for outcome in try appender.append(batch.events) { _ = summary.add(outcome) }
                     progress.show(summary, started: started)
                 }
@@ -89,6 +93,8 @@ struct ImportCommand: ParsableCommand {
             let pipeline = try PreparedBatches(path: file, batchSize: batchSize, preparers: preparers)
             while let (lines, batch) = try pipeline.next() {
                 for refusal in batch.refusals { try reject(lines[refusal.index], refusal.error) }
+                // New data keys are durable before anything sealed under them is.
+                try sealer?.keyStore.persist()
                 let outcomes = try ledger.append(batch.events, mode: .skipRefused)
                 for (index, outcome) in zip(batch.eventIndexes, outcomes) {
                     if let error = summary.add(outcome) { try reject(lines[index], error) }
@@ -145,9 +151,11 @@ final class PreparerPool: @unchecked Sendable {
 
     private let preparers: [EventPreparer]
 
-    init(catalogue: Catalogue, worker: String?, restoring: Bool) {
+    init(catalogue: Catalogue, worker: String?, restoring: Bool, sealer: PersonalDataSealer?) {
         let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
-        preparers = (0..<cores).map { _ in EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring) }
+        preparers = (0..<cores).map { _ in
+            EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer)
+        }
     }
 
     func prepare(_ lines: [LineReader.Line]) -> Batch {

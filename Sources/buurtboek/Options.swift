@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalogue
 import JSON
 import Ledger
+import Privacy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,31 @@ struct LedgerOptions: ParsableArguments {
     var path: String { ledger ?? Environment.value("BUURTBOEK_LEDGER") ?? "buurtboek.ledger" }
 
     func open() throws -> Ledger { try Ledger.open(at: path) }
+}
+
+/// The master key: --master-key, else $BUURTBOEK_MASTER_KEY_FILE. Needed to record, show or
+/// erase personal (I and S) fields; everything else works without it.
+struct MasterKeyOption: ParsableArguments {
+    @Option(name: .customLong("master-key"), help: ArgumentHelp("The master key file (default: $BUURTBOEK_MASTER_KEY_FILE).", valueName: "file"))
+    var file: String?
+
+    var path: String? { file ?? Environment.value("BUURTBOEK_MASTER_KEY_FILE") }
+
+    /// Opens the ledger's key store and gives the ledger a sealer; nil without a master key.
+    @discardableResult
+    func unlock(_ ledger: Ledger) throws -> Sealer? {
+        guard let path else { return nil }
+        let sealer = Sealer(keyStore: try KeyStore(ledgerPath: ledger.path, masterKey: try MasterKey.load(from: path)))
+        ledger.sealer = sealer
+        return sealer
+    }
+
+    func require(_ ledger: Ledger, for what: String) throws -> Sealer {
+        guard let sealer = try unlock(ledger) else {
+            throw CLIError("\(what) needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
+        }
+        return sealer
+    }
 }
 
 /// Who records: --by, else $BUURTBOEK_WORKER.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import JSON
 import Ledger
+import Privacy
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,11 +16,14 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "A position or an event id.") var event: String
     @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text
     @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
+    @OptionGroup var worker: WorkerOption
 
     enum Format: String, ExpressibleByArgument { case text, json }
 
     func run() throws {
         let ledger = try self.ledger.open()
+        let sealer = try masterKey.unlock(ledger)
         try ledger.read { snapshot in
             let position = try EventReference.position(event, in: snapshot)
             let record = try snapshot.record(at: position)!
@@ -38,9 +42,24 @@ struct ShowCommand: ParsableCommand {
             }
             print("data")
             let type = ledger.catalogue.type(record.type, version: Int(record.schemaVersion))
-            for (key, v) in value["data"]?.object ?? JSONObject() {
+            func field(_ key: String, _ text: String) {
                 let dataClass = type?.dataClass(of: key)?.rawValue ?? "?"
-                print("  " + Table.row([key, "[\(dataClass)]", v.string ?? JSONWriter.ordered(v)], widths: [24, 4]))
+                print("  " + Table.row([key, "[\(dataClass)]", text], widths: [24, 4]))
+            }
+            for (key, v) in value["data"]?.object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
+            guard record.isSealed else { return }
+            let section = try SealedSection(record.personal)
+            guard let sealer else {
+                for name in section.fields { field(name, "[sealed: showing it needs the master key]") }
+                return
+            }
+            switch try sealer.open(record.personal, eventId: record.id) {
+            case .erased:
+                for name in section.fields { field(name, "[erased]") }
+            case .clear(let bytes):
+                for (key, v) in try JSONParser().value(bytes).object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
+                try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: section.keyId,
+                                                 command: "show \(position) (\(record.type), \(record.stream))")
             }
         }
     }

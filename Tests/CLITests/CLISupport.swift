@@ -28,6 +28,7 @@ enum CLI {
         var env = ProcessInfo.processInfo.environment
         env["BUURTBOEK_WORKER"] = "w-test"
         env["BUURTBOEK_SCHEMAS"] = schemas
+        env["BUURTBOEK_MASTER_KEY_FILE"] = masterKey
         if let ledger { env["BUURTBOEK_LEDGER"] = ledger } else { env.removeValue(forKey: "BUURTBOEK_LEDGER") }
         for (k, v) in environment { env[k] = v }
         process.environment = env
@@ -44,6 +45,24 @@ enum CLI {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// One master key for the whole test run, made by the tool itself.
+    static let masterKey: String = {
+        let path = NSTemporaryDirectory() + "buurtboek-cli-master-\(UUID().uuidString).key"
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("buurtboek")
+        process.arguments = ["key", "master", "--out", path]
+        process.standardOutput = FileHandle.nullDevice
+        try! process.run()
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, "cannot create a master key")
+        return path
+    }()
+
+    /// The environment for a child process started by hand.
+    static var environment: [String: String] {
+        ["BUURTBOEK_WORKER": "w-test", "BUURTBOEK_MASTER_KEY_FILE": masterKey, "BUURTBOEK_SCHEMAS": schemas]
     }
 
     static let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -34,7 +34,7 @@ final class ReliabilityTests: XCTestCase {
             let process = Process()
             process.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
             process.arguments = ["import", file, "--ledger", ledger, "--batch-size", "500"]
-            process.environment = ["BUURTBOEK_WORKER": "w-test"]
+            process.environment = CLI.environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -70,7 +70,7 @@ final class ReliabilityTests: XCTestCase {
             let p = Process()
             p.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
             p.arguments = ["import", file, "--ledger", ledger, "--batch-size", "7"]
-            p.environment = ["BUURTBOEK_WORKER": "w-test"]
+            p.environment = CLI.environment
             p.standardOutput = FileHandle.nullDevice
             try p.run()
             return p

@@ -89,7 +89,7 @@ final class AppendTests: XCTestCase {
                        ["resident  ACTIVE", "consent share_with_organisation/org-ggd WITHDRAWN", "consent share_with_organisation/org-buurtzorg GIVEN"])
         try scratch.append(event("resident.erased", resident, #"{"request_ref":"AVG-2024-7","legal_basis":"gdpr_art17"}"#))
         XCTAssertThrowsError(try scratch.append(event("consent.given", resident, #"{"scope":"photos","method":"verbal"}"#))) { error in
-            XCTAssertTrue("\(error)".contains("terminal state ERASED"), "\(error)")
+            XCTAssertTrue("\(error)".contains("resident R000123 was erased"), "\(error)")
         }
     }
 
@@ -115,16 +115,35 @@ final class AppendTests: XCTestCase {
         }
     }
 
-    func testPersonalFieldsGoToTheirOwnSection() throws {
+    func testPersonalFieldsAreSealedInTheirOwnSection() throws {
         try scratch.append(referralMade(extra: #","reason":"Huurachterstand","circumstances":["debts"]"#))
         try scratch.ledger.read { s in
             let record = try XCTUnwrap(try s.record(at: 1))
             let data = String(decoding: record.data, as: UTF8.self)
-            let personal = String(decoding: record.personal, as: UTF8.self)
+            XCTAssertTrue(record.isSealed)
             XCTAssertFalse(data.contains("Huurachterstand"))
-            XCTAssertEqual(personal, #"{"circumstances":["debts"],"reason":"Huurachterstand"}"#)
-            XCTAssertTrue(data.hasPrefix(#"{"handover":"warm","neighbourhood"#) == false && data.contains(#""resident_id":"R000123""#))
+            XCTAssertTrue(data.contains(#""resident_id":"R000123""#))
+            XCTAssertFalse(String(decoding: record.personal, as: UTF8.self).contains("Huurachterstand"))
+            let section = try SealedSection(record.personal)
+            XCTAssertEqual(section.keyId, "resident:R000123")
+            XCTAssertEqual(section.fields, ["circumstances", "reason"])
+            guard case .clear(let clear) = try scratch.sealer.open(record.personal, eventId: record.id) else { return XCTFail() }
+            XCTAssertEqual(String(decoding: clear, as: UTF8.self), #"{"circumstances":["debts"],"reason":"Huurachterstand"}"#)
         }
+        // Without a sealer, personal fields are refused, naming them.
+        let locked = EventPreparer(catalogue: scratch.ledger.catalogue, defaultWorker: "w-test")
+        XCTAssertThrowsError(try locked.prepare(line: Array(referralMade(extra: #","reason":"x""#).utf8), source: "event")) { error in
+            XCTAssertTrue("\(error)".contains("holds personal fields (reason)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("master key"), "\(error)")
+        }
+        XCTAssertNoThrow(try locked.prepare(line: Array(referralMade().utf8), source: "event"), "events without personal fields need no key")
+    }
+
+    func testRetriesOfSealedEventsAreRecognised() throws {
+        let id = "0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f"
+        try scratch.append(referralMade(id: id, extra: #","reason":"Huurachterstand""#))
+        guard case .alreadyRecorded = try scratch.append(referralMade(id: id, extra: #","reason":"Huurachterstand""#))[0] else { return XCTFail() }
+        XCTAssertThrowsError(try scratch.append(referralMade(id: id, extra: #","reason":"Iets anders""#)))
     }
 
     /// A batch that fills the map is run again in a grown map, refusals included.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Catalogue
 @testable import Ledger
+import Privacy
 
 let repositorySchemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas").path
@@ -11,14 +12,23 @@ final class ScratchLedger {
     let path: String
     let ledger: Ledger
     let preparer: EventPreparer
+    let sealer: Sealer
+    let masterKeyPath: String
 
     init(initialMapSize: Int = 64 << 20) throws {
         path = NSTemporaryDirectory() + "buurtboek-ledger-\(UUID().uuidString)"
         ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: repositorySchemas), initialMapSize: initialMapSize)
-        preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: "w-test")
+        masterKeyPath = path + ".master.key"
+        try MasterKey.create(at: masterKeyPath)
+        sealer = Sealer(keyStore: try KeyStore(ledgerPath: path, masterKey: try MasterKey.load(from: masterKeyPath)))
+        ledger.sealer = sealer
+        preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: "w-test", sealer: sealer)
     }
 
-    func cleanUp() { try? FileManager.default.removeItem(atPath: path) }
+    func cleanUp() {
+        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: masterKeyPath)
+    }
 
     func prepare(_ line: String, source: String = "event") throws -> PreparedEvent {
         preparer.now = Clock.nowMicros()
@@ -27,7 +37,9 @@ final class ScratchLedger {
 
     @discardableResult
     func append(_ lines: String..., mode: Ledger.BatchMode = .atomic) throws -> [AppendOutcome] {
-        try ledger.append(lines.map { try prepare($0) }, mode: mode)
+        let events = try lines.map { try prepare($0) }
+        try sealer.keyStore.persist()
+        return try ledger.append(events, mode: mode)
     }
 
     var size: UInt64 { try! ledger.read { try $0.size() } }

@@ -9,7 +9,8 @@ final class VerifyTests: XCTestCase {
     override func tearDown() { scratch.cleanUp() }
 
     func fill(_ n: Int) throws {
-        let events = try (0..<n).map { i in try scratch.prepare(event("contact.recorded", "contact-2024-\(i)", #"{"mode":"street","topics":["safety"],"summary":"marker-\#(i)-marker"}"#)) }
+        let events = try (0..<n).map { i in try scratch.prepare(event("contact.recorded", "contact-marker-\(i)-marker", #"{"mode":"street","topics":["safety"],"summary":"zin \#(i)"}"#)) }
+        try scratch.sealer.keyStore.persist()
         _ = try scratch.ledger.append(events)
     }
 
@@ -27,9 +28,13 @@ final class VerifyTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: copy) }
         var data = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/data.mdb"))
-        let marker = Data("marker-37-marker".utf8)
-        let at = try XCTUnwrap(data.range(of: marker)).lowerBound + 7
-        data[at] ^= 0x01
+        let marker = Data("contact-marker-37-marker".utf8)
+        var found = 0
+        while let range = data.range(of: marker) {
+            data[range.lowerBound + 15] ^= 0x01
+            found += 1
+        }
+        XCTAssertGreaterThan(found, 0)
         try data.write(to: URL(fileURLWithPath: copy + "/data.mdb"))
         let tampered = try Ledger.open(at: copy)
         XCTAssertThrowsError(try tampered.verify()) { error in
@@ -69,6 +74,7 @@ final class VerifyTests: XCTestCase {
         // A changed exported field no longer matches its leaf hash.
         var altered = String(decoding: lines[5], as: UTF8.self)
         altered = altered.replacingOccurrences(of: #""street""#, with: #""phone""#)
+        XCTAssertNotEqual(altered, String(decoding: lines[5], as: UTF8.self))
         let third = try ScratchLedger()
         defer { third.cleanUp() }
         let again = EventPreparer(catalogue: third.ledger.catalogue, defaultWorker: nil, restoring: true)

@@ -1,0 +1,77 @@
+/// Sealing of the personal section (the I and S fields), implemented outside the ledger (the
+/// Privacy module) so that the ledger never holds a key. The ledger only needs to say which
+/// key a section is sealed under and to get the clear bytes back when a caller may see them.
+public protocol PersonalDataSealer: AnyObject, Sendable {
+    /// Seals `plaintext` (a canonical JSON object) under the data key `keyId`, bound to the event.
+    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8]
+    /// Opens a sealed section.
+    func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData
+}
+
+public enum OpenedPersonalData {
+    /// The canonical JSON object of the personal fields.
+    case clear([UInt8])
+    /// The data key was destroyed (crypto-shredding): the content is gone for good.
+    case erased
+}
+
+/// The parts of a sealed section that are not secret, readable without any key:
+///
+///     u8 version (1) | u8 key id length | key id | u8 field count | (u8 length | name)* | nonce | ciphertext+tag
+///
+/// The field names are schema property names (not personal), kept so that views can say which
+/// fields are sealed or erased.
+public struct SealedSection {
+    public static let version: UInt8 = 1
+    public let keyId: String
+    public let fields: [String]
+    /// Offset of the AEAD payload (nonce, ciphertext, tag) in the section.
+    public let payloadOffset: Int
+
+    public init(_ bytes: UnsafeRawBufferPointer) throws {
+        func fail() -> RecordFormatError { RecordFormatError(message: "sealed section malformed") }
+        guard bytes.count >= 3, bytes[0] == SealedSection.version else { throw fail() }
+        var at = 1
+        let keyLength = Int(bytes[at]); at += 1
+        guard at + keyLength < bytes.count else { throw fail() }
+        keyId = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<at + keyLength]), as: UTF8.self)
+        at += keyLength
+        let count = Int(bytes[at]); at += 1
+        var fields: [String] = []
+        for _ in 0..<count {
+            guard at < bytes.count else { throw fail() }
+            let length = Int(bytes[at]); at += 1
+            guard at + length <= bytes.count else { throw fail() }
+            fields.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<at + length]), as: UTF8.self))
+            at += length
+        }
+        self.fields = fields
+        payloadOffset = at
+    }
+
+    public static func header(keyId: String, fields: [String]) -> [UInt8] {
+        var out: [UInt8] = [version, UInt8(keyId.utf8.count)]
+        out.append(contentsOf: keyId.utf8)
+        out.append(UInt8(fields.count))
+        for name in fields {
+            out.append(UInt8(name.utf8.count))
+            out.append(contentsOf: name.utf8)
+        }
+        return out
+    }
+}
+
+/// Which data key seals an event's personal fields: the resident's own when the event is in
+/// the resident's stream or names them (`resident_id`), else a key of the event's stream.
+public enum DataKeyId {
+    public static func forEvent(stream: String, residentId: String?) -> String {
+        if let residentId { return "resident:" + residentId }
+        return "stream:" + stream
+    }
+
+    /// The resident an event is about, from its stream or its `resident_id` field.
+    public static func resident(stream: String, residentField: String?) -> String? {
+        if stream.hasPrefix("resident-") { return String(stream.dropFirst("resident-".count)) }
+        return residentField
+    }
+}

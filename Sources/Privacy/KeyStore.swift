@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+import JSON
+import LMDB
+import Ledger
+
+/// The data keys, apart from the log: an LMDB environment of its own in `<ledger>/keystore/`,
+/// never part of data.mdb nor of an export. Each data key is stored wrapped (ChaCha20-Poly1305)
+/// under the master key, its id as associated data. Destroying a key is erasure: what it sealed
+/// can no longer be read by anyone, with or without the master key.
+///
+/// Processes that use the store hold a shared lock on `keystore/lock`; compaction after an
+/// erasure takes it exclusively, so no process writes to a file that is being replaced.
+public final class KeyStore: @unchecked Sendable {
+    let path: String
+    private var env: Environment
+    private var keys: Database, meta: Database, accessLog: Database
+    private let master: MasterKey
+    private let lock = NSLock()
+    private var cache: [String: SymmetricKey] = [:]
+    private var pending: [(id: String, wrapped: [UInt8])] = []
+    private let lockFile: Int32
+
+    public init(ledgerPath: String, masterKey: MasterKey) throws {
+        path = ledgerPath + "/keystore"
+        master = masterKey
+        if access(path, F_OK) != 0 {
+            guard mkdir(path, 0o700) == 0 else {
+                throw LedgerError(.storage, "cannot create the key store \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        lockFile = open(path + "/lock", O_RDWR | O_CREAT, 0o600)
+        guard lockFile >= 0, flock(lockFile, LOCK_SH) == 0 else {
+            throw LedgerError(.storage, "cannot lock the key store \(path)")
+        }
+        (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path)
+        try checkMasterKey()
+    }
+
+    deinit { close(lockFile) }
+
+    private static func openEnvironment(_ path: String) throws -> (Environment, Database, Database, Database) {
+        do {
+            let env = try Environment(path: path, maxDatabases: 4, initialMapSize: 16 << 20)
+            let dbs = try env.databases([("keys", []), ("meta", []), ("access", [])], create: true)
+            return (env, dbs[0], dbs[1], dbs[2])
+        } catch {
+            throw LedgerError(.storage, "key store \(path): \(error)")
+        }
+    }
+
+    /// A value sealed under the master key on first use: a different master key cannot open it.
+    private func checkMasterKey() throws {
+        let check = Array("buurtboek key store".utf8)
+        let stored = try env.read { try $0.get(meta, Array("check".utf8)).map { Array($0) } }
+        if let stored {
+            guard (try? ChaChaPoly.open(ChaChaPoly.SealedBox(combined: stored), using: master.key, authenticating: check)) != nil else {
+                throw LedgerError(.storage, "the master key does not match this ledger's key store (\(path))")
+            }
+        } else {
+            let sealed = try ChaChaPoly.seal(check, using: master.key, authenticating: check).combined
+            try env.write { try $0.put(meta, Array("check".utf8), Array(sealed)) }
+        }
+    }
+
+    /// The data key `id`; with `create`, a new one when there is none (kept in memory until
+    /// `persist`, which must run before anything sealed under it is committed).
+    func dataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let key = cache[id] { return key }
+        if let wrapped = try env.read({ try $0.get(keys, Array(id.utf8)).map { Array($0) } }) {
+            let raw = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: wrapped), using: master.key, authenticating: Array(id.utf8))
+            let key = SymmetricKey(data: raw)
+            cache[id] = key
+            return key
+        }
+        guard create else { return nil }
+        let key = SymmetricKey(size: .bits256)
+        let wrapped = try key.withUnsafeBytes { raw in
+            try ChaChaPoly.seal(Array(raw), using: master.key, authenticating: Array(id.utf8)).combined
+        }
+        cache[id] = key
+        pending.append((id, Array(wrapped)))
+        return key
+    }
+
+    /// Writes the keys created since the last call, durably. Call before committing events.
+    public func persist() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !pending.isEmpty else { return }
+        let created = pending
+        try env.write { txn in
+            for (id, wrapped) in created {
+                if try txn.insertIfAbsent(keys, Array(id.utf8), wrapped) != nil {
+                    throw LedgerError(.conflict, "the data key \(id) was created by another process at the same time; run the command again")
+                }
+            }
+        }
+        pending.removeAll()
+    }
+
+    /// Destroys data keys, then rewrites the store without its free pages, so that no copy of a
+    /// destroyed key survives in any file. Returns how many keys existed.
+    public func destroy(_ ids: [String]) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let destroyed = try env.write { txn in try ids.reduce(0) { $0 + (try txn.delete(keys, Array($1.utf8)) ? 1 : 0) } }
+        for id in ids { cache[id] = nil }
+        pending.removeAll { ids.contains($0.id) }
+        try compact()
+        return destroyed
+    }
+
+    private func compact() throws {
+        // Wait for other processes to let go of the store, then swap in a compacted copy.
+        guard flock(lockFile, LOCK_EX) == 0 else { throw LedgerError(.storage, "cannot lock the key store for compaction") }
+        defer { flock(lockFile, LOCK_SH) }
+        let copy = path + "/compact"
+        try? FileManager.default.removeItem(atPath: copy)
+        guard mkdir(copy, 0o700) == 0 else { throw LedgerError(.storage, "cannot create \(copy)") }
+        do { try env.copyCompacted(to: copy) } catch { throw LedgerError(.storage, "key store compaction: \(error)") }
+        guard rename(copy + "/data.mdb", path + "/data.mdb") == 0 else {
+            throw LedgerError(.storage, "cannot replace the key store: \(String(cString: strerror(errno)))")
+        }
+        try? FileManager.default.removeItem(atPath: copy)
+        (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path)
+    }
+
+    /// The stored (wrapped) form of a key, for tests that look for it in files.
+    func storedWrappedKey(_ id: String) throws -> [UInt8]? {
+        try env.read { try $0.get(keys, Array(id.utf8)).map { Array($0) } }
+    }
+
+    // MARK: The access record
+
+    /// Records that personal data was shown: who, when, about which resident or stream, by which command.
+    public func recordAccess(worker: String, subject: String, command: String) throws {
+        var entry = JSONObject()
+        entry["at"] = .string(RFC3339.format(Clock.nowMicros()))
+        entry["by"] = .string(worker)
+        entry["subject"] = .string(subject)
+        entry["command"] = .string(command)
+        let line = JSONWriter.canonical(.object(entry))
+        try env.write { txn in
+            let next = try txn.cursor(accessLog).last().map { UInt64(bigEndian: $0.key.loadUnaligned(as: UInt64.self)) + 1 } ?? 1
+            try txn.put(accessLog, withUnsafeBytes(of: next.bigEndian) { Array($0) }, line, options: .append)
+        }
+    }
+
+    /// The access record, oldest first, as JSON objects.
+    public func accessRecord() throws -> [JSONValue] {
+        try env.read { txn in
+            let cursor = try txn.cursor(accessLog)
+            var out: [JSONValue] = []
+            let parser = JSONParser()
+            var entry = try cursor.first()
+            while let e = entry {
+                out.append(try parser.value(Array(e.value)))
+                entry = try cursor.next()
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Crypto
+import Ledger
+
+/// Seals personal sections with ChaCha20-Poly1305 under data keys from the key store. The
+/// section's header (key id and field names) and the event id are authenticated with it, so a
+/// sealed section cannot be moved to another event or relabelled.
+public final class Sealer: PersonalDataSealer, @unchecked Sendable {
+    public let keyStore: KeyStore
+
+    public init(keyStore: KeyStore) { self.keyStore = keyStore }
+
+    public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
+        guard let key = try keyStore.dataKey(keyId, create: true) else {
+            throw LedgerError(.storage, "no data key \(keyId)")
+        }
+        var section = SealedSection.header(keyId: keyId, fields: fields)
+        let box = try ChaChaPoly.seal(plaintext, using: key, authenticating: section + eventId)
+        section.append(contentsOf: box.combined)
+        return section
+    }
+
+    public func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData {
+        let section = try SealedSection(sealed)
+        guard let key = try keyStore.dataKey(section.keyId, create: false) else { return .erased }
+        let header = Array(sealed[0..<section.payloadOffset])
+        let box = try ChaChaPoly.SealedBox(combined: Array(sealed[section.payloadOffset...]))
+        do {
+            return .clear(Array(try ChaChaPoly.open(box, using: key, authenticating: header + Array(eventId))))
+        } catch {
+            throw LedgerError(.integrity, "the sealed personal data of event \(Array(eventId).map { String($0, radix: 16) }.joined()) does not open: altered, or moved from another event")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import JSON
+import Ledger
+import Privacy
+
+struct KeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key",
+        abstract: "Create keys.",
+        subcommands: [Master.self])
+
+    struct Master: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a master key file (mode 0600), which seals residents' personal data.",
+            discussion: """
+            Keep it apart from the ledger and its backups: whoever has both can read personal data.
+            Without it, personal fields cannot be recorded or shown; everything else works.
+
+            EXAMPLES
+              buurtboek key master --out ~/.buurtboek/master.key
+              export BUURTBOEK_MASTER_KEY_FILE=~/.buurtboek/master.key
+            """)
+
+        @Option(help: ArgumentHelp("Where to write the key (never overwritten).", valueName: "file"))
+        var out: String
+
+        func run() throws {
+            try MasterKey.create(at: out)
+            print("created master key \(out) (mode 0600)")
+        }
+    }
+}
+
+struct EraseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Erase a resident's personal data (GDPR article 17) by destroying their keys.",
+        discussion: """
+        Appends resident.erased (which holds no personal data), then destroys the data keys of the
+        resident and of every stream that named them, and compacts the key store so that no copy
+        of those keys remains in any file. The log is not edited: its records, tree, checkpoints
+        and proofs still verify; the resident's I and S fields read as [erased] from then on, and
+        later events about the resident are refused. Running it again completes an interrupted
+        erasure.
+
+        EXAMPLES
+          buurtboek erase resident R000123 --request AVG-2024-017
+        """,
+        subcommands: [Resident.self])
+
+    struct Resident: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Erase one resident.")
+        @Argument(help: "The resident id, e.g. R000123.") var id: String
+        @Option(help: ArgumentHelp("The reference of the erasure request.", valueName: "ref")) var request: String
+        @Option(name: .customLong("legal-basis"), help: ArgumentHelp("gdpr_art17 or retention_expired.", valueName: "basis"))
+        var legalBasis = "gdpr_art17"
+        @OptionGroup var worker: WorkerOption
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var masterKey: MasterKeyOption
+
+        func run() throws {
+            let ledger = try self.ledger.open()
+            let sealer = try masterKey.require(ledger, for: "erasure")
+            let stream = "resident-" + id
+            let (known, already) = try ledger.read { s in (!(try s.streamPositions(stream).isEmpty), try s.isErased(id)) }
+            guard known else { throw CLIError("no resident \(id) in the ledger (no stream \(stream))", code: ExitStatus.refused) }
+            if !already {
+                var object = JSONObject()
+                object["type"] = .string("resident.erased")
+                object["stream"] = .string(stream)
+                object["data"] = .object(JSONObject([("request_ref", .string(request)), ("legal_basis", .string(legalBasis))]))
+                let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
+                let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "erasure")
+                if case .refused(let error) = try ledger.append([event])[0] { throw error }
+            }
+            let streams = try ledger.read { try $0.residentStreams(id) }
+            let keys = ["resident:" + id] + ([stream] + streams).map { "stream:" + $0 }
+            let destroyed = try sealer.keyStore.destroy(keys)
+            try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: "resident:" + id,
+                                             command: "erase resident \(id) --request \(request)")
+            print("erased resident \(id)\(already ? " (completing an earlier erasure)" : ""): \(destroyed) data keys destroyed, \(streams.count + 1) streams closed")
+        }
+    }
+}
+
+struct AccessLogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "access-log",
+        abstract: "List who was shown personal data, when, and by which command.",
+        discussion: """
+        Every read of a resident's personal fields (show with the master key) and every erasure is
+        recorded in the key store, apart from the log.
+
+        EXAMPLES
+          buurtboek access-log
+          buurtboek access-log --resident R000123
+        """)
+
+    @Option(help: ArgumentHelp("Only reads about this resident.", valueName: "id")) var resident: String?
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
+
+    func run() throws {
+        let ledger = try self.ledger.open()
+        let sealer = try masterKey.require(ledger, for: "the access record")
+        var streams: Set<String> = []
+        if let resident { streams = Set(try ledger.read { try $0.residentStreams(resident) }.map { "stream:" + $0 } + ["resident:" + resident]) }
+        print(Table.row(["AT", "BY", "SUBJECT", "COMMAND"], widths: [24, 12, 30]))
+        for entry in try sealer.keyStore.accessRecord() {
+            let subject = entry["subject"]?.string ?? ""
+            if resident != nil && !streams.contains(subject) { continue }
+            print(Table.row([entry["at"]?.string ?? "", entry["by"]?.string ?? "", subject, entry["command"]?.string ?? ""], widths: [24, 12, 30]))
+        }
+    }
+}
