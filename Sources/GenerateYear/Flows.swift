@@ -86,16 +86,21 @@ struct Flows {
         return index
     }
 
-    func giveConsent(_ index: Int, scope: String, organisation: String?, at time: Int64) {
+    /// Makes sure the resident has given consent by `time`; returns a time from which it holds.
+    /// Events of one day are written in time order, so a consent given by a later action of
+    /// the same day only counts from its own time.
+    @discardableResult
+    func giveConsent(_ index: Int, scope: String, organisation: String?, at time: Int64) -> Int64 {
         let key = scope + (organisation ?? "")
-        guard !world.residents[index].consents.contains(key) else { return }
-        world.residents[index].consents.append(key)
+        if let given = world.residents[index].consents[key] { return max(time, given + Flows.minute) }
+        world.residents[index].consents[key] = time
         let resident = world.residents[index]
         world.emit("consent.given", stream: "resident-" + resident.id, neighbourhoodIndex(resident), at: time) { f in
             f.string("scope", scope)
             if let organisation { f.string("organisation_id", organisation) }
             f.string("method", world.random.weighted([("verbal", 0.5), ("written", 0.35), ("digital", 0.15)]))
         }
+        return time + Flows.minute
     }
 
     private func neighbourhoodIndex(_ resident: World.Resident) -> Int {
@@ -104,11 +109,11 @@ struct Flows {
 
     func measureWellbeing(_ index: Int, moment: String, at time: Int64) {
         guard world.residents[index].member else { return }
-        giveConsent(index, scope: "measure_wellbeing", organisation: nil, at: time)
+        let from = giveConsent(index, scope: "measure_wellbeing", organisation: nil, at: time)
         let resident = world.residents[index]
         let instrument = world.random.weighted([("ons4", 0.5), ("swemwbs", 0.3), ("participation_ladder", 0.2)])
         let lift = moment == "follow_up" ? 1 : 0
-        world.emit("wellbeing.measured", stream: "resident-" + resident.id, neighbourhoodIndex(resident), at: time + Flows.minute * 10) { f in
+        world.emit("wellbeing.measured", stream: "resident-" + resident.id, neighbourhoodIndex(resident), at: from + Flows.minute * 9) { f in
             f.string("instrument", instrument)
             f.string("moment", moment)
             switch instrument {
@@ -192,8 +197,7 @@ struct Flows {
         let handover = world.random.weighted([("warm", 0.45), ("cold", 0.35), ("signpost", 0.2)])
         let sharesData = handover != "signpost" && world.random.chance(0.6)
         if sharesData {
-            t += Flows.minute * 5
-            giveConsent(resident, scope: "share_with_organisation", organisation: organisation, at: t)
+            t = giveConsent(resident, scope: "share_with_organisation", organisation: organisation, at: t + Flows.minute * 5)
         }
         let stream = "referral-2025-" + world.nextId("referral")
         let residentId = world.residents[resident].id

@@ -21,7 +21,8 @@ final class World {
         let neighbourhood: String
         var network: String
         var member = true
-        var consents: [String] = []
+        /// Consents given, with the time they were recorded from.
+        var consents: [String: Int64] = [:]
         var nextFree: Int = 0
     }
     var residents: [Resident] = []

@@ -81,6 +81,8 @@ struct BatchWriter {
     /// a batch has a few dozen types and days but thousands of events.
     var pendingTypes: [String: [UInt8]] = [:]
     var pendingDays: [[UInt8]: [UInt8]] = [:]
+    /// Whether anyone was ever erased: only then do events need the two erasure lookups.
+    var anyErased: Bool
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -102,6 +104,7 @@ struct BatchWriter {
         self.now = Clock.nowMicros()
         self.firstPosition = size + 1
         self.streams = try txn.cursor(db.streams)
+        self.anyErased = try txn.count(db.erased) > 0
     }
 
     mutating func append(_ event: PreparedEvent) throws -> AppendOutcome {
@@ -179,11 +182,13 @@ struct BatchWriter {
 
     /// Refuses events about an erased resident, and events that lack a consent they need.
     func checkSubject(_ event: PreparedEvent) throws {
-        if let resident = event.resident, try txn.get(db.erased, Array(resident.utf8)) != nil, !event.type.erasesSubject {
-            throw LedgerError.refused("\(event.label): resident \(resident) was erased; no event about them may be recorded")
-        }
-        if try txn.get(db.erasedStreams, Array(event.stream.utf8)) != nil {
-            throw LedgerError.refused("\(event.label): the stream belongs to an erased resident; no event may follow")
+        if anyErased {
+            if let resident = event.resident, try txn.get(db.erased, Array(resident.utf8)) != nil, !event.type.erasesSubject {
+                throw LedgerError.refused("\(event.label): resident \(resident) was erased; no event about them may be recorded")
+            }
+            if try txn.get(db.erasedStreams, Array(event.stream.utf8)) != nil {
+                throw LedgerError.refused("\(event.label): the stream belongs to an erased resident; no event may follow")
+            }
         }
         for consent in event.consents {
             let state = try txn.get(db.states, consent.key).map { String(decoding: $0, as: UTF8.self) }
@@ -194,7 +199,8 @@ struct BatchWriter {
     }
 
     /// Marks a resident erased, and with them every stream that named them.
-    func markErased(_ resident: String) throws {
+    mutating func markErased(_ resident: String) throws {
+        anyErased = true
         try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(frontier.size)))
         let cursor = try txn.cursor(db.residentStreams)
         var streams: [[UInt8]] = [Array("resident-\(resident)".utf8)]

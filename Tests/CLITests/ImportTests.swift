@@ -41,6 +41,13 @@ final class ImportTests: XCTestCase {
         XCTAssertTrue(zip(occurred, occurred.dropFirst()).contains { $0 > $1 }, "the year has late entries")
     }
 
+    /// Dense enough that many actions of one day touch the same resident: every line must pass.
+    func testEveryGeneratedLinePassesValidation() throws {
+        let file = work + "/dense.jsonl"
+        try CLI.year(events: 60_000, seed: 1).write(to: URL(fileURLWithPath: file))
+        assertExit(try CLI.run(["import", file], ledger: ledger), 0, "60,000 appended, 0 already recorded, 0 refused")
+    }
+
     func testBadLinesGoToTheRejectsFileAndAtomicWritesNothing() throws {
         let good = #"{"type":"contact.recorded","stream":"contact-1","data":{"mode":"street","topics":["safety"]}}"#
         var lines = [
