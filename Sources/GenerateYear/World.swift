@@ -69,7 +69,9 @@ final class World {
 
     /// Sometimes an event is entered days after it happened.
     func lateness(_ share: Double = 0.08) -> Int64 {
-        random.chance(share) ? Int64(random.int(1...5) * 86_400 + random.int(3600 * 10)) * 1_000_000 : 0
+        // Never back into the year before: the generated year starts on 1 January.
+        guard day > 6, random.chance(share) else { return 0 }
+        return Int64(random.int(1...5) * 86_400 + random.int(3600 * 10)) * 1_000_000
     }
 
     // MARK: Seasons

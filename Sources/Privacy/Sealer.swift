@@ -1,13 +1,43 @@
 import Crypto
+import Foundation
 import Ledger
 
 /// Seals personal sections with ChaCha20-Poly1305 under data keys from the key store. The
 /// section's header (key id and field names) and the event id are authenticated with it, so a
 /// sealed section cannot be moved to another event or relabelled.
 public final class Sealer: PersonalDataSealer, @unchecked Sendable {
-    public let keyStore: KeyStore
+    private let openStore: () throws -> KeyStore
+    private var opened: KeyStore?
+    private let lock = NSLock()
 
-    public init(keyStore: KeyStore) { self.keyStore = keyStore }
+    public init(keyStore: KeyStore) {
+        opened = keyStore
+        openStore = { keyStore }
+    }
+
+    /// Opens the key store only when something is sealed or opened: most appends need no key.
+    public init(ledgerPath: String, masterKeyPath: String) {
+        openStore = { try KeyStore(ledgerPath: ledgerPath, masterKey: try MasterKey.load(from: masterKeyPath)) }
+    }
+
+    public var keyStore: KeyStore {
+        get throws {
+            lock.lock()
+            defer { lock.unlock() }
+            if let opened { return opened }
+            let store = try openStore()
+            opened = store
+            return store
+        }
+    }
+
+    /// Writes new data keys, if the store was opened at all.
+    public func persist() throws {
+        lock.lock()
+        let store = opened
+        lock.unlock()
+        try store?.persist()
+    }
 
     public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
         guard let key = try keyStore.dataKey(keyId, create: true) else {

@@ -69,7 +69,7 @@ struct AppendCommand: ParsableCommand {
         let sealer = try masterKey.unlock(ledger)
         let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
         let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "event")
-        try sealer?.keyStore.persist()
+        try sealer?.persist()
         let outcome = try ledger.append([event])[0]
         let id = UUIDText.format(event.id)
         switch outcome {

@@ -74,7 +74,7 @@ struct ImportCommand: ParsableCommand {
                     if let refusal = batch.refusals.first {
                         throw LedgerError(refusal.error.kind, refusal.error.message + "; nothing was imported (--atomic)")
                     }
-                    try sealer?.keyStore.persist()
+                    try sealer?.persist()
                     for outcome in try appender.append(batch.events) { _ = summary.add(outcome) }
                     progress.show(summary, started: started)
                 }
@@ -94,7 +94,7 @@ struct ImportCommand: ParsableCommand {
             while let (lines, batch) = try pipeline.next() {
                 for refusal in batch.refusals { try reject(lines[refusal.index], refusal.error) }
                 // New data keys are durable before anything sealed under them is.
-                try sealer?.keyStore.persist()
+                try sealer?.persist()
                 let outcomes = try ledger.append(batch.events, mode: .skipRefused)
                 for (index, outcome) in zip(batch.eventIndexes, outcomes) {
                     if let error = summary.add(outcome) { try reject(lines[index], error) }

@@ -29,7 +29,9 @@ struct MasterKeyOption: ParsableArguments {
     @discardableResult
     func unlock(_ ledger: Ledger) throws -> Sealer? {
         guard let path else { return nil }
-        let sealer = Sealer(keyStore: try KeyStore(ledgerPath: ledger.path, masterKey: try MasterKey.load(from: path)))
+        // Check the key file now (a loose one is refused at once); open the store when needed.
+        _ = try MasterKey.load(from: path)
+        let sealer = Sealer(ledgerPath: ledger.path, masterKeyPath: path)
         ledger.sealer = sealer
         return sealer
     }

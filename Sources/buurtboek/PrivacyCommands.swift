@@ -78,7 +78,7 @@ struct EraseCommand: ParsableCommand {
             let destroyed = try sealer.keyStore.destroy(keys)
             try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: "resident:" + id,
                                              command: "erase resident \(id) --request \(request)")
-            print("erased resident \(id)\(already ? " (completing an earlier erasure)" : ""): \(destroyed) data keys destroyed, \(streams.count + 1) streams closed")
+            print("erased resident \(id)\(already ? " (completing an earlier erasure)" : ""): \(destroyed) data key\(destroyed == 1 ? "" : "s") destroyed, \(streams.count + 1) stream\(streams.count == 0 ? "" : "s") closed")
         }
     }
 }

@@ -38,7 +38,7 @@ final class ScratchLedger {
     @discardableResult
     func append(_ lines: String..., mode: Ledger.BatchMode = .atomic) throws -> [AppendOutcome] {
         let events = try lines.map { try prepare($0) }
-        try sealer.keyStore.persist()
+        try sealer.persist()
         return try ledger.append(events, mode: mode)
     }
 

@@ -10,7 +10,7 @@ final class VerifyTests: XCTestCase {
 
     func fill(_ n: Int) throws {
         let events = try (0..<n).map { i in try scratch.prepare(event("contact.recorded", "contact-marker-\(i)-marker", #"{"mode":"street","topics":["safety"],"summary":"zin \#(i)"}"#)) }
-        try scratch.sealer.keyStore.persist()
+        try scratch.sealer.persist()
         _ = try scratch.ledger.append(events)
     }
 
