@@ -33,25 +33,11 @@ public struct MasterKey: @unchecked Sendable {
         guard info.st_mode & 0o077 == 0 else {
             throw LedgerError(.storage, "master key \(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
         }
-        guard let bytes = FileContents.read(path) else { throw LedgerError(.storage, "cannot read the master key \(path)") }
+        guard let bytes = FileBytes.read(path) else { throw LedgerError(.storage, "cannot read the master key \(path)") }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
         guard lines.count == 2, lines[0] == header, let raw = Base64.decode(lines[1]), raw.count == 32 else {
             throw LedgerError(.storage, "\(path) is not a Buurtboek master key")
         }
         return MasterKey(key: SymmetricKey(data: raw))
-    }
-}
-
-enum FileContents {
-    static func read(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            out.append(contentsOf: buffer[0..<n])
-            if n < buffer.count { return ferror(file) == 0 ? out : nil }
-        }
     }
 }

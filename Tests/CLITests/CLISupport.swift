@@ -91,3 +91,20 @@ extension XCTestCase {
         }
     }
 }
+
+/// A test with a fresh ledger (made by `buurtboek init`) and a scratch directory for files.
+class LedgerTestCase: XCTestCase {
+    var ledger = "", work = ""
+
+    override func setUpWithError() throws {
+        ledger = CLI.temporary("ledger")
+        work = CLI.temporary("files")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try XCTAssertEqual(CLI.run(["init", "--ledger", ledger]).status, 0)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: ledger)
+        try? FileManager.default.removeItem(atPath: work)
+    }
+}

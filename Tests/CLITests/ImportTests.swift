@@ -1,18 +1,7 @@
 import Foundation
 import XCTest
 
-final class ImportTests: XCTestCase {
-    var ledger = "", work = ""
-    override func setUpWithError() throws {
-        ledger = CLI.temporary("import")
-        work = CLI.temporary("files")
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        try XCTAssertEqual(CLI.run(["init", "--ledger", ledger]).status, 0)
-    }
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: ledger)
-        try? FileManager.default.removeItem(atPath: work)
-    }
+final class ImportTests: LedgerTestCase {
 
     func testAGeneratedYearImportsOnceVerifiesExportsAndRestores() throws {
         let year = try CLI.year(events: 3000, seed: 11)

@@ -1,13 +1,7 @@
 import Foundation
 import XCTest
 
-final class PrivacyCommandTests: XCTestCase {
-    var ledger = ""
-    override func setUpWithError() throws {
-        ledger = CLI.temporary("privacy")
-        try XCTAssertEqual(CLI.run(["init", "--ledger", ledger]).status, 0)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: ledger) }
+final class PrivacyCommandTests: LedgerTestCase {
 
     let residentName = "Zwanette Oosterhuis-Quist", phone = "06-98765432"
 

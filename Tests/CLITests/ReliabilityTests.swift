@@ -2,18 +2,7 @@ import Foundation
 import XCTest
 
 /// Tests that try to break the ledger: crashes in the middle of a write, writers racing.
-final class ReliabilityTests: XCTestCase {
-    var ledger = "", work = ""
-    override func setUpWithError() throws {
-        ledger = CLI.temporary("reliability")
-        work = CLI.temporary("reliability-files")
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        try XCTAssertEqual(CLI.run(["init", "--ledger", ledger]).status, 0)
-    }
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: ledger)
-        try? FileManager.default.removeItem(atPath: work)
-    }
+final class ReliabilityTests: LedgerTestCase {
 
     func ids(_ jsonl: String) -> [String] {
         jsonl.split(separator: "\n").map { line in

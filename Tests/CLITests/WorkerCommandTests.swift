@@ -1,13 +1,7 @@
 import Foundation
 import XCTest
 
-final class WorkerCommandTests: XCTestCase {
-    var ledger = ""
-    override func setUpWithError() throws {
-        ledger = CLI.temporary("worker")
-        try XCTAssertEqual(CLI.run(["init", "--ledger", ledger]).status, 0)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: ledger) }
+final class WorkerCommandTests: LedgerTestCase {
 
     func testInitMakesAPrivateDirectoryAndRefusesAnExistingLedger() throws {
         let attributes = try FileManager.default.attributesOfItem(atPath: ledger)
