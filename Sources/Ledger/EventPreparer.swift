@@ -29,9 +29,8 @@ public final class EventPreparer {
         self.now = now
     }
 
-    static let knownKeys: Set<String> = ["id", "type", "schemaVersion", "stream", "expectedVersion", "occurredAt",
-                                         "recordedBy", "neighbourhood", "correlationId", "causationId", "data",
-                                         "position", "streamVersion", "recordedAt", "leafHash", "sealed"]
+    /// The envelope's key names, for messages.
+    static let knownKeys: [String] = envelopeKeys.map { String(decoding: $0, as: UTF8.self) }
 
     public func prepare(line: UnsafeRawBufferPointer, source: String) throws -> PreparedEvent {
         guard line.count <= EventPreparer.maxLineBytes else {
@@ -67,7 +66,7 @@ public final class EventPreparer {
         for member in root.members {
             let key = member.key.stringBytes
             guard let slot = EventPreparer.envelopeKeys.firstIndex(where: { $0.elementsEqual(key) }) else {
-                throw refuse("/\(member.name)", "unknown key (known: \(EventPreparer.knownKeys.sorted().joined(separator: ", ")))")
+                throw refuse("/\(member.name)", "unknown key (known: \(EventPreparer.knownKeys.joined(separator: ", ")))")
             }
             guard slots[slot] == nil else { throw refuse("/\(member.name)", "appears twice") }
             slots[slot] = member.value

@@ -43,7 +43,7 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where refused lines go (default: FILE.rejects.jsonl, or import.rejects.jsonl for stdin).", valueName: "file"))
     var rejects: String?
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Events per write transaction.", valueName: "n"))
-    var batchSize = 10_000
+    var batchSize = 50_000
     @OptionGroup var worker: WorkerOption
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
