@@ -31,8 +31,12 @@ let package = Package(
             "Ledger", "LMDB", "JSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "Audit", dependencies: [
+            "Ledger", "Catalogue", "JSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "buurtboek", dependencies: [
-            "Ledger", "Catalogue", "JSON", "Privacy",
+            "Ledger", "Catalogue", "JSON", "Privacy", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "generate-year", dependencies: [
@@ -43,6 +47,7 @@ let package = Package(
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON", "Privacy"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Ledger", "Catalogue", "JSON", "Privacy"]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Ledger", "Catalogue", "JSON"]),
         .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"]),
     ],

@@ -21,18 +21,20 @@ public final class Ledger: @unchecked Sendable {
         let log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory: Database
         /// Erased residents, the streams that named them, and each resident's streams.
         let erased, erasedStreams, residentStreams: Database
+        /// Signed checkpoints by tree size.
+        let checkpoints: Database
 
         static let specs: [(name: String, options: DatabaseOptions)] = [
             ("log", []), ("tree", []), ("ids", []), ("streams", [.duplicateSort, .duplicateFixed]),
             ("types", [.duplicateSort, .duplicateFixed]), ("days", [.duplicateSort, .duplicateFixed]),
             ("states", []), ("meta", []), ("catalogues", []), ("catalogue_history", []),
-            ("erased", []), ("erased_streams", []), ("resident_streams", [.duplicateSort]),
+            ("erased", []), ("erased_streams", []), ("resident_streams", [.duplicateSort]), ("checkpoints", []),
         ]
 
         init(_ dbs: [Database]) {
             (log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory) =
                 (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8], dbs[9])
-            (erased, erasedStreams, residentStreams) = (dbs[10], dbs[11], dbs[12])
+            (erased, erasedStreams, residentStreams, checkpoints) = (dbs[10], dbs[11], dbs[12], dbs[13])
         }
     }
 
@@ -139,6 +141,17 @@ public final class Ledger: @unchecked Sendable {
             if name != "." && name != ".." { return false }
         }
         return true
+    }
+
+    /// Stores a signed checkpoint of the tree at `size` (never replacing one).
+    public func storeCheckpoint(size: UInt64, note: String) throws {
+        try Ledger.wrap {
+            try env.write { txn in
+                if try txn.insertIfAbsent(db.checkpoints, Keys.u64(size), Array(note.utf8)) != nil {
+                    throw LedgerError(.conflict, "a checkpoint of size \(size) is already stored")
+                }
+            }
+        }
     }
 
     /// Disk and map figures for `stats`.

@@ -190,3 +190,60 @@ public struct TreeFrontier: Sendable {
         return root!
     }
 }
+
+// MARK: Verifying proofs (RFC 9162 2.1.3.2 and 2.1.4.2)
+
+extension Merkle {
+    /// Checks that `leaf` is leaf `index` of the tree of `size` leaves whose root is `root`.
+    /// The proof runs up the tree: a sibling is on the left when the index is odd, or when the
+    /// node is the last at its level (the right edge, where levels are shorter).
+    public static func verifyInclusion(leaf: Hash, index: Int64, size: Int64, proof: [Hash], root: Hash) -> Bool {
+        guard index >= 0, index < size else { return false }
+        var fn = index, sn = size - 1
+        var r = leaf
+        for p in proof {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = nodeHash(p, r)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                }
+            } else {
+                r = nodeHash(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    /// Checks that the tree of `new` leaves with root `newRoot` extends the tree of `old` leaves
+    /// with root `oldRoot`. Policy (shared with transparency-dev): equal sizes need an empty proof
+    /// and equal roots; an old size of 0 is refused, since the empty tree proves nothing.
+    public static func verifyConsistency(old: Int64, new: Int64, oldRoot: Hash, newRoot: Hash, proof: [Hash]) -> Bool {
+        guard old > 0, old <= new else { return false }
+        if old == new { return proof.isEmpty && oldRoot == newRoot }
+        var path = proof
+        // When the old tree is a complete subtree, its root is the proof's implicit first node.
+        if old & (old - 1) == 0 { path.insert(oldRoot, at: 0) }
+        guard let first = path.first else { return false }
+        var fn = old - 1, sn = new - 1
+        while fn & 1 == 1 { fn >>= 1; sn >>= 1 }
+        var fr = first, sr = first
+        for c in path.dropFirst() {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                fr = nodeHash(c, fr)
+                sr = nodeHash(c, sr)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                }
+            } else {
+                sr = nodeHash(sr, c)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return fr == oldRoot && sr == newRoot && sn == 0
+    }
+}

@@ -138,6 +138,18 @@ public struct LedgerSnapshot {
         try txn.get(db.erased, Array(resident.utf8)) != nil
     }
 
+    /// The signed checkpoints, oldest first.
+    public func checkpoints() throws -> [(size: UInt64, note: String)] {
+        let cursor = try txn.cursor(db.checkpoints)
+        var out: [(UInt64, String)] = []
+        var entry = try cursor.first()
+        while let e = entry {
+            out.append((Keys.readU64(e.key), String(decoding: e.value, as: UTF8.self)))
+            entry = try cursor.next()
+        }
+        return out
+    }
+
     public var hashReader: some HashReader { TransactionHashReader(txn: txn, tree: db.tree) }
 
     /// The tree root over the first `size` events, in O(log size) reads.

@@ -26,7 +26,8 @@ struct Buurtboek: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, ImportCommand.self, LogCommand.self, ShowCommand.self,
             StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
-            CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self,
+            CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self, CheckpointCommand.self,
+            ProveCommand.self,
         ]
     )
 }

@@ -6,8 +6,8 @@ import Privacy
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
-        abstract: "Create keys.",
-        subcommands: [Master.self])
+        abstract: "Create keys: the master key for personal data, a signing key for checkpoints.",
+        subcommands: [Master.self, GenerateKeyCommand.self])
 
     struct Master: ParsableCommand {
         static let configuration = CommandConfiguration(

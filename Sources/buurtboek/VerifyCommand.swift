@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Ledger
 
 struct VerifyCommand: ParsableCommand {
@@ -10,14 +11,32 @@ struct VerifyCommand: ParsableCommand {
         the leaves, and checks the id, stream, type and day indexes against the log. On a
         mismatch it names the first position that does not match and exits with 6.
 
+        With --checkpoint, checks instead that the log extends a checkpoint kept from an earlier
+        visit: its signature, then an RFC 9162 consistency proof from its size to today's.
+
         EXAMPLES
           buurtboek verify
+          buurtboek verify --checkpoint checkpoint-2024-06.txt --public-key noord.pub
         """)
 
+    @Option(help: ArgumentHelp("A checkpoint kept from an earlier audit: check that the log extends it (a consistency proof, no rescan).", valueName: "file"))
+    var checkpoint: String?
+    @Option(name: .customLong("public-key"), help: ArgumentHelp("The verifier key (NAME+HASH+KEY file) that signed the checkpoint.", valueName: "file"))
+    var publicKey: String?
     @OptionGroup var ledger: LedgerOptions
 
     func run() throws {
         let ledger = try self.ledger.open()
+        if let checkpoint {
+            guard let publicKey else { throw CLIError("--checkpoint needs --public-key FILE, the key the checkpoint was signed with") }
+            let verifier: NoteVerifier
+            do { verifier = try NoteVerifier(vkey: try KeyFiles.read(publicKey)) } catch let error as CLIError { throw error } catch {
+                throw CLIError("\(publicKey): \(error)", code: ExitStatus.storage)
+            }
+            let (kept, size, proofLength) = try Checkpoints.verify(ledger, note: try KeyFiles.read(checkpoint), verifier: verifier)
+            print("consistent: the log of \(Terminal.count(size)) events extends checkpoint \(kept.size) of \(kept.origin) (signature valid, consistency proof of \(proofLength) hashes)")
+            return
+        }
         let started = Clock.nowMicros()
         let progress = Terminal.stderrIsTerminal
         let report = try ledger.verify { done in

@@ -134,3 +134,76 @@ final class MerkleTests: XCTestCase {
         XCTAssertNotEqual(MemoryTree(leaves: leaves).frontier.root, before)
     }
 }
+
+struct Probes: Decodable {
+    struct Inclusion: Decodable { let desc: String; let want_error: Bool; let index: UInt64; let size: UInt64; let leaf_hash: String; let root: String; let proof: [String] }
+    struct Consistency: Decodable { let desc: String; let want_error: Bool; let policy_dependent: Bool?; let size1: UInt64; let size2: UInt64; let root1: String; let root2: String; let proof: [String] }
+    let inclusion: [Inclusion]
+    let consistency: [Consistency]
+    struct File: Decodable { let probes: Probes }
+}
+
+final class ProofVerificationTests: XCTestCase {
+    /// Hashes that are not 32 bytes (malformed probes) make the whole proof invalid.
+    func hashes(_ hex: [String]) -> [Hash]? {
+        let parsed = hex.map { Hash(bytes: bytes(hex: $0)) }
+        return parsed.contains { $0 == nil } ? nil : parsed.map { $0! }
+    }
+
+    func testTransparencyDevProbes() throws {
+        let url = Bundle.module.url(forResource: "merkle-vectors", withExtension: "json", subdirectory: "Fixtures")!
+        let probes = try JSONDecoder().decode(Probes.File.self, from: Data(contentsOf: url)).probes
+        for p in probes.inclusion {
+            var ok = false
+            // Sizes beyond Int64 cannot be a Buurtboek position: refused like any malformed proof.
+            if let leaf = Hash(bytes: bytes(hex: p.leaf_hash)), let root = Hash(bytes: bytes(hex: p.root)), let proof = hashes(p.proof),
+               let index = Int64(exactly: p.index), let size = Int64(exactly: p.size) {
+                ok = Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof, root: root)
+            }
+            XCTAssertEqual(ok, !p.want_error, "inclusion probe: \(p.desc)")
+        }
+        for p in probes.consistency {
+            var ok = false
+            if let r1 = Hash(bytes: bytes(hex: p.root1)), let r2 = Hash(bytes: bytes(hex: p.root2)), let proof = hashes(p.proof),
+               let size1 = Int64(exactly: p.size1), let size2 = Int64(exactly: p.size2) {
+                ok = Merkle.verifyConsistency(old: size1, new: size2, oldRoot: r1, newRoot: r2, proof: proof)
+            }
+            // Our policy: a root that is not a 32-byte hash is refused even where sizes are equal
+            // (transparency-dev compares such roots byte for byte; the probe is policy-dependent).
+            let malformedRoot = Hash(bytes: bytes(hex: p.root1)) == nil || Hash(bytes: bytes(hex: p.root2)) == nil
+            let expected = malformedRoot && p.policy_dependent == true ? false : !p.want_error
+            XCTAssertEqual(ok, expected, "consistency probe: \(p.desc) (\(p.size1)->\(p.size2))")
+        }
+        XCTAssertGreaterThan(probes.inclusion.count + probes.consistency.count, 150)
+    }
+
+    /// Every proof the tree makes, at sizes 1, 2, 2^k and 2^k+1 and between, verifies; changed
+    /// ones do not.
+    func testProofsWeMakeVerify() throws {
+        let leaves = (0..<70).map { [UInt8($0), 0xAB] }
+        let tree = MemoryTree(leaves: leaves)
+        for size in [1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 64, 65, 70] as [Int64] {
+            let root = try Merkle.root(size: size, reader: tree)
+            for index in 0..<size {
+                let proof = try Merkle.inclusionProof(leaf: index, size: size, reader: tree)
+                let leaf = Merkle.leafHash(leaves[Int(index)])
+                XCTAssertTrue(Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof, root: root), "\(index)/\(size)")
+                if !proof.isEmpty {
+                    var altered = proof
+                    altered[altered.count / 2] = leaf
+                    XCTAssertFalse(Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: altered, root: root))
+                }
+                if size > 1 { XCTAssertFalse(Merkle.verifyInclusion(leaf: leaf, index: (index + 1) % size, size: size, proof: proof, root: root)) }
+            }
+            for old in 1...size {
+                let proof = try Merkle.consistencyProof(old: old, new: size, reader: tree)
+                let oldRoot = try Merkle.root(size: old, reader: tree)
+                XCTAssertTrue(Merkle.verifyConsistency(old: old, new: size, oldRoot: oldRoot, newRoot: root, proof: proof), "\(old)->\(size)")
+                if old < size {
+                    XCTAssertFalse(Merkle.verifyConsistency(old: old, new: size, oldRoot: root, newRoot: root, proof: proof))
+                }
+            }
+        }
+        XCTAssertFalse(Merkle.verifyConsistency(old: 0, new: 5, oldRoot: .empty, newRoot: .empty, proof: []), "from size 0: refused")
+    }
+}

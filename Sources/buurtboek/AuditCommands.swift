@@ -1,0 +1,204 @@
+import ArgumentParser
+import Audit
+import JSON
+import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Key files: the signer key must be private to its owner, as ssh requires.
+enum KeyFiles {
+    static func readPrivate(_ path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw CLIError("cannot read the key \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage) }
+        guard info.st_mode & 0o077 == 0 else {
+            throw CLIError("the private key \(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path)", code: ExitStatus.storage)
+        }
+        return try read(path)
+    }
+
+    static func read(_ path: String) throws -> String {
+        guard let bytes = FileBytes.read(path) else { throw CLIError("cannot read \(path)", code: ExitStatus.storage) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func write(_ path: String, _ text: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw CLIError("cannot create \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
+            throw CLIError("cannot write \(path)", code: ExitStatus.storage)
+        }
+    }
+}
+
+struct GenerateKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Create an Ed25519 key pair for signing checkpoints.",
+        discussion: """
+        Writes PREFIX.key (the signer key, mode 0600) and PREFIX.pub (the C2SP verifier key,
+        NAME+HASH+KEY, to hand to auditors).
+
+        EXAMPLES
+          buurtboek key generate --origin buurtboek.example/noord --out ~/.buurtboek/noord
+        """)
+
+    @Option(help: ArgumentHelp("The log's origin: the key name and the checkpoints' first line.", valueName: "name")) var origin: String
+    @Option(help: ArgumentHelp("Path prefix for PREFIX.key and PREFIX.pub.", valueName: "prefix")) var out: String = "checkpoint"
+
+    func run() throws {
+        let signer: NoteSigner
+        do { signer = try NoteSigner.generate(name: origin) } catch { throw CLIError("--origin: \(error)") }
+        try KeyFiles.write(out + ".key", signer.skey + "\n", mode: 0o600)
+        try KeyFiles.write(out + ".pub", signer.vkey + "\n", mode: 0o644)
+        print("created \(out).key (signer, mode 0600) and \(out).pub (verifier: \(signer.vkey))")
+    }
+}
+
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Sign, list or show checkpoints of the log (C2SP tlog-checkpoint notes).",
+        discussion: """
+        A checkpoint is the log's origin, its size and its Merkle root, signed. Before signing, the
+        ledger proves the new tree consistent with the previous checkpoint and refuses if it is not.
+
+        EXAMPLES
+          buurtboek checkpoint --key ~/.buurtboek/noord.key > checkpoint-2024-06.txt
+          buurtboek checkpoint list
+          buurtboek checkpoint show 1200
+        """,
+        subcommands: [Sign.self, List.self, Show.self],
+        defaultSubcommand: Sign.self)
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign the current tree (the default).")
+        @Option(help: ArgumentHelp("The signer key (default: $BUURTBOEK_CHECKPOINT_KEY).", valueName: "file")) var key: String?
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() throws {
+            guard let path = key ?? Environment.value("BUURTBOEK_CHECKPOINT_KEY") else {
+                throw CLIError("checkpoint needs a signer key: --key FILE or $BUURTBOEK_CHECKPOINT_KEY (make one with `buurtboek key generate`)")
+            }
+            let signer: NoteSigner
+            do { signer = try NoteSigner(skey: try KeyFiles.readPrivate(path)) } catch let error as CLIError { throw error } catch {
+                throw CLIError("\(path): \(error)", code: ExitStatus.storage)
+            }
+            switch try Checkpoints.create(try ledger.open(), signer: signer) {
+            case .signed(let note, let checkpoint, let from):
+                print(note, terminator: "")
+                Terminal.writeError("buurtboek: signed checkpoint \(checkpoint.size)" + (from.map { ", proven consistent with checkpoint \($0)" } ?? ""))
+            case .unchanged(let note, let checkpoint):
+                print(note, terminator: "")
+                Terminal.writeError("buurtboek: no new events since checkpoint \(checkpoint.size); it is shown again")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the stored checkpoints.")
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() throws {
+            print(Table.row(["SIZE", "ROOT", "SIGNED BY"], widths: [10, 64]))
+            for (_, note) in try ledger.open().read({ try $0.checkpoints() }) {
+                let (text, signatures) = try SignedNote.split(note)
+                let c = try Checkpoint(text: text)
+                print(Table.row([String(c.size), c.root.hex, signatures.map(\.name).joined(separator: ", ")], widths: [10, 64]))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the signed note of one checkpoint.")
+        @Argument(help: "The checkpoint's tree size.") var size: UInt64
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() throws {
+            guard let note = try ledger.open().read({ try $0.checkpoints() }).first(where: { $0.size == size })?.note else {
+                throw CLIError("no checkpoint of size \(size) (see `buurtboek checkpoint list`)", code: ExitStatus.refused)
+            }
+            print(note, terminator: "")
+        }
+    }
+}
+
+struct ProveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove",
+        abstract: "RFC 9162 inclusion and consistency proofs from the stored tree.",
+        discussion: """
+        Policy for the edge cases: a position must lie within the tree size; a consistency proof
+        needs 1 <= OLD <= NEW (from the empty tree nothing can be proven, and is refused); OLD =
+        NEW gives an empty proof. Hashes are lowercase hex; leaf index = position - 1.
+
+        EXAMPLES
+          buurtboek prove inclusion 42
+          buurtboek prove inclusion 42 --size 1200 --format json
+          buurtboek prove consistency 1200 5000
+        """,
+        subcommands: [Inclusion.self, Consistency.self])
+
+    enum Format: String, ExpressibleByArgument { case text, json }
+
+    struct Inclusion: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prove that the event at a position is in the tree.")
+        @Argument(help: "The position.") var position: Int64
+        @Option(help: ArgumentHelp("The tree size (default: the current size).", valueName: "n")) var size: Int64?
+        @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() throws {
+            try ledger.open().read { s in
+                let treeSize = try size ?? Int64(s.size())
+                guard treeSize <= Int64(try s.size()) else { throw CLIError("--size \(treeSize) is beyond the log's \(try s.size()) events", code: ExitStatus.refused) }
+                guard position >= 1, position <= treeSize else {
+                    throw CLIError("position \(position) is not within a tree of size \(treeSize)", code: ExitStatus.refused)
+                }
+                let proof = try Merkle.inclusionProof(leaf: position - 1, size: treeSize, reader: s.hashReader)
+                let leaf = try s.leafHash(at: UInt64(position)), root = try s.root(size: UInt64(treeSize))
+                var object = JSONObject()
+                object["position"] = .int(position)
+                object["leafIndex"] = .int(position - 1)
+                object["treeSize"] = .int(treeSize)
+                object["leafHash"] = .string(leaf.hex)
+                object["root"] = .string(root.hex)
+                object["proof"] = .array(proof.map { .string($0.hex) })
+                if format == .json { print(JSONWriter.ordered(.object(object))); return }
+                print("inclusion of position \(position) (leaf \(position - 1)) in the tree of size \(treeSize)")
+                print("leaf hash \(leaf.hex)\nroot      \(root.hex)")
+                for (i, h) in proof.enumerated() { print("proof[\(i)] \(h.hex)") }
+            }
+        }
+    }
+
+    struct Consistency: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prove that the tree of NEW events extends the tree of OLD.")
+        @Argument(help: "The older tree size.") var old: Int64
+        @Argument(help: "The newer tree size.") var new: Int64
+        @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() throws {
+            guard old >= 1 else { throw CLIError("a consistency proof from size \(old) proves nothing; OLD must be at least 1", code: ExitStatus.refused) }
+            guard old <= new else { throw CLIError("OLD (\(old)) must not exceed NEW (\(new))", code: ExitStatus.refused) }
+            try ledger.open().read { s in
+                guard new <= Int64(try s.size()) else { throw CLIError("\(new) is beyond the log's \(try s.size()) events", code: ExitStatus.refused) }
+                let proof = old == new ? [] : try Merkle.consistencyProof(old: old, new: new, reader: s.hashReader)
+                let oldRoot = try s.root(size: UInt64(old)), newRoot = try s.root(size: UInt64(new))
+                var object = JSONObject()
+                object["oldSize"] = .int(old)
+                object["newSize"] = .int(new)
+                object["oldRoot"] = .string(oldRoot.hex)
+                object["newRoot"] = .string(newRoot.hex)
+                object["proof"] = .array(proof.map { .string($0.hex) })
+                if format == .json { print(JSONWriter.ordered(.object(object))); return }
+                print("consistency of the tree of size \(old) with the tree of size \(new)")
+                print("old root \(oldRoot.hex)\nnew root \(newRoot.hex)")
+                for (i, h) in proof.enumerated() { print("proof[\(i)] \(h.hex)") }
+            }
+        }
+    }
+}
