@@ -64,7 +64,7 @@ public enum Checkpoints {
         }
         let checkpoint = Checkpoint(origin: signer.name, size: size, root: root)
         let note = try signer.sign(checkpoint.text)
-        try ledger.storeCheckpoint(size: UInt64(size), note: note)
+        try ledger.storeCheckpoint(size: UInt64(size), note: note, verifierKey: signer.vkey)
         return .signed(note: note, checkpoint: checkpoint, provenFrom: previous?.0)
     }
 

@@ -143,13 +143,15 @@ public final class Ledger: @unchecked Sendable {
         return true
     }
 
-    /// Stores a signed checkpoint of the tree at `size` (never replacing one).
-    public func storeCheckpoint(size: UInt64, note: String) throws {
+    /// Stores a signed checkpoint of the tree at `size` (never replacing one), with the verifier
+    /// key of its signer, which bundles carry.
+    public func storeCheckpoint(size: UInt64, note: String, verifierKey: String) throws {
         try Ledger.wrap {
             try env.write { txn in
                 if try txn.insertIfAbsent(db.checkpoints, Keys.u64(size), Array(note.utf8)) != nil {
                     throw LedgerError(.conflict, "a checkpoint of size \(size) is already stored")
                 }
+                try txn.put(db.meta, Array("checkpoint.verifier".utf8), Array(verifierKey.utf8))
             }
         }
     }

@@ -138,6 +138,11 @@ public struct LedgerSnapshot {
         try txn.get(db.erased, Array(resident.utf8)) != nil
     }
 
+    /// The verifier key of the latest checkpoint's signer.
+    public func checkpointVerifierKey() throws -> String? {
+        try txn.get(db.meta, Array("checkpoint.verifier".utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// The signed checkpoints, oldest first.
     public func checkpoints() throws -> [(size: UInt64, note: String)] {
         let cursor = try txn.cursor(db.checkpoints)

@@ -27,7 +27,7 @@ struct Buurtboek: ParsableCommand {
             InitCommand.self, AppendCommand.self, ImportCommand.self, LogCommand.self, ShowCommand.self,
             StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
             CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self, CheckpointCommand.self,
-            ProveCommand.self,
+            ProveCommand.self, AuditCommand.self, CorrectCommand.self, VoidCommand.self,
         ]
     )
 }

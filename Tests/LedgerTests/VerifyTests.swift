@@ -43,6 +43,28 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    func testARemovedRecordIsFound() throws {
+        try fill(20)
+        try scratch.ledger.env.write { txn in _ = try txn.delete(scratch.ledger.db.log, Keys.u64(UInt64(10))) }
+        XCTAssertThrowsError(try scratch.ledger.verify()) { error in
+            XCTAssertEqual((error as? LedgerError)?.kind, .integrity)
+            XCTAssertTrue("\(error)".hasPrefix("position 10: missing from the log"), "\(error)")
+        }
+    }
+
+    func testTwoSwappedRecordsAreFound() throws {
+        try fill(20)
+        try scratch.ledger.env.write { txn in
+            let db = scratch.ledger.db.log
+            let five = Array(try txn.get(db, Keys.u64(UInt64(5)))!), six = Array(try txn.get(db, Keys.u64(UInt64(6)))!)
+            try txn.put(db, Keys.u64(UInt64(5)), six)
+            try txn.put(db, Keys.u64(UInt64(6)), five)
+        }
+        XCTAssertThrowsError(try scratch.ledger.verify()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("position 5: the record's leaf hash"), "\(error)")
+        }
+    }
+
     func testAMissingIndexEntryIsFound() throws {
         try fill(20)
         try scratch.ledger.env.write { txn in
