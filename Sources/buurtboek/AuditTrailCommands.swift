@@ -104,7 +104,7 @@ struct AuditCommand: ParsableCommand {
                              RFC3339.format(e.recordedAt).prefix(16).replacingT(), e.recordedBy, e.type, e.stateAfter ?? "-", proof], widths: widths))
             let fields = (e.data.object ?? JSONObject()).map { "\($0.key)=\($0.value.string ?? JSONWriter.ordered($0.value))" }
             let sealed = personal[e.position].map { " personal: \($0.string ?? JSONWriter.ordered($0))" } ?? (e.sealed ? " personal: [sealed]" : "")
-            print("         \(fields.joined(separator: " "))\(sealed)")
+            if !fields.isEmpty || !sealed.isEmpty { print("         \(fields.joined(separator: " "))\(sealed)") }
             for c in e.corrections { print("         corrected by position \(c)") }
         }
         if !corrections.isEmpty {
