@@ -1,4 +1,7 @@
 import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How personal a field is (DOMAIN.md): N non-personal, P pseudonymous id, I identifying
 /// (including any free text), S special category. I and S fields form the record's personal section.
@@ -104,12 +107,27 @@ public struct CatalogueError: Error, CustomStringConvertible, Sendable {
 /// it validated with, and hash it.
 public final class Catalogue: @unchecked Sendable {
     public let bundle: [UInt8]
-    public let types: [String: [Int: EventType]]
     public let streamKinds: [String: StreamKind]
     public let lifecycles: [String: Lifecycle]
     public let maxDataBytes: Int
 
-    /// Reads `catalogue.json` and the schema files it names from `directory`.
+    /// What catalogue.json says of a type, known without compiling its schema.
+    struct TypeEntry {
+        let name: String
+        let kind: StreamKind
+        let versions: [Int]
+        let consentRules: [ConsentRule]
+        let erasesSubject: Bool
+    }
+    let entries: [String: TypeEntry]
+
+    /// Compiled types, made on first use: a command needs one or two of them, and compiling
+    /// every schema would cost more than the rest of an append.
+    private var compiled: [String: EventType] = [:]
+    private let lock = Lock()
+
+    /// Reads `catalogue.json` and the schema files it names from `directory`, and checks all of
+    /// it (every schema compiles, every lifecycle guard reads a non-personal field).
     public static func load(directory: String) throws -> Catalogue {
         let parser = JSONParser()
         func read(_ file: String) throws -> JSONValue {
@@ -129,15 +147,23 @@ public final class Catalogue: @unchecked Sendable {
             }
         }
         let bundle = JSONWriter.canonical(.object(JSONObject([("catalogue", catalogue), ("schemas", .object(schemas))])))
-        return try Catalogue(bundle: bundle)
+        return try Catalogue(bundle: bundle, checkEverything: true)
     }
 
-    /// Rebuilds a catalogue from its bundle, as stored in a ledger.
-    public init(bundle: [UInt8]) throws {
+    /// Rebuilds a catalogue from its bundle, as stored in a ledger. A stored catalogue was
+    /// checked in full when it was installed, so its schemas are compiled only when used.
+    public convenience init(bundle: [UInt8]) throws {
+        try self.init(bundle: bundle, checkEverything: false)
+    }
+
+    init(bundle: [UInt8], checkEverything: Bool) throws {
         self.bundle = bundle
-        let document = try JSONParser().value(bundle)
-        guard let catalogue = document["catalogue"]?.object, let schemas = document["schemas"]?.object else {
-            throw CatalogueError("catalogue bundle: needs \"catalogue\" and \"schemas\"")
+        let parser = JSONParser()
+        let catalogue: JSONObject = try parser.parse(bundle) { root in
+            guard root["schemas"]?.kind == .object, let catalogue = root["catalogue"]?.value.object else {
+                throw CatalogueError("catalogue bundle: needs \"catalogue\" and \"schemas\"")
+            }
+            return catalogue
         }
         let file = "catalogue.json"
         maxDataBytes = Int(catalogue["maxDataBytes"]?.int ?? 65_536)
@@ -150,7 +176,7 @@ public final class Catalogue: @unchecked Sendable {
                 throw CatalogueError("\(file): /streamKinds/\(name)/idPattern: \(error.message)")
             }
         }
-        var types: [String: [Int: EventType]] = [:]
+        var entries: [String: TypeEntry] = [:]
         for (name, entry) in catalogue["types"]?.object ?? JSONObject() {
             guard let kindName = entry["streamKind"]?.string, let kind = kinds[kindName] else {
                 throw CatalogueError("\(file): /types/\(name)/streamKind must name one of the streamKinds")
@@ -167,41 +193,85 @@ public final class Catalogue: @unchecked Sendable {
                 }
                 rules.append(ConsentRule(scope: scope, organisationField: rule["organisationField"]?.string, when: condition))
             }
-            let erases = entry["effect"]?.string == "erase_subject"
-            for version in entry["versions"]?.array?.compactMap(\.int) ?? [] {
-                let key = "\(name).v\(version)"
-                guard let document = schemas[key] else { throw CatalogueError("\(key).json: missing from the catalogue") }
-                let schema = try Schema.compile(document, file: "\(key).json")
-                let type = try EventType(name: name, version: Int(version), streamKind: kind, schema: schema, file: "\(key).json")
-                type.consentRules = rules
-                type.erasesSubject = erases
-                types[name, default: [:]][Int(version)] = type
-            }
-            if types[name] == nil { throw CatalogueError("\(file): /types/\(name)/versions must list at least one version") }
+            let versions = (entry["versions"]?.array ?? []).compactMap(\.int).map { Int($0) }
+            guard !versions.isEmpty else { throw CatalogueError("\(file): /types/\(name)/versions must list at least one version") }
+            entries[name] = TypeEntry(name: name, kind: kind, versions: versions.sorted(), consentRules: rules,
+                                      erasesSubject: entry["effect"]?.string == "erase_subject")
         }
+        self.entries = entries
         var lifecycles: [String: Lifecycle] = [:]
         for (name, entry) in catalogue["lifecycles"]?.object ?? JSONObject() {
-            let lifecycle = try Lifecycle(name: name, definition: entry, types: types, kinds: kinds)
+            let lifecycle = try Lifecycle(name: name, definition: entry, streamKindOf: { entries[$0]?.kind.name }, kinds: kinds)
             lifecycles[name] = lifecycle
             kinds[lifecycle.streamKind]!.lifecycles.append(lifecycle)
         }
-        for versions in types.values {
-            for type in versions.values {
-                type.lifecyclePlan = type.streamKind.lifecycles.compactMap { lifecycle in
-                    let indexes = lifecycle.transitionIndexes(for: type.name)
-                    return indexes.isEmpty ? nil : (lifecycle, indexes)
+        self.streamKinds = kinds
+        self.lifecycles = lifecycles
+        if checkEverything {
+            for name in entries.keys {
+                for version in entries[name]!.versions { _ = try compile(name, version: version) }
+            }
+            for lifecycle in lifecycles.values {
+                for t in lifecycle.transitions where t.event != "*" {
+                    if let g = t.when, compiled["\(t.event).v\(entries[t.event]!.versions.last!)"]?.dataClass(of: g.field)?.isPersonal ?? true {
+                        throw CatalogueError("\(file): /lifecycles/\(lifecycle.name): the guard field \(g.field) must be a non-personal field of \(t.event)")
+                    }
                 }
             }
         }
-        self.types = types
-        self.streamKinds = kinds
-        self.lifecycles = lifecycles
     }
 
+    /// A type's schema, compiled on first use; nil when the catalogue has no such type or version.
     public func type(_ name: String, version: Int? = nil) -> EventType? {
-        guard let versions = types[name] else { return nil }
-        return versions[version ?? versions.keys.max()!]
+        guard let entry = entries[name] else { return nil }
+        let v = version ?? entry.versions.last!
+        guard entry.versions.contains(v) else { return nil }
+        return try? compile(name, version: v)
     }
 
-    public var typeNames: [String] { types.keys.sorted() }
+    private func compile(_ name: String, version: Int) throws -> EventType {
+        let key = "\(name).v\(version)"
+        lock.lock()
+        defer { lock.unlock() }
+        if let type = compiled[key] { return type }
+        let entry = entries[name]!
+        let document: JSONValue = try JSONParser().parse(bundle) { root in
+            guard let schema = root["schemas"]?[key] else { throw CatalogueError("\(key).json: missing from the catalogue") }
+            return schema.value
+        }
+        let type = try EventType(name: name, version: version, streamKind: entry.kind,
+                                 schema: try Schema.compile(document, file: "\(key).json"), file: "\(key).json")
+        type.consentRules = entry.consentRules
+        type.erasesSubject = entry.erasesSubject
+        type.lifecyclePlan = entry.kind.lifecycles.compactMap { lifecycle in
+            let indexes = lifecycle.transitionIndexes(for: name)
+            return indexes.isEmpty ? nil : (lifecycle, indexes)
+        }
+        compiled[key] = type
+        return type
+    }
+
+    /// The versions a type has, without compiling anything.
+    public func versions(of name: String) -> [Int]? { entries[name]?.versions }
+
+    public var typeNames: [String] { entries.keys.sorted() }
+    public var typeCount: Int { entries.count }
+
+    /// Every type and version, compiled: for listing the whole catalogue.
+    public var types: [String: [Int: EventType]] {
+        var out: [String: [Int: EventType]] = [:]
+        for (name, entry) in entries {
+            for version in entry.versions { out[name, default: [:]][version] = type(name, version: version) }
+        }
+        return out
+    }
+}
+
+/// A mutex, without Foundation.
+final class Lock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
 }

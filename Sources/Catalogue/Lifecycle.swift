@@ -58,7 +58,9 @@ public final class Lifecycle: @unchecked Sendable {
     private var transitionIndexes: [String: [Int]] = [:]
     private var wildcardIndexes: [Int] = []
 
-    init(name: String, definition: JSONValue, types: [String: [Int: EventType]], kinds: [String: StreamKind]) throws {
+    /// `streamKindOf` gives each event type's stream kind (nil for an unknown type). Guard fields
+    /// are checked against the schemas by `Catalogue.load`.
+    init(name: String, definition: JSONValue, streamKindOf: (String) -> String?, kinds: [String: StreamKind]) throws {
         let here = "catalogue.json: /lifecycles/\(name)"
         guard let kind = definition["streamKind"]?.string, kinds[kind] != nil else {
             throw CatalogueError("\(here)/streamKind must name one of the streamKinds")
@@ -74,9 +76,9 @@ public final class Lifecycle: @unchecked Sendable {
                 throw CatalogueError("\(at): needs \"event\" and a non-empty \"from\"")
             }
             if event != "*" {
-                guard let versions = types[event] else { throw CatalogueError("\(at)/event: unknown type \(event)") }
-                guard versions.values.first!.streamKind.name == kind else {
-                    throw CatalogueError("\(at)/event: \(event) belongs to stream kind \(versions.values.first!.streamKind.name), not \(kind)")
+                guard let eventKind = streamKindOf(event) else { throw CatalogueError("\(at)/event: unknown type \(event)") }
+                guard eventKind == kind else {
+                    throw CatalogueError("\(at)/event: \(event) belongs to stream kind \(eventKind), not \(kind)")
                 }
             }
             var guardClause: Guard?
@@ -84,9 +86,6 @@ public final class Lifecycle: @unchecked Sendable {
                 guard let field = w["field"]?.string else { throw CatalogueError("\(at)/when needs a field") }
                 let list = { (v: JSONValue?) in v.map { $0.string.map { [$0] } ?? $0.array?.compactMap(\.string) ?? [] } }
                 guardClause = Guard(field: field, equals: list(w["equals"]), notEquals: list(w["notEquals"]))
-                if event != "*", let type = types[event]?.values.first, type.dataClass(of: field)?.isPersonal ?? true {
-                    throw CatalogueError("\(at)/when/field: \(field) must be a non-personal field of \(event)")
-                }
             }
             transitions.append(Transition(event: event, from: from, to: t["to"]?.string, when: guardClause))
         }

@@ -91,8 +91,8 @@ public final class EventPreparer {
             version = Int(n)
         }
         guard let type = catalogue.type(typeName, version: version) else {
-            if let versions = catalogue.types[typeName] {
-                throw refuse("/schemaVersion", "\(typeName) has no version \(version!) (known: \(versions.keys.sorted().map(String.init).joined(separator: ", ")))")
+            if let versions = catalogue.versions(of: typeName) {
+                throw refuse("/schemaVersion", "\(typeName) has no version \(version!) (known: \(versions.map(String.init).joined(separator: ", ")))")
             }
             throw refuse("/type", "unknown event type \"\(typeName)\" (see `buurtboek types`)")
         }

@@ -25,7 +25,7 @@ struct CatalogueCommand: ParsableCommand {
 
         func run() throws {
             let ledger = try self.ledger.open()
-            print("catalogue \(ledger.catalogueNumber) in force: \(ledger.catalogue.types.count) types, sha256 \(Hash.sha256(ledger.catalogue.bundle).hex)")
+            print("catalogue \(ledger.catalogueNumber) in force: \(ledger.catalogue.typeCount) types, sha256 \(Hash.sha256(ledger.catalogue.bundle).hex)")
             try ledger.read { snapshot in
                 for (from, number) in try snapshot.catalogueHistory() {
                     print("  catalogue \(number) validated events from position \(from)")
@@ -43,7 +43,7 @@ struct CatalogueCommand: ParsableCommand {
         func run() throws {
             let catalogue = try SchemaLocation.loadCatalogue(schemas)
             let (number, changed) = try self.ledger.open().install(catalogue: catalogue)
-            print(changed ? "catalogue \(number) is now in force (\(catalogue.types.count) types)"
+            print(changed ? "catalogue \(number) is now in force (\(catalogue.typeCount) types)"
                           : "unchanged: catalogue \(number) is already this one")
         }
     }

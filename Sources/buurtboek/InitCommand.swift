@@ -22,6 +22,6 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let catalogue = try SchemaLocation.loadCatalogue(schemas)
         _ = try Ledger.create(at: ledger.path, catalogue: catalogue)
-        print("created ledger \(ledger.path) with a catalogue of \(catalogue.types.count) event types")
+        print("created ledger \(ledger.path) with a catalogue of \(catalogue.typeCount) event types")
     }
 }

@@ -29,7 +29,7 @@ struct StatsCommand: ParsableCommand {
             print("  events        \(Terminal.count(size)) in \(Terminal.count(try snapshot.streamCount())) streams")
             if size > 0 { print("  occurred      \(RFC3339.formatDay(Int(first / 86_400_000_000))) to \(RFC3339.formatDay(Int(last / 86_400_000_000)))") }
             print("  tree root     \(try snapshot.root(size: size).hex)")
-            print("  catalogue     number \(ledger.catalogueNumber), \(ledger.catalogue.types.count) types")
+            print("  catalogue     number \(ledger.catalogueNumber), \(ledger.catalogue.typeCount) types")
             var info = stat()
             let onDisk = stat(ledger.path + "/data.mdb", &info) == 0 ? Int(info.st_size) : 0
             let env = ledger.environmentInfo

@@ -63,5 +63,20 @@ final class CatalogueTests: XCTestCase {
         try #"{"type":"object","properties":{"note":{"type":"string","x-data-class":"I"}},"additionalProperties":false}"#
             .write(toFile: dir + "/thing.made.v1.json", atomically: true, encoding: .utf8)
         XCTAssertEqual(try Catalogue.load(directory: dir).typeNames, ["thing.made"], "an organisation's own type loads")
+        // A lifecycle guard may only read non-personal fields: they are what the ledger sees in clear.
+        try #"{"streamKinds":{"thing":{"idPattern":"^thing-[0-9]+$"}},"types":{"thing.made":{"streamKind":"thing","versions":[1]}},"lifecycles":{"thing":{"streamKind":"thing","transitions":[{"event":"thing.made","from":["none"],"to":"MADE","when":{"field":"note","equals":"x"}}]}}}"#
+            .write(toFile: dir + "/catalogue.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Catalogue.load(directory: dir)) { XCTAssertTrue("\($0)".contains("non-personal field"), "\($0)") }
+    }
+
+    func testAStoredCatalogueCompilesTypesOnFirstUse() throws {
+        let stored = try Catalogue(bundle: try Catalogue.load(directory: schemasDirectory).bundle)
+        XCTAssertEqual(stored.typeCount, 37)
+        XCTAssertEqual(stored.versions(of: "referral.made"), [1])
+        let first = try XCTUnwrap(stored.type("referral.made"))
+        XCTAssertTrue(first === stored.type("referral.made", version: 1), "compiled once, then reused")
+        XCTAssertNil(stored.type("referral.made", version: 2))
+        XCTAssertNil(stored.type("referral.teleported"))
+        XCTAssertFalse(first.lifecyclePlan.isEmpty)
     }
 }
