@@ -87,8 +87,8 @@ public enum JSONWriter {
 }
 
 extension JSONNode {
-    /// Writes this subtree canonically (see `JSONWriter`). Returns the key of the first
-    /// object that repeats a member name, since such input has no single meaning.
+    /// Writes this subtree canonically (see `JSONWriter`). Throws on an object that repeats a
+    /// member name, since such input has no single meaning.
     public func writeCanonical(into out: inout [UInt8]) throws {
         switch kind {
         case .null, .false, .true: out.append(contentsOf: (kind == .null ? "null" : kind == .true ? "true" : "false").utf8)

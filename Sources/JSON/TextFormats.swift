@@ -6,6 +6,14 @@ public enum Calendar {
         [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    /// The day (days since 1970-01-01, negative before it) a timestamp in microseconds falls on:
+    /// floor division, so that instants before 1970 land on the right day.
+    public static func day(ofMicros micros: Int64) -> Int {
+        Int(micros >= 0 ? micros / microsPerDay : (micros + 1) / microsPerDay - 1)
+    }
+
     /// Days from 1970-01-01 to the given civil date (negative before it).
     public static func days(year: Int, month: Int, day: Int) -> Int {
         // Howard Hinnant's days_from_civil: shift the year to start in March so leap days fall last.
@@ -176,6 +184,16 @@ public enum DateDigits {
             n = n * 10 + d
         }
         return n
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space.
+    public var trimmingWhitespace: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s = s.dropFirst() }
+        while s.last?.isWhitespace == true { s = s.dropLast() }
+        return String(s)
     }
 }
 

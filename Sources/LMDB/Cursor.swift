@@ -32,7 +32,6 @@ public final class Cursor {
     public func nextKey() throws -> Entry? { try get(MDB_NEXT_NODUP) }
     public func nextDuplicate() throws -> Entry? { try get(MDB_NEXT_DUP) }
     public func lastDuplicate() throws -> Entry? { try get(MDB_LAST_DUP) }
-    public func current() throws -> Entry? { try get(MDB_GET_CURRENT) }
 
     /// Moves to exactly `key`.
     public func find(_ key: [UInt8]) throws -> Entry? {

@@ -141,7 +141,4 @@ public final class Environment: @unchecked Sendable {
     public func copyCompacted(to path: String) throws {
         try LMDBError.check(mdb_env_copy2(env, path, UInt32(MDB_CP_COMPACT)), "env_copy2 \(path)")
     }
-
-    /// Flushes to disk; only needed after writes made without sync.
-    public func sync() throws { try LMDBError.check(mdb_env_sync(env, 1), "env_sync") }
 }

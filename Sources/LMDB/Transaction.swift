@@ -33,12 +33,6 @@ public class Transaction {
         try LMDBError.check(mdb_stat(txn, db.dbi, &stat), "stat \(db.name)")
         return stat.ms_entries
     }
-
-    public func pages(_ db: Database) throws -> Int {
-        var stat = MDB_stat()
-        try LMDBError.check(mdb_stat(txn, db.dbi, &stat), "stat \(db.name)")
-        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
-    }
 }
 
 /// Options for a put; see mdb_put.
@@ -115,10 +109,5 @@ public final class WriteTransaction: Transaction {
             try LMDBError.check(rc, "del \(db.name)")
             return true
         }
-    }
-
-    /// Removes every entry of `db`.
-    public func clear(_ db: Database) throws {
-        try LMDBError.check(mdb_drop(txn, db.dbi, 0), "drop \(db.name)")
     }
 }

@@ -117,7 +117,7 @@ struct BatchWriter {
                 throw LedgerError.storage("the id index names position \(position), which is not in the log (run `buurtboek verify`)")
             }
             guard try event.sameContent(as: try RecordView(bytes), sealer: ledger.sealer) else {
-                throw LedgerError.refused("\(event.label): id \(UUIDTextFormat.string(event.id)) is already recorded at position \(position) with different content; an event id names one event forever")
+                throw LedgerError.refused("\(event.label): id \(UUIDText.format(event.id)) is already recorded at position \(position) with different content; an event id names one event forever")
             }
             return .alreadyRecorded(position: position)
         }
@@ -133,7 +133,8 @@ struct BatchWriter {
 
     private mutating func place(_ event: PreparedEvent, position: UInt64, positionKey: [UInt8]) throws -> AppendOutcome {
         try checkSubject(event)
-        let current = try streamVersion(event.stream)
+        let streamKey = Array(event.stream.utf8)
+        let current = try streamVersion(streamKey)
         guard event.expected.admits(current) else {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
             throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
@@ -158,7 +159,6 @@ struct BatchWriter {
             throw LedgerError.refused("\(event.label): the restored record's leaf hash is \(leaf.hex), not the exported \(expectedLeaf.hex); the export was altered or comes from another format")
         }
 
-        let streamKey = Array(event.stream.utf8)
         try txn.put(db.log, positionKey, record, options: .append)
         try frontier.append(leaf: leaf) { index, hash in
             try hash.withUnsafeBytes { h in try Keys.u64(index).withUnsafeBytes { try txn.put(db.tree, $0, h, options: .append) } }
@@ -213,8 +213,8 @@ struct BatchWriter {
     }
 
     /// The stream's current version: its number of events (0 when it does not exist).
-    func streamVersion(_ stream: String) throws -> UInt64 {
-        guard try streams.find(Array(stream.utf8)) != nil, let last = try streams.lastDuplicate() else { return 0 }
+    func streamVersion(_ streamKey: [UInt8]) throws -> UInt64 {
+        guard try streams.find(streamKey) != nil, let last = try streams.lastDuplicate() else { return 0 }
         return Keys.readU64(last.value)
     }
 
@@ -293,8 +293,4 @@ struct TransactionHashReader: HashReader {
             return Hash(bytes)
         }
     }
-}
-
-enum UUIDTextFormat {
-    static func string(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { UUIDText.format($0) } }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// Big-endian keys, so that LMDB's byte order is numeric order and appends can use MDB_APPEND.
 enum Keys {
     static func u64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
@@ -13,9 +15,11 @@ enum Keys {
 
     /// The occurred-at day index key: days since 1970 with the sign bit flipped, so that days
     /// before 1970 still sort first.
-    static func day(_ micros: Int64) -> [UInt8] {
-        let day = micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1
-        return u32(UInt32(bitPattern: Int32(truncatingIfNeeded: day)) ^ 0x8000_0000)
+    static func day(_ micros: Int64) -> [UInt8] { u32(dayBits(micros)) }
+
+    /// The day key's value before it is written big-endian.
+    static func dayBits(_ micros: Int64) -> UInt32 {
+        UInt32(bitPattern: Int32(truncatingIfNeeded: Calendar.day(ofMicros: micros))) ^ 0x8000_0000
     }
     static func dayNumber(_ key: UnsafeRawBufferPointer) -> Int {
         Int(Int32(bitPattern: readU32(key) ^ 0x8000_0000))

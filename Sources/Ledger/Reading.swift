@@ -176,12 +176,6 @@ public struct LedgerSnapshot {
         }
         return out
     }
-
-    public func pageCounts() throws -> [(name: String, entries: Int, pages: Int)] {
-        try [db.log, db.tree, db.ids, db.streams, db.types, db.days, db.states].map {
-            ($0.name, try txn.count($0), try txn.pages($0))
-        }
-    }
 }
 
 extension Ledger {

@@ -82,10 +82,10 @@ extension Ledger {
     /// points at no matching event.
     private func locateIndexFault(_ snapshot: LedgerSnapshot, database: Database, size: UInt64) throws {
         let txn = snapshot.txn
+        let cursor = try txn.cursor(database)
         try snapshot.scan { position, record in
             let positionKey = Keys.u64(position)
             let (key, value) = IndexDigests.entry(database: database.name, record: record, position: position)
-            let cursor = try txn.cursor(database)
             var present = false
             if database.name == "ids" {
                 present = try txn.get(database, key).map { $0.elementsEqual(positionKey) } ?? false
@@ -101,7 +101,6 @@ extension Ledger {
             }
             return true
         }
-        let cursor = try txn.cursor(database)
         var entry = try cursor.first()
         while let e = entry {
             let position = Keys.readU64(e.value, at: database.name == "streams" ? 8 : 0)
@@ -142,8 +141,7 @@ struct IndexDigests {
             digests[0].add(record.id, positionKey)
             withUnsafeBytes(of: (record.streamVersion.bigEndian, position.bigEndian)) { digests[1].add(record.streamBytes, $0) }
             digests[2].add(record.typeBytes, positionKey)
-            let day = record.occurredAt >= 0 ? record.occurredAt / 86_400_000_000 : (record.occurredAt + 1) / 86_400_000_000 - 1
-            withUnsafeBytes(of: (UInt32(bitPattern: Int32(truncatingIfNeeded: day)) ^ 0x8000_0000).bigEndian) { digests[3].add($0, positionKey) }
+            withUnsafeBytes(of: Keys.dayBits(record.occurredAt).bigEndian) { digests[3].add($0, positionKey) }
         }
     }
 

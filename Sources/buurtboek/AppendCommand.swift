@@ -127,7 +127,7 @@ enum FieldValue {
     static func parse(_ text: String, key: String, schema: Schema?) throws -> JSONValue {
         let types = schema?.typeNames ?? ["string"]
         if types.contains("array") {
-            return .array(text.split(separator: ",").map { .string(String($0).trimmed) })
+            return .array(text.split(separator: ",").map { .string(String($0).trimmingWhitespace) })
         }
         if types.contains("object") {
             do { return try JSONParser().value(Array(text.utf8)) } catch {
@@ -150,11 +150,3 @@ enum FieldValue {
     }
 }
 
-extension String {
-    var trimmed: String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s = s.dropFirst() }
-        while s.last?.isWhitespace == true { s = s.dropLast() }
-        return String(s)
-    }
-}

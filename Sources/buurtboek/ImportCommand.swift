@@ -111,7 +111,7 @@ struct ImportCommand: ParsableCommand {
         let rate = seconds > 0 ? Int(Double(summary.appended + summary.already) / seconds) : 0
         var line = "imported \(file == "-" ? "standard input" : file): \(Terminal.count(summary.appended)) appended, \(Terminal.count(summary.already)) already recorded, \(Terminal.count(summary.refused)) refused"
         if let first = summary.firstPosition { line += " (positions \(first)-\(summary.lastPosition))" }
-        line += " in \(Terminal.seconds(seconds)) s, \(Terminal.count(rate)) events/s"
+        line += " in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s"
         print(line)
         if summary.refused > 0 {
             Terminal.writeError("buurtboek: \(Terminal.count(summary.refused)) refused lines written to \(rejectsPath)")

@@ -31,8 +31,8 @@ struct LogCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument { case table, jsonl }
 
     func run() throws {
-        let sinceDay = try since.map { Int(try DateArgument.micros($0, option: "--since") / 86_400_000_000) }
-        let untilDay = try until.map { Int(try DateArgument.micros($0, option: "--until") / 86_400_000_000) }
+        let sinceDay = try since.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--since")) }
+        let untilDay = try until.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--until")) }
         let ledger = try self.ledger.open()
         var out = OutputBuffer()
         if format == .table { out.line(Table.row(["POS", "OCCURRED", "TYPE", "STREAM", "V", "NEIGHBOURHOOD", "BY"], widths: Self.widths)) }
@@ -43,7 +43,7 @@ struct LogCommand: ParsableCommand {
                 if let type, record.type != type { return true }
                 if let stream, record.stream != stream { return true }
                 if let neighbourhood, record.neighbourhood != neighbourhood { return true }
-                let day = Int(record.occurredAt / 86_400_000_000)
+                let day = Calendar.day(ofMicros: record.occurredAt)
                 if let sinceDay, day < sinceDay { return true }
                 if let untilDay, day > untilDay { return true }
                 remaining -= 1

@@ -27,7 +27,7 @@ struct StatsCommand: ParsableCommand {
             }
             print("ledger \(ledger.path)")
             print("  events        \(Terminal.count(size)) in \(Terminal.count(try snapshot.streamCount())) streams")
-            if size > 0 { print("  occurred      \(RFC3339.formatDay(Int(first / 86_400_000_000))) to \(RFC3339.formatDay(Int(last / 86_400_000_000)))") }
+            if size > 0 { print("  occurred      \(RFC3339.formatDay(Calendar.day(ofMicros: first))) to \(RFC3339.formatDay(Calendar.day(ofMicros: last)))") }
             print("  tree root     \(try snapshot.root(size: size).hex)")
             print("  catalogue     number \(ledger.catalogueNumber), \(ledger.catalogue.typeCount) types")
             var info = stat()

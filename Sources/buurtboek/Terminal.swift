@@ -63,8 +63,8 @@ enum Terminal {
         _ = Descriptor.writeAll(2, Array(("\r\u{1B}[K" + text).utf8))
     }
 
-    /// Seconds with two decimals.
-    static func seconds(_ value: Double) -> String {
+    /// A number with two decimals (seconds, MiB).
+    static func twoDecimals(_ value: Double) -> String {
         let hundredths = Int((value * 100).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
@@ -72,8 +72,8 @@ enum Terminal {
 
     static func bytes(_ n: Int) -> String {
         if n < 1 << 20 { return "\(Terminal.count(n / 1024)) KiB" }
-        if n < 1 << 30 { return "\(seconds(Double(n) / 1_048_576)) MiB" }
-        return "\(seconds(Double(n) / 1_073_741_824)) GiB"
+        if n < 1 << 30 { return "\(twoDecimals(Double(n) / 1_048_576)) MiB" }
+        return "\(twoDecimals(Double(n) / 1_073_741_824)) GiB"
     }
 
     /// Thousands separators, for people.

@@ -44,7 +44,7 @@ struct VerifyCommand: ParsableCommand {
         }
         if progress { Terminal.writeProgress("") }
         let seconds = Double(Clock.nowMicros() - started) / 1e6
-        print("verified \(Terminal.count(report.size)) events in \(Terminal.seconds(seconds)) s: every leaf and tree hash matches, indexes consistent")
+        print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes consistent")
         print("tree size \(report.size), root \(report.root.hex)")
     }
 }
