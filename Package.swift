@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: the CLI uses Privacy and Ledger; Privacy uses Ledger (to implement
-// its sealing protocol) and LMDB; Ledger uses Catalogue and LMDB; Catalogue uses JSON; nothing
-// imports the CLI.
+// Dependencies point one way: the CLI uses Reports, Projections, Audit, Privacy and Ledger;
+// Reports renders read models from Projections (and never touches LMDB); Projections folds the
+// Ledger into its own LMDB store; Privacy uses Ledger (to implement its sealing protocol) and
+// LMDB; Ledger uses Catalogue and LMDB; Catalogue uses JSON; nothing imports the CLI.
 let package = Package(
     name: "Buurtboek",
     platforms: [.macOS(.v13)],
@@ -35,8 +36,13 @@ let package = Package(
             "Ledger", "Catalogue", "JSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "Projections", dependencies: [
+            "Ledger", "LMDB", "JSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Reports", dependencies: ["Projections", "JSON"]),
         .executableTarget(name: "buurtboek", dependencies: [
-            "Ledger", "Catalogue", "JSON", "Privacy", "Audit",
+            "Ledger", "LMDB", "Catalogue", "JSON", "Privacy", "Audit", "Projections", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "generate-year", dependencies: [

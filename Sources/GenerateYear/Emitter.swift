@@ -25,7 +25,7 @@ final class Emitter {
     }
 
     /// One event. `lateBy` moves occurredAt back from the recording time (a late entry).
-    func emit(_ type: String, id: String, stream: String, neighbourhood: String, worker: String, at recordedAt: Int64,
+    func emit(_ type: String, version: Int?, id: String, stream: String, neighbourhood: String, worker: String, at recordedAt: Int64,
               lateBy: Int64 = 0, data: (inout FieldWriter) -> Void) {
         var line: [UInt8] = []
         line.reserveCapacity(400)
@@ -33,7 +33,13 @@ final class Emitter {
         line.append(contentsOf: id.utf8)
         line.append(contentsOf: #"","type":""#.utf8)
         line.append(contentsOf: type.utf8)
-        line.append(contentsOf: #"","stream":""#.utf8)
+        if let version {
+            line.append(contentsOf: #"","schemaVersion":"#.utf8)
+            line.append(contentsOf: String(version).utf8)
+            line.append(contentsOf: #","stream":""#.utf8)
+        } else {
+            line.append(contentsOf: #"","stream":""#.utf8)
+        }
         line.append(contentsOf: stream.utf8)
         line.append(contentsOf: #"","occurredAt":""#.utf8)
         line.append(contentsOf: RFC3339.format((recordedAt - lateBy) / 1_000_000 * 1_000_000).utf8)

@@ -202,12 +202,15 @@ struct Flows {
         let stream = "referral-2025-" + world.nextId("referral")
         let residentId = world.residents[resident].id
         let made = world.day
-        world.emit("referral.made", stream: stream, n, at: t + Flows.minute * 5) { f in
+        // The organisation moved to referral.made v2 (with urgency) on 1 July.
+        let v2 = world.month >= 7
+        world.emit("referral.made", version: v2 ? 2 : 1, stream: stream, n, at: t + Flows.minute * 5) { f in
             f.string("resident_id", residentId)
             f.string("target_organisation", organisation)
             f.string("service", service)
             f.string("handover", handover)
             f.string("support_level", world.random.weighted([("light", 0.4), ("moderate", 0.4), ("intensive", 0.2)]))
+            if v2 { f.string("urgency", world.random.weighted([("routine", 0.6), ("soon", 0.3), ("urgent", 0.1)])) }
             f.date("due_date", day: World.firstDay + made + 42)
             f.bool("shares_data", sharesData)
             if world.random.chance(0.4) { f.string("reason", world.random.pick(Vocabulary.contactSummaries)) }

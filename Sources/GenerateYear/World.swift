@@ -60,10 +60,10 @@ final class World {
         return team[(neighbourhood * 3 + random.int(3)) % team.count]
     }
 
-    func emit(_ type: String, stream: String, _ neighbourhood: Int, at time: Int64, lateBy: Int64 = 0,
+    func emit(_ type: String, version: Int? = nil, stream: String, _ neighbourhood: Int, at time: Int64, lateBy: Int64 = 0,
               _ data: (inout FieldWriter) -> Void) {
         let id = Emitter.uuidV7(ms: time / 1000, random: &random)
-        emitter.emit(type, id: id, stream: stream, neighbourhood: Vocabulary.neighbourhoods[neighbourhood],
+        emitter.emit(type, version: version, id: id, stream: stream, neighbourhood: Vocabulary.neighbourhoods[neighbourhood],
                      worker: worker(neighbourhood), at: time, lateBy: lateBy, data: data)
     }
 

@@ -32,6 +32,12 @@ public final class JSONParser {
         return try body(JSONNode(nodes: nodes!, index: 0))
     }
 
+    /// Parses `bytes` and returns the root, valid only until this parser's next parse: for a
+    /// caller that owns the parser and parses one document at a time (a fold's lazy reads).
+    public func document(_ bytes: UnsafeRawBufferPointer) throws -> JSONNode {
+        try parse(bytes) { $0 }
+    }
+
     public func parse<R>(_ bytes: [UInt8], _ body: (JSONNode) throws -> R) throws -> R {
         try bytes.withUnsafeBytes { try parse($0, body) }
     }

@@ -91,6 +91,11 @@ public final class WriteTransaction: Transaction {
         }
     }
 
+    /// Removes every entry of `db`, keeping the database itself (mdb_drop without delete).
+    public func empty(_ db: Database) throws {
+        try LMDBError.check(mdb_drop(txn, db.dbi, 0), "drop \(db.name)")
+    }
+
     /// Deletes `key` (every duplicate, when `value` is nil). Returns false when absent.
     @discardableResult
     public func delete(_ db: Database, _ key: [UInt8], value: [UInt8]? = nil) throws -> Bool {

@@ -19,6 +19,18 @@ public struct LedgerSnapshot {
         return try RecordView(bytes)
     }
 
+    /// The last position recorded at or before `micros` (0 when none): what the ledger knew
+    /// then. recordedAt never decreases along the log, so a binary search finds it.
+    public func lastPosition(recordedAtOrBefore micros: Int64) throws -> UInt64 {
+        var low: UInt64 = 0, high = try size()
+        while low < high {
+            let mid = low + (high - low + 1) / 2
+            guard let record = try record(at: mid) else { throw RecordFormatError(message: "position \(mid) is missing from the log") }
+            if record.recordedAt <= micros { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
     public func position(ofId id: [UInt8]) throws -> UInt64? {
         try txn.get(db.ids, id).map { Keys.readU64($0) }
     }
@@ -44,6 +56,34 @@ public struct LedgerSnapshot {
                 entry = try cursor.next()
             }
         }
+    }
+
+    /// Visits the given positions (ascending) with one cursor: short gaps are stepped over,
+    /// long ones sought, so a sparse subset of the log costs about one lookup per event.
+    public func visit(_ positions: [UInt64], _ body: (UInt64, RecordView) throws -> Void) throws {
+        let cursor = try txn.cursor(db.log)
+        var current: (position: UInt64, entry: Cursor.Entry)?
+        for wanted in positions {
+            if let c = current, c.position < wanted, wanted - c.position <= 4 {
+                current = nil
+                while let e = try cursor.next() {
+                    let p = Keys.readU64(e.key)
+                    if p >= wanted { current = (p, e); break }
+                }
+            } else if current?.position != wanted {
+                current = try cursor.seek(Keys.u64(wanted)).map { (Keys.readU64($0.key), $0) }
+            }
+            guard let c = current, c.position == wanted else { continue }
+            try body(wanted, try RecordView(c.entry.value))
+        }
+    }
+
+    /// How many events of each of `types` the log holds (one lookup per type).
+    public func count(ofTypes types: [String]) throws -> Int {
+        let cursor = try txn.cursor(db.types)
+        var n = 0
+        for type in types where try cursor.find(Array(type.utf8)) != nil { n += try cursor.duplicateCount() }
+        return n
     }
 
     /// A stream's events as (stream version, position), in order.

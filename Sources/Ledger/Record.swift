@@ -108,25 +108,23 @@ public struct RecordView {
         guard bytes[0] == Record.formatVersion else {
             throw RecordFormatError(message: "format version \(bytes[0]); this build reads version \(Record.formatVersion)")
         }
+        // Unrolled by hand, without a throw inside: this walk runs once per record in every
+        // scan (verify, replay). A section that does not fit marks the walk failed (-1).
+        let count = bytes.count
         var at = Record.headerSize
-        var starts = self.starts, lengths = self.lengths
-        try withUnsafeMutableBytes(of: &starts) { s in
-            try withUnsafeMutableBytes(of: &lengths) { l in
-                let s = s.bindMemory(to: Int.self), l = l.bindMemory(to: Int.self)
-                for i in 0..<8 {
-                    guard at + 4 <= bytes.count else { throw RecordFormatError(message: "section \(i) is cut off") }
-                    let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                    at += 4
-                    guard at + length <= bytes.count else { throw RecordFormatError(message: "section \(i) runs past the end") }
-                    s[i] = at
-                    l[i] = length
-                    at += length
-                }
-            }
+        @inline(__always) func next() -> (Int, Int) {
+            guard at >= 0, at + 4 <= count else { at = -1; return (0, 0) }
+            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+            let start = at + 4
+            guard length <= count - start else { at = -1; return (0, 0) }
+            at = start + length
+            return (start, length)
         }
-        guard at == bytes.count else { throw RecordFormatError(message: "\(bytes.count - at) bytes after the last section") }
-        self.starts = starts
-        self.lengths = lengths
+        let s0 = next(), s1 = next(), s2 = next(), s3 = next(), s4 = next(), s5 = next(), s6 = next(), s7 = next()
+        guard at >= 0 else { throw RecordFormatError(message: "a section runs past the end of the record") }
+        guard at == count else { throw RecordFormatError(message: "\(count - at) bytes after the last section") }
+        starts = (s0.0, s1.0, s2.0, s3.0, s4.0, s5.0, s6.0, s7.0)
+        lengths = (s0.1, s1.1, s2.1, s3.1, s4.1, s5.1, s6.1, s7.1)
     }
 
     private func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }

@@ -238,6 +238,23 @@ enum Corrections {
 }
 
 enum OutputFile {
+    /// Writes a temporary file beside `path` and renames it into place: a reader never sees
+    /// half a file, and a failure leaves the old one as it was.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        do {
+            try write(temporary, bytes)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CLIError("cannot write \(path): \(reason)", code: ExitStatus.storage)
+        }
+    }
+
     static func write(_ path: String, _ bytes: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage) }

@@ -15,10 +15,11 @@ struct Buurtboek: ParsableCommand {
           buurtboek init
           buurtboek append referral.made --stream referral-2024-0042 \\
               --field resident_id=R000123 --field target_organisation=org-schuldhulp-noord \\
-              --field service=debt_help --field handover=warm --field support_level=moderate
+              --field service=debt_help --field handover=warm --field support_level=moderate --field urgency=soon
           buurtboek stream referral-2024-0042
           buurtboek import year.jsonl
           buurtboek verify
+          buurtboek report neighbourhoods --from 2025-01-01 --to 2025-03-31
 
         \(ExitStatus.help)
         """,
@@ -28,6 +29,7 @@ struct Buurtboek: ParsableCommand {
             StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
             CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self, CheckpointCommand.self,
             ProveCommand.self, AuditCommand.self, CorrectCommand.self, VoidCommand.self,
+            ProjectCommand.self, ReplayCommand.self, ReportCommand.self,
         ]
     )
 }

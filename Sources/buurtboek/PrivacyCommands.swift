@@ -2,6 +2,10 @@ import ArgumentParser
 import JSON
 import Ledger
 import Privacy
+import Projections
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,7 +82,13 @@ struct EraseCommand: ParsableCommand {
             let destroyed = try sealer.keyStore.destroy(keys)
             try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: "resident:" + id,
                                              command: "erase resident \(id) --request \(request)")
-            print("erased resident \(id)\(already ? " (completing an earlier erasure)" : ""): \(destroyed) data key\(destroyed == 1 ? "" : "s") destroyed, \(streams.count + 1) stream\(streams.count == 0 ? "" : "s") closed")
+            // Read models that hold what was derived from personal fields forget the resident too.
+            var purged = 0
+            let readModels = ReadModelStore.livePath(ledger: ledger.path)
+            if access(readModels, F_OK) == 0 {
+                purged = try Projection.purge(residentStream: stream, store: ReadModelStore(path: readModels))
+            }
+            print("erased resident \(id)\(already ? " (completing an earlier erasure)" : ""): \(destroyed) data key\(destroyed == 1 ? "" : "s") destroyed, \(streams.count + 1) stream\(streams.count == 0 ? "" : "s") closed, \(purged) read-model row\(purged == 1 ? "" : "s") removed")
         }
     }
 }

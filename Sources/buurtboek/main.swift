@@ -1,5 +1,7 @@
 import ArgumentParser
 import Ledger
+import LMDB
+import Projections
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,6 +14,15 @@ do {
     Terminal.fail(error.message, details: error.details, code: ExitStatus.code(for: error.kind))
 } catch let error as CLIError {
     Terminal.fail(error.message, code: error.code)
+} catch let error as ProjectionError {
+    switch error {
+    case .refused(let message): Terminal.fail(message, code: ExitStatus.refused)
+    case .storage(let message): Terminal.fail(message, code: ExitStatus.storage)
+    }
+} catch let error as RowFormatError {
+    Terminal.fail(error.description, code: ExitStatus.storage)
+} catch let error as LMDBError {
+    Terminal.fail("read models: \(error)", code: ExitStatus.storage)
 } catch let error as ExitCode {
     exit(error.rawValue)
 } catch {

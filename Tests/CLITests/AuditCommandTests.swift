@@ -23,7 +23,7 @@ final class AuditCommandTests: LedgerTestCase {
 
     func referral() throws {
         try append(["referral.made", "--stream", "referral-1", "--field", "resident_id=R000200", "--field", "target_organisation=org-ggd",
-                    "--field", "service=mental_health", "--field", "handover=warm", "--field", "support_level=light",
+                    "--field", "service=mental_health", "--field", "handover=warm", "--field", "support_level=light", "--field", "urgency=routine",
                     "--field", "due_date=2020-01-01", "--occurred-at", "2019-12-01T10:00:00Z"])
         try append(["referral.accepted", "--stream", "referral-1", "--occurred-at", "2019-12-05T10:00:00Z"])
         try append(["referral.first_contact_made", "--stream", "referral-1", "--field", "accompanied_by_referrer=false",

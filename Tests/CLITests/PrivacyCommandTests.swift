@@ -13,7 +13,7 @@ final class PrivacyCommandTests: LedgerTestCase {
                                 "--field", "organisation_id=org-schuldhulp-noord", "--field", "method=written"], ledger: ledger), 0)
         assertExit(try CLI.run(["append", "referral.made", "--stream", "referral-2024-0777", "--field", "resident_id=R004711",
                                 "--field", "target_organisation=org-schuldhulp-noord", "--field", "service=debt_help",
-                                "--field", "handover=warm", "--field", "support_level=moderate", "--field", "shares_data=true",
+                                "--field", "handover=warm", "--field", "support_level=moderate", "--field", "urgency=routine", "--field", "shares_data=true",
                                 "--field", "reason=\(residentName) belt over schulden, \(phone)"], ledger: ledger), 0)
     }
 
@@ -94,10 +94,10 @@ final class PrivacyCommandTests: LedgerTestCase {
                                 "--field", "organisation_id=org-schuldhulp-noord", "--field", "method=verbal"], ledger: ledger), 0)
         assertExit(try CLI.run(["append", "referral.made", "--stream", "referral-2024-0778", "--field", "resident_id=R004711",
                                 "--field", "target_organisation=org-schuldhulp-noord", "--field", "service=debt_help", "--field", "handover=warm",
-                                "--field", "support_level=light", "--field", "shares_data=true"], ledger: ledger), 3,
+                                "--field", "support_level=light", "--field", "urgency=routine", "--field", "shares_data=true"], ledger: ledger), 3,
                    "has not given consent share_with_organisation with org-schuldhulp-noord")
         assertExit(try CLI.run(["append", "referral.made", "--stream", "referral-2024-0778", "--field", "resident_id=R004711",
                                 "--field", "target_organisation=org-schuldhulp-noord", "--field", "service=debt_help", "--field", "handover=signpost",
-                                "--field", "support_level=light", "--field", "shares_data=false"], ledger: ledger), 0)
+                                "--field", "support_level=light", "--field", "urgency=routine", "--field", "shares_data=false"], ledger: ledger), 0)
     }
 }

@@ -14,7 +14,7 @@ final class WorkerCommandTests: LedgerTestCase {
     func testAWorkersDay() throws {
         let made = try CLI.run(["append", "referral.made", "--stream", "referral-2024-0042", "--neighbourhood", "BU03630001",
                                 "--field", "resident_id=R000123", "--field", "target_organisation=org-schuldhulp-noord",
-                                "--field", "service=debt_help", "--field", "handover=warm", "--field", "support_level=moderate",
+                                "--field", "service=debt_help", "--field", "handover=warm", "--field", "support_level=moderate", "--field", "urgency=routine",
                                 "--field", "shares_data=no", "--field", "reason=Huurachterstand sinds maart",
                                 "--occurred-at", "2024-03-05T14:30:00+01:00"], ledger: ledger)
         assertExit(made, 0, "appended at position 1")
@@ -45,7 +45,7 @@ final class WorkerCommandTests: LedgerTestCase {
 
     func testExitCodesForEachKindOfMistake() throws {
         let base = ["append", "referral.made", "--stream", "referral-2024-0042", "--field", "resident_id=R000123",
-                    "--field", "target_organisation=org-x1", "--field", "service=debt_help", "--field", "support_level=light"]
+                    "--field", "target_organisation=org-x1", "--field", "service=debt_help", "--field", "support_level=light", "--field", "urgency=routine"]
         assertExit(try CLI.run(base + ["--field", "handover=lukewarm"], ledger: ledger), 3, "/data/handover: must be one of")
         assertExit(try CLI.run(base + ["--field", "handover=warm", "--colour", "red"], ledger: ledger), 2, "Unknown option")
         assertExit(try CLI.run(base, ledger: ledger), 3, "/data/handover: is required")

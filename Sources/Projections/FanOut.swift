@@ -1,0 +1,173 @@
+import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fold over several cores with one pass over the log. Reading the log is memory-bound, so
+/// two threads scanning it each would mostly wait on each other; instead the calling thread
+/// scans once, folds the first group itself, and hands the records the other groups read to
+/// one thread per group, in batches of pointers into its own snapshot. The snapshot stays open
+/// until every thread is done, so the pointers stay valid; positions up to `head` never change,
+/// so the lookups a correction makes on another thread's snapshot see the same log.
+struct FanOutFold {
+    let ledger: Ledger
+    let sealer: PersonalDataSealer?
+
+    func run(_ groups: [[any Projector]], to head: UInt64, progress: ((UInt64) -> Void)?) throws {
+        try ledger.read { snapshot in
+            let first = try FoldGroup(groups[0].map { FoldRun($0, from: 0) }, snapshot: snapshot, sealer: sealer, head: head)
+            let consumers = groups.dropFirst().map { Consumer(runs: $0.map { FoldRun($0, from: 0) }) }
+            for consumer in consumers { try consumer.start(ledger: ledger, sealer: sealer, head: head) }
+            var failure: Error?
+            do {
+                var scanned: UInt64 = 0
+                try snapshot.scan(from: 1, to: head) { position, record in
+                    scanned += 1
+                    if scanned & 0xFFFF == 0 { progress?(scanned) }
+                    if first.wants(record.typeBytes) { try first.visit(position, record) }
+                    for consumer in consumers where consumer.filter.wants(record.typeBytes) {
+                        consumer.add(position, record.bytes)
+                    }
+                    return true
+                }
+                progress?(scanned)
+                first.finish()
+            } catch {
+                failure = error
+            }
+            // Always let the threads finish before the snapshot (and its pointers) goes away.
+            for consumer in consumers { consumer.finish() }
+            if let failure { throw failure }
+            if let error = consumers.compactMap(\.error).first { throw error }
+        }
+    }
+}
+
+/// Which types a consumer reads: the producer's own copy, so the two threads share no table.
+final class TypeFilter {
+    private let table: TypeTable
+    init(runs: [FoldRun]) { table = TypeTable(runs: runs) }
+    func wants(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let entry = table.entry(bytes)
+        return entry.kind == .correction || !entry.runs.isEmpty
+    }
+}
+
+/// One group folded on a thread of its own, fed batches of records through a bounded queue.
+final class Consumer: @unchecked Sendable {
+    typealias Batch = [(UInt64, UnsafeRawBufferPointer)]
+    static let batchSize = 4096
+
+    let runs: [FoldRun]
+    let filter: TypeFilter
+    private let queue = BatchQueue(capacity: 16)
+    private var batch: Batch = []
+    private var thread = pthread_t()
+    private(set) var error: Error?
+    private var work: (() -> Void)?
+
+    init(runs: [FoldRun]) {
+        self.runs = runs
+        filter = TypeFilter(runs: runs)
+        batch.reserveCapacity(Self.batchSize)
+    }
+
+    func start(ledger: Ledger, sealer: PersonalDataSealer?, head: UInt64) throws {
+        work = { [self] in
+            do {
+                try ledger.read { snapshot in
+                    let group = try FoldGroup(runs, snapshot: snapshot, sealer: sealer, head: head)
+                    while let batch = queue.pop() {
+                        for (position, bytes) in batch { try group.visit(position, try RecordView(bytes)) }
+                    }
+                    group.finish()
+                }
+            } catch {
+                self.error = error
+                queue.abandon()
+            }
+        }
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { context in
+            let consumer = Unmanaged<Consumer>.fromOpaque(context!).takeRetainedValue()
+            consumer.work?()
+            consumer.work = nil
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<Consumer>.fromOpaque(context).release()
+            throw ProjectionError.storage("cannot start a fold thread (error \(rc))")
+        }
+    }
+
+    func add(_ position: UInt64, _ bytes: UnsafeRawBufferPointer) {
+        batch.append((position, bytes))
+        if batch.count == Self.batchSize {
+            queue.push(batch)
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Sends what is left, closes the queue and waits for the thread.
+    func finish() {
+        if !batch.isEmpty { queue.push(batch) }
+        batch = []
+        queue.close()
+        pthread_join(thread, nil)
+    }
+}
+
+/// A bounded queue of batches between the scanning thread and one consumer. A consumer that
+/// fails abandons it, after which pushes are dropped instead of waiting forever.
+final class BatchQueue: @unchecked Sendable {
+    private var items: [Consumer.Batch] = []
+    private var closed = false, abandoned = false
+    private let capacity: Int
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func push(_ batch: Consumer.Batch) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while items.count >= capacity && !abandoned { pthread_cond_wait(&changed, &mutex) }
+        if abandoned { return }
+        items.append(batch)
+        pthread_cond_broadcast(&changed)
+    }
+
+    func pop() -> Consumer.Batch? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while items.isEmpty && !closed { pthread_cond_wait(&changed, &mutex) }
+        if items.isEmpty { return nil }
+        let batch = items.removeFirst()
+        pthread_cond_broadcast(&changed)
+        return batch
+    }
+
+    func close() {
+        pthread_mutex_lock(&mutex)
+        closed = true
+        pthread_cond_broadcast(&changed)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    func abandon() {
+        pthread_mutex_lock(&mutex)
+        abandoned = true
+        items = []
+        pthread_cond_broadcast(&changed)
+        pthread_mutex_unlock(&mutex)
+    }
+}

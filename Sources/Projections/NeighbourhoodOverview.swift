@@ -1,0 +1,124 @@
+import JSON
+
+/// Counts per neighbourhood and day (reports roll days up into months, and `--from/--to` cut
+/// at any day). Every figure is a sum of per-event contributions, so a correction is taken by
+/// subtracting the event as it stood and adding it as amended.
+public final class NeighbourhoodOverview: Projector {
+    public static let name = "neighbourhoods"
+    public static let version = 1
+    public static let summary = "per neighbourhood and day: members joined and left, contacts by mode, activities, attendance, new participants, initiatives, referrals, signals, volunteer hours"
+    public static let foldWeight = 6.0
+    public static let types: Set<String> = [
+        "resident.joined_network", "resident.left_network", "contact.recorded", "activity.held",
+        "initiative.proposed", "referral.made", "referral.completed", "signal.raised", "signal.escalated",
+        "signal.resolved", "volunteer.hours_logged",
+    ]
+
+    /// The counters of a row, in their stored order.
+    public enum Counter: Int, CaseIterable, Sendable {
+        case membersJoined, membersLeft
+        case dropIn, homeVisit, doorKnock, street, phone, digital, meeting
+        case targetGroupContacts, newParticipants
+        case activities, attendance
+        case initiativesProposed, referralsMade, referralsCompleted
+        case signalsRaised, signalsEscalated, signalsResolved
+
+        static let modes: [String: Counter] = [
+            "drop_in": .dropIn, "home_visit": .homeVisit, "door_knock": .doorKnock, "street": .street,
+            "phone": .phone, "digital": .digital, "meeting": .meeting,
+        ]
+        public static let contactModes: [Counter] = [.dropIn, .homeVisit, .doorKnock, .street, .phone, .digital, .meeting]
+        public static let outreach: [Counter] = [.homeVisit, .doorKnock]
+    }
+
+    public struct Row: RowValue, Equatable {
+        public var counts = [Int64](repeating: 0, count: Counter.allCases.count)
+        public var volunteerHours: Double = 0
+
+        public init() {}
+
+        public subscript(_ c: Counter) -> Int64 { counts[c.rawValue] }
+
+        public init(reading r: inout RowReader) throws {
+            for i in counts.indices { counts[i] = try r.int() }
+            volunteerHours = try r.double()
+        }
+
+        public func write(to w: inout RowWriter) {
+            for c in counts { w.int(c) }
+            w.double(volunteerHours)
+        }
+    }
+
+    /// Rows keyed `NEIGHBOURHOOD/YYYY-MM-DD`.
+    public let rows = Rows<Row>("days")
+    public var tables: [RowTable] { [rows] }
+
+    public init() {}
+
+    public static func key(neighbourhood: String, day: Int) -> String { neighbourhood + "/" + RFC3339.formatDay(day) }
+
+    public static func split(_ key: String) -> (neighbourhood: String, day: Int)? {
+        guard let slash = key.lastIndex(of: "/"), let micros = RFC3339.parse(String(key[key.index(after: slash)...])) else { return nil }
+        return (String(key[..<slash]), Calendar.day(ofMicros: micros))
+    }
+
+    /// The fold's working copy of the rows it touches, keyed without building a string per
+    /// event; written back to `rows` by `finish`.
+    private struct DayKey: Hashable {
+        let neighbourhood: String
+        let day: Int
+    }
+    private var working: [DayKey: Row] = [:]
+
+    public func apply(_ event: ProjectedEvent) { fold(event, sign: 1) }
+
+    public func finish() {
+        for (k, row) in working { rows.update(Self.key(neighbourhood: k.neighbourhood, day: k.day)) { $0 = row } }
+        working = [:]
+    }
+
+    public func correct(original: ProjectedEvent, amended: ProjectedEvent?, refold: Refold) throws {
+        fold(original, sign: -1)
+        if let amended { fold(amended, sign: 1) }
+    }
+
+    private func fold(_ e: ProjectedEvent, sign: Int64) {
+        let key = DayKey(neighbourhood: e.neighbourhood, day: e.day)
+        if working[key] == nil { working[key] = rows[Self.key(neighbourhood: key.neighbourhood, day: key.day)] ?? Row() }
+        let data = e.data
+        update(&working[key]!)
+        func update(_ row: inout Row) {
+            func add(_ c: Counter, _ n: Int64 = 1) { row.counts[c.rawValue] += sign * n }
+            switch e.kind {
+            case .residentJoined: add(.membersJoined)
+            case .residentLeft: add(.membersLeft)
+            case .contactRecorded:
+                if let mode = data.string("mode"), let c = Counter.modes[mode] { add(c) }
+                if data.bool("new_participant") == true { add(.newParticipants) }
+                if data.hasElements("target_groups") { add(.targetGroupContacts) }
+            case .activityHeld:
+                add(.activities)
+                add(.attendance, max(0, data.int("attendance") ?? 0))
+                add(.newParticipants, max(0, data.int("new_participants") ?? 0))
+            case .initiativeProposed: add(.initiativesProposed)
+            case .referralMade: add(.referralsMade)
+            case .referralCompleted: add(.referralsCompleted)
+            case .signalRaised: add(.signalsRaised)
+            case .signalEscalated: add(.signalsEscalated)
+            case .signalResolved: add(.signalsResolved)
+            case .volunteerHoursLogged: row.volunteerHours += Double(sign) * max(0, data.double("hours") ?? 0)
+            default: break
+            }
+        }
+    }
+}
+
+extension EventData {
+    /// Whether an array field holds at least one element.
+    func hasElements(_ key: String) -> Bool {
+        if !overlay.isEmpty, let v = overlay[key] { return !(v.array?.isEmpty ?? true) }
+        guard let node = node?[key], node.kind == .array else { return false }
+        return node.count > 0
+    }
+}

@@ -1,0 +1,112 @@
+import JSON
+
+/// One row per signal: its category, where it went, the time spent in each stage of its
+/// lifecycle, whether policy answered before the response due date, feedback and reopenings.
+public final class SignalsModel: StreamProjector {
+    public static let name = "signals"
+    public static let version = 1
+    public static let summary = "per signal: category, recipient, state, time in each stage, answers against due dates, feedback, reopenings"
+    public static let types: Set<String> = [
+        "signal.raised", "signal.bundled", "signal.escalated", "signal.acknowledged", "signal.responded",
+        "signal.resolved", "signal.feedback_given", "signal.reopened",
+    ]
+
+    /// The stages a signal waits in (terminal states are not stages).
+    public static let stages = ["RAISED", "ESCALATED", "ACKNOWLEDGED", "RESPONDED"]
+
+    public struct Row: RowValue, Equatable {
+        public var neighbourhood = ""
+        public var category = ""
+        public var structural = false
+        public var recipient = ""
+        public var state = ""
+        public var raised: Int64?
+        /// When the signal entered its current state.
+        public var enteredAt: Int64 = 0
+        /// Microseconds spent in each of `stages`, for stages already left.
+        public var stageMicros = [Int64](repeating: 0, count: SignalsModel.stages.count)
+        public var escalations: Int64 = 0
+        /// The response due date (a day number) of an escalation not yet answered.
+        public var pendingDue: Int64?
+        public var answered: Int64 = 0
+        public var answeredBeforeDue: Int64 = 0
+        public var resolved: Int64?
+        public var feedbackAfterResolution = false
+        public var feedbackCount: Int64 = 0
+        public var reopened: Int64 = 0
+
+        public init() {}
+
+        public var isOpen: Bool { raised != nil && state != "RESOLVED" && state != "BUNDLED" }
+
+        public init(reading r: inout RowReader) throws {
+            neighbourhood = try r.string(); category = try r.string(); structural = try r.bool()
+            recipient = try r.string(); state = try r.string(); raised = try r.optionalInt(); enteredAt = try r.int()
+            for i in stageMicros.indices { stageMicros[i] = try r.int() }
+            escalations = try r.int(); pendingDue = try r.optionalInt(); answered = try r.int()
+            answeredBeforeDue = try r.int(); resolved = try r.optionalInt(); feedbackAfterResolution = try r.bool()
+            feedbackCount = try r.int(); reopened = try r.int()
+        }
+
+        public func write(to w: inout RowWriter) {
+            w.string(neighbourhood); w.string(category); w.bool(structural)
+            w.string(recipient); w.string(state); w.optionalInt(raised); w.int(enteredAt)
+            for m in stageMicros { w.int(m) }
+            w.int(escalations); w.optionalInt(pendingDue); w.int(answered)
+            w.int(answeredBeforeDue); w.optionalInt(resolved); w.bool(feedbackAfterResolution)
+            w.int(feedbackCount); w.int(reopened)
+        }
+
+        /// Leaves the current state at `t` (late entries can make time run backwards; such a
+        /// stay counts as zero) and enters `next`.
+        mutating func move(to next: String, at t: Int64) {
+            if let i = SignalsModel.stages.firstIndex(of: state) { stageMicros[i] += max(0, t - enteredAt) }
+            state = next
+            enteredAt = t
+        }
+    }
+
+    public let rows = Rows<Row>("signals")
+
+    public init() {}
+
+    public func apply(_ e: ProjectedEvent) {
+        let d = e.data
+        let t = e.occurredAt
+        rows.update(e.stream) { r in
+            switch e.kind {
+            case .signalRaised:
+                r.neighbourhood = e.neighbourhood
+                r.category = d.string("category") ?? ""
+                r.structural = d.bool("structural") ?? false
+                r.raised = t
+                r.move(to: "RAISED", at: t)
+            case .signalBundled: r.move(to: "BUNDLED", at: t)
+            case .signalEscalated:
+                r.escalations += 1
+                r.recipient = d.string("recipient") ?? r.recipient
+                r.pendingDue = d.string("response_due").flatMap { RFC3339.parse($0) }.map { Int64(Calendar.day(ofMicros: $0)) }
+                r.move(to: "ESCALATED", at: t)
+            case .signalAcknowledged: r.move(to: "ACKNOWLEDGED", at: t)
+            case .signalResponded:
+                if let due = r.pendingDue {
+                    r.answered += 1
+                    if Int64(e.day) <= due { r.answeredBeforeDue += 1 }
+                    r.pendingDue = nil
+                }
+                r.move(to: "RESPONDED", at: t)
+            case .signalResolved:
+                r.resolved = t
+                r.feedbackAfterResolution = false
+                r.move(to: "RESOLVED", at: t)
+            case .signalFeedbackGiven:
+                r.feedbackCount += 1
+                if r.state == "RESOLVED" { r.feedbackAfterResolution = true }
+            case .signalReopened:
+                r.reopened += 1
+                r.move(to: "RAISED", at: t)
+            default: break
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// Wellbeing per resident and instrument: the first baseline and the latest follow-up. The
+/// scores are special-category (S) fields, sealed in the log, so this fold needs the master key;
+/// rows are keyed by the resident's stream so that erasing the resident removes them
+/// (`Projection.purge`), exactly as a rebuild would, which can no longer open their scores.
+public final class WellbeingModel: StreamProjector {
+    public static let name = "wellbeing"
+    public static let version = 1
+    public static let foldWeight = 0.5
+    public static let summary = "per resident and instrument: first baseline and latest follow-up scores (ONS4 items kept apart)"
+    public static let types: Set<String> = ["wellbeing.measured"]
+    public static let readsPersonalData = true
+
+    /// The items of each instrument, in their stored order. ONS4's four questions are separate
+    /// measures and are never added up.
+    public static let items: [String: [String]] = [
+        "ons4": ["life_satisfaction", "worthwhile", "happiness", "anxiety"],
+        "wemwbs": ["score"], "swemwbs": ["score"], "participation_ladder": ["score"],
+    ]
+    /// Items on which a lower score is the better one.
+    public static let lowerIsBetter: Set<String> = ["anxiety"]
+
+    public struct Measurement: Equatable, Sendable {
+        public var at: Int64
+        public var scores: [Double]
+    }
+
+    public struct Instrument: Equatable, Sendable {
+        public var name: String
+        public var baseline: Measurement?
+        public var followUp: Measurement?
+    }
+
+    public struct Row: RowValue, Equatable {
+        public var neighbourhood = ""
+        public var instruments: [Instrument] = []
+
+        public init() {}
+
+        public init(reading r: inout RowReader) throws {
+            neighbourhood = try r.string()
+            func measurement() throws -> Measurement? {
+                guard try r.bool() else { return nil }
+                let at = try r.int()
+                return Measurement(at: at, scores: try (0..<r.int()).map { _ in try r.double() })
+            }
+            instruments = try (0..<r.int()).map { _ in
+                Instrument(name: try r.string(), baseline: try measurement(), followUp: try measurement())
+            }
+        }
+
+        public func write(to w: inout RowWriter) {
+            w.string(neighbourhood)
+            func measurement(_ m: Measurement?) {
+                w.bool(m != nil)
+                guard let m else { return }
+                w.int(m.at)
+                w.int(Int64(m.scores.count))
+                for s in m.scores { w.double(s) }
+            }
+            w.int(Int64(instruments.count))
+            for i in instruments { w.string(i.name); measurement(i.baseline); measurement(i.followUp) }
+        }
+    }
+
+    public let rows = Rows<Row>("wellbeing")
+
+    public init() {}
+
+    public func apply(_ e: ProjectedEvent) {
+        // Without the clear scores (erased resident) there is nothing to fold.
+        guard let personal = e.personal, let instrument = e.data.string("instrument"),
+              let items = Self.items[instrument], let moment = e.data.string("moment") else { return }
+        let scores: [Double]
+        if instrument == "ons4" {
+            let given = Dictionary(personal.numbers(in: "ons4"), uniquingKeysWith: { a, _ in a })
+            let values = items.compactMap { given[$0] }
+            guard values.count == items.count else { return }
+            scores = values
+        } else {
+            guard let score = personal.double("score") else { return }
+            scores = [score]
+        }
+        let m = Measurement(at: e.occurredAt, scores: scores)
+        rows.update(e.stream) { r in
+            r.neighbourhood = e.neighbourhood
+            let i = r.instruments.firstIndex { $0.name == instrument } ?? {
+                r.instruments.append(Instrument(name: instrument))
+                return r.instruments.count - 1
+            }()
+            if moment == "baseline" {
+                if r.instruments[i].baseline == nil { r.instruments[i].baseline = m }
+            } else if r.instruments[i].followUp.map({ $0.at <= m.at }) ?? true {
+                r.instruments[i].followUp = m
+            }
+            r.instruments.sort { $0.name < $1.name }
+        }
+    }
+}

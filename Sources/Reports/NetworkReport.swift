@@ -1,0 +1,144 @@
+import JSON
+import Projections
+
+/// The network as it stood at the end of the period: members, ties among them, density, the
+/// share of ties brokered by workers, ties that bridge neighbourhoods, partner organisations.
+public enum NetworkReport {
+    static let columns = [
+        "neighbourhood", "members", "ties", "ties among members", "density", "ties formed in period", "brokered share",
+        "bridging ties", "partner organisations", "organisation pairs", "ties with organisations",
+    ]
+
+    /// The graph at moment `t`: active members and the active ties, partners per network.
+    struct Graph {
+        var members: [String: String] = [:]          // resident id → neighbourhood
+        var ties: [NetworkModel.Row] = []
+        var partners: [String: Set<String>] = [:]    // neighbourhood → organisations
+        var organisationPairs: [String: Int] = [:]   // neighbourhood → pairs sharing a network
+
+        init(_ model: NetworkModel, at t: Int64, _ q: ReportQuery) {
+            for (stream, row) in model.rows.all {
+                switch row.kind {
+                case .member where row.isMember(at: t - 1):
+                    members[String(stream.dropFirst("resident-".count))] = row.neighbourhood
+                case .tie:
+                    if let span = row.tie, span.covers(t - 1) { ties.append(row) }
+                case .network:
+                    let active = Set(row.partners.filter { $0.span.covers(t - 1) }.map(\.organisation))
+                    partners[row.neighbourhood, default: []].formUnion(active)
+                    organisationPairs[row.neighbourhood, default: 0] += active.count * (active.count - 1) / 2
+                default: break
+                }
+            }
+        }
+    }
+
+    static func isOrganisation(_ party: String) -> Bool { party.hasPrefix("org-") }
+
+    static func build(_ model: NetworkModel, _ q: ReportQuery) -> Report {
+        let t = q.end
+        let graph = Graph(model, at: t, q)
+        var neighbourhoods = Set(graph.members.values).union(graph.ties.map(\.fromNeighbourhood)).union(graph.partners.keys)
+        neighbourhoods = neighbourhoods.filter { q.includes($0) }
+        // Group once: a tie belongs to both ends' neighbourhoods.
+        var membersIn: [String: [String: String]] = [:], tiesIn: [String: [NetworkModel.Row]] = [:], formedIn: [String: Int] = [:]
+        for (id, n) in graph.members { membersIn[n, default: [:]][id] = n }
+        for tie in graph.ties {
+            for n in Set([tie.fromNeighbourhood, tie.toNeighbourhood]) { tiesIn[n, default: []].append(tie) }
+        }
+        for row in model.rows.all.values where row.kind == .tie && q.inPeriod(row.tie?.start) {
+            for n in Set([row.fromNeighbourhood, row.toNeighbourhood]) { formedIn[n, default: 0] += 1 }
+        }
+        func line(_ label: String, members: [String: String], ties: [NetworkModel.Row], formed: Int,
+                  partners: Set<String>, pairs: Int) -> [Cell] {
+            let among = ties.filter { members[$0.from] != nil && members[$0.to] != nil }.count
+            let n = members.count
+            let density: Double? = n > 1 ? 2 * Double(among) / (Double(n) * Double(n - 1)) : nil
+            return [.text(label), .count(n), .count(ties.count), .count(among), .statistic(density, n: n, decimals: 4), .count(formed),
+                    .rate(ties.filter(\.brokered).count, of: ties.count),
+                    .count(ties.filter { $0.fromNeighbourhood != $0.toNeighbourhood }.count),
+                    .count(partners.count), .count(pairs),
+                    .count(ties.filter { isOrganisation($0.from) || isOrganisation($0.to) }.count)]
+        }
+        var rows = neighbourhoods.sorted().map { n in
+            line(n, members: membersIn[n] ?? [:], ties: tiesIn[n] ?? [], formed: formedIn[n] ?? 0,
+                 partners: graph.partners[n] ?? [], pairs: graph.organisationPairs[n] ?? 0)
+        }
+        if !neighbourhoods.isEmpty {
+            let members = graph.members.filter { neighbourhoods.contains($0.value) }
+            let ties = graph.ties.filter { neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood) }
+            let formed = model.rows.all.values.filter { $0.kind == .tie && q.inPeriod($0.tie?.start)
+                && (neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood)) }.count
+            let partners = graph.partners.filter { neighbourhoods.contains($0.key) }.values.reduce(Set<String>()) { $0.union($1) }
+            let pairs = graph.organisationPairs.filter { neighbourhoods.contains($0.key) }.values.reduce(0, +)
+            rows.append(line("all", members: members, ties: ties, formed: formed, partners: partners, pairs: pairs))
+        }
+        return Report(
+            name: "network", title: "Network", scope: q.scope + " · network as at " + RFC3339.format(t),
+            sections: [Section(id: "by-neighbourhood", title: "Per neighbourhood", columns: columns, rows: rows,
+                               charts: [.bars(title: "Members per neighbourhood", labels: neighbourhoods.sorted(),
+                                              values: rows.prefix(neighbourhoods.count).map { $0[1] })])],
+            notes: ["Members and ties active at the end of the period. A tie belongs to both ends' neighbourhoods. Density: 2E/(N(N−1)) over the N members and the E ties among them. Bridging: ties between two neighbourhoods. Organisation pairs: partner organisations sharing a network."])
+    }
+
+    /// The network as a graph file. Residents are numbered (r1, r2, … in an order that does not
+    /// follow their ids); organisations keep their ids, which are not personal data.
+    public static func graph(_ model: NetworkModel, _ q: ReportQuery, format: GraphFormat) -> String {
+        let graph = Graph(model, at: q.end, q)
+        let ties = graph.ties.filter { q.includes($0.fromNeighbourhood) || q.includes($0.toNeighbourhood) }
+        var nodes: [String: String] = [:]     // party → neighbourhood
+        for (id, n) in graph.members where q.includes(n) { nodes[id] = n }
+        for tie in ties {
+            nodes[tie.from] = nodes[tie.from] ?? tie.fromNeighbourhood
+            nodes[tie.to] = nodes[tie.to] ?? tie.toNeighbourhood
+        }
+        let residents = nodes.keys.filter { !isOrganisation($0) }.sorted { Pseudonym.order($0) < Pseudonym.order($1) }
+        var label: [String: String] = [:]
+        for (i, r) in residents.enumerated() { label[r] = "r\(i + 1)" }
+        for o in nodes.keys where isOrganisation(o) { label[o] = o }
+        let ordered = nodes.keys.sorted { label[$0]!.count != label[$1]!.count ? label[$0]!.count < label[$1]!.count : label[$0]! < label[$1]! }
+        switch format {
+        case .dot:
+            var out = "graph buurtboek {\n  // members and ties active at \(RFC3339.format(q.end)); residents are numbered, not named\n"
+            for p in ordered {
+                out += "  \"\(label[p]!)\" [kind=\(isOrganisation(p) ? "organisation" : "resident"), neighbourhood=\"\(nodes[p]!)\"];\n"
+            }
+            for t in ties.sorted(by: { (label[$0.from]!, label[$0.to]!) < (label[$1.from]!, label[$1.to]!) }) {
+                out += "  \"\(label[t.from]!)\" -- \"\(label[t.to]!)\" [kind=\(t.tieKind), brokered=\(t.brokered)];\n"
+            }
+            return out + "}\n"
+        case .graphml:
+            var out = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+              <key id="kind" for="node" attr.name="kind" attr.type="string"/>
+              <key id="neighbourhood" for="node" attr.name="neighbourhood" attr.type="string"/>
+              <key id="tie_kind" for="edge" attr.name="tie_kind" attr.type="string"/>
+              <key id="brokered" for="edge" attr.name="brokered_by_worker" attr.type="boolean"/>
+              <graph id="buurtboek" edgedefault="undirected">
+
+            """
+            for p in ordered {
+                out += "    <node id=\"\(xml(label[p]!))\"><data key=\"kind\">\(isOrganisation(p) ? "organisation" : "resident")</data><data key=\"neighbourhood\">\(xml(nodes[p]!))</data></node>\n"
+            }
+            for (i, t) in ties.sorted(by: { (label[$0.from]!, label[$0.to]!) < (label[$1.from]!, label[$1.to]!) }).enumerated() {
+                out += "    <edge id=\"e\(i + 1)\" source=\"\(xml(label[t.from]!))\" target=\"\(xml(label[t.to]!))\"><data key=\"tie_kind\">\(xml(t.tieKind))</data><data key=\"brokered\">\(t.brokered)</data></edge>\n"
+            }
+            return out + "  </graph>\n</graphml>\n"
+        }
+    }
+
+    static func xml(_ s: String) -> String { HTMLRenderer.escape(s) }
+}
+
+public enum GraphFormat: String, CaseIterable, Sendable { case graphml, dot }
+
+/// A stable order for residents that does not follow their ids (so numbering reveals nothing
+/// of who joined when): FNV-1a of the id.
+enum Pseudonym {
+    static func order(_ id: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

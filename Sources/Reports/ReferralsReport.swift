@@ -1,0 +1,74 @@
+import JSON
+import Projections
+
+/// Referrals made in the period, followed to where they stand at the reference moment.
+enum ReferralsReport {
+    static let columns = [
+        "group", "made", "accepted", "declined", "rejected", "first contact", "completed", "closed",
+        "decline rate", "completion rate", "warm handover share", "closed-loop rate",
+        "median days to accepted", "p90 days to accepted", "median days to first contact", "p90 days to first contact",
+        "median days to closed", "p90 days to closed", "open past due",
+    ]
+
+    struct Funnel {
+        var made = 0, accepted = 0, declined = 0, rejected = 0, firstContact = 0, completed = 0, closed = 0
+        var warm = 0, feedback = 0, overdue = 0
+        var toAccepted: [Double] = [], toFirstContact: [Double] = [], toClosed: [Double] = []
+
+        mutating func add(_ r: ReferralsModel.Row, _ q: ReportQuery) {
+            made += 1
+            // A step counts once it has happened by the reference moment.
+            func by(_ t: Int64?) -> Int64? { t.flatMap { $0 <= q.reference ? $0 : nil } }
+            if by(r.accepted) != nil { accepted += 1 }
+            if by(r.declined) != nil { declined += 1 }
+            if by(r.rejected) != nil { rejected += 1 }
+            if by(r.firstContact) != nil { firstContact += 1 }
+            if by(r.completed) != nil { completed += 1 }
+            if let _ = by(r.closed) {
+                closed += 1
+                if r.feedbackSent == true { feedback += 1 }
+            }
+            if r.handover == "warm" { warm += 1 }
+            if let d = Statistics.days(r.made, by(r.accepted)) { toAccepted.append(d) }
+            if let d = Statistics.days(r.made, by(r.firstContact)) { toFirstContact.append(d) }
+            if let d = Statistics.days(r.made, by(r.closed)) { toClosed.append(d) }
+            let open = [r.declined, r.rejected, r.completed, r.closed].allSatisfy { by($0) == nil }
+            if open, let due = r.due, (due + 1) * Calendar.microsPerDay <= q.reference { overdue += 1 }
+        }
+
+        func cells(_ group: String) -> [Cell] {
+            [.text(group), .count(made), .count(accepted), .count(declined), .count(rejected), .count(firstContact),
+             .count(completed), .count(closed), .rate(declined, of: made), .rate(completed, of: made),
+             .rate(warm, of: made), .rate(feedback, of: closed),
+             .statistic(Statistics.median(toAccepted), n: toAccepted.count), .statistic(Statistics.percentile90(toAccepted), n: toAccepted.count),
+             .statistic(Statistics.median(toFirstContact), n: toFirstContact.count), .statistic(Statistics.percentile90(toFirstContact), n: toFirstContact.count),
+             .statistic(Statistics.median(toClosed), n: toClosed.count), .statistic(Statistics.percentile90(toClosed), n: toClosed.count),
+             .count(overdue)]
+        }
+    }
+
+    static func build(_ model: ReferralsModel, _ q: ReportQuery) -> Report {
+        let rows = model.rows.all.values.filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) }
+        func section(_ id: String, _ title: String, _ key: (ReferralsModel.Row) -> String) -> Section {
+            var groups: [String: Funnel] = [:]
+            for r in rows { groups[key(r), default: Funnel()].add(r, q) }
+            return Section(id: id, title: title, columns: columns, rows: groups.keys.sorted().map { groups[$0]!.cells($0) })
+        }
+        var all = Funnel()
+        for r in rows { all.add(r, q) }
+        let steps = ["made", "accepted", "first contact", "completed", "closed", "declined", "rejected"]
+        let values: [Cell] = [.count(all.made), .count(all.accepted), .count(all.firstContact), .count(all.completed),
+                              .count(all.closed), .count(all.declined), .count(all.rejected)]
+        return Report(
+            name: "referrals", title: "Referrals", scope: q.scope,
+            sections: [
+                Section(id: "all", title: "All referrals made in the period", columns: columns, rows: rows.isEmpty ? [] : [all.cells("all")],
+                        charts: [.bars(title: "Referral funnel", labels: steps, values: values)]),
+                section("by-service", "Per service", \.service),
+                section("by-organisation", "Per target organisation", \.organisation),
+                section("by-neighbourhood", "Per neighbourhood", \.neighbourhood),
+                section("by-urgency", "Per urgency (referral.made v2; earlier referrals read as unknown)", \.urgency),
+            ],
+            notes: ["Referrals made in the period, each followed to where it stood at the reference moment. Rates: declined and completed among those made; warm handovers among those made; closed-loop: feedback sent to the referrer among those closed. Open past due: still open the day after the due date."])
+    }
+}

@@ -1,0 +1,119 @@
+import JSON
+
+/// Formats numbers the same way in every text format: counts as integers, rates as shares with
+/// three decimals in CSV/JSON and as percentages in tables.
+enum NumberText {
+    static func plain(_ v: Double, decimals: Int) -> String {
+        if decimals == 0 { return String(Int64(v.rounded())) }
+        var s = String(Int64((v * pow10(decimals)).rounded()).magnitude)
+        while s.count <= decimals { s = "0" + s }
+        let cut = s.index(s.endIndex, offsetBy: -decimals)
+        return (v < 0 && v * pow10(decimals) <= -0.5 ? "-" : "") + s[..<cut] + "." + s[cut...]
+    }
+
+    static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
+}
+
+/// `--format table`: aligned columns for a terminal, rates as percentages.
+public enum TableRenderer {
+    public static func render(_ report: Report, suppression: Suppression) -> String {
+        var out = "\(report.title)\n\(report.scope)\n"
+        for section in report.sections {
+            out += "\n\(section.title)\n"
+            let cells: [[String]] = section.rows.map { row in row.map { text($0, suppression) } }
+            let widths = section.columns.indices.map { i in
+                max(section.columns[i].count, cells.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0)
+            }
+            func line(_ values: [String]) -> String {
+                values.enumerated().map { i, v in
+                    i == 0 ? v.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                           : String(repeating: " ", count: max(0, widths[i] - v.count)) + v
+                }.joined(separator: "  ")
+            }
+            out += line(section.columns) + "\n"
+            out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+            for row in cells { out += line(row) + "\n" }
+            if section.rows.isEmpty { out += "(nothing in this period)\n" }
+        }
+        for note in report.notes { out += "\nnote: \(note)" }
+        return out + (report.notes.isEmpty ? "" : "\n")
+    }
+
+    static func text(_ cell: Cell, _ s: Suppression) -> String {
+        switch s.show(cell) {
+        case .text(let t): return t
+        case .number(let v, let decimals):
+            if case .rate = cell { return NumberText.plain(v * 100, decimals: 1) + "%" }
+            return NumberText.plain(v, decimals: decimals)
+        case .suppressed(let t): return t
+        case .withheld: return "–"
+        case .empty: return ""
+        }
+    }
+}
+
+/// `--format csv`: RFC 4180, one header line, a `section` column first, so that a report loads
+/// into a spreadsheet or a data frame as it is. Sections whose columns differ from the first
+/// one's are left out (choose them with `--section`).
+public enum CSVRenderer {
+    public static func render(_ report: Report, suppression: Suppression) -> (text: String, omitted: [String]) {
+        guard let first = report.sections.first else { return ("", []) }
+        let included = report.sections.filter { $0.columns == first.columns }
+        var out = field("section") + "," + first.columns.map(field).joined(separator: ",") + "\r\n"
+        for section in included {
+            for row in section.rows {
+                out += field(section.id) + "," + row.map { field(value($0, suppression)) }.joined(separator: ",") + "\r\n"
+            }
+        }
+        return (out, report.sections.filter { $0.columns != first.columns }.map(\.id))
+    }
+
+    static func value(_ cell: Cell, _ s: Suppression) -> String {
+        switch s.show(cell) {
+        case .text(let t): return t
+        case .number(let v, let decimals): return NumberText.plain(v, decimals: decimals)
+        case .suppressed(let t): return t
+        case .withheld, .empty: return ""
+        }
+    }
+
+    static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacing("\"", with: "\"\"") + "\""
+    }
+}
+
+/// `--format json`: one object per report; each section's rows are objects keyed by column.
+/// Suppressed counts are the string "<k"; withheld figures are null.
+public enum JSONRenderer {
+    public static func render(_ report: Report, suppression: Suppression, extra: [(String, JSONValue)] = []) -> String {
+        var object = JSONObject()
+        object["report"] = .string(report.name)
+        object["title"] = .string(report.title)
+        object["scope"] = .string(report.scope)
+        for (k, v) in extra { object[k] = v }
+        object["suppressionThreshold"] = .int(Int64(suppression.threshold))
+        object["sections"] = .array(report.sections.map { section in
+            .object(JSONObject([
+                ("id", .string(section.id)),
+                ("title", .string(section.title)),
+                ("columns", .array(section.columns.map { .string($0) })),
+                ("rows", .array(section.rows.map { row in
+                    .object(JSONObject(zip(section.columns, row).map { ($0, value($1, suppression)) }))
+                })),
+            ]))
+        })
+        object["notes"] = .array(report.notes.map { .string($0) })
+        return JSONWriter.ordered(.object(object)) + "\n"
+    }
+
+    static func value(_ cell: Cell, _ s: Suppression) -> JSONValue {
+        switch s.show(cell) {
+        case .text(let t): return .string(t)
+        case .number(let v, let decimals):
+            return decimals == 0 ? .int(Int64(v.rounded())) : .double(Double(NumberText.plain(v, decimals: decimals)) ?? v)
+        case .suppressed(let t): return .string(t)
+        case .withheld, .empty: return .null
+        }
+    }
+}

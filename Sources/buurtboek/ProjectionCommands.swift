@@ -1,0 +1,152 @@
+import ArgumentParser
+import Ledger
+import Projections
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ProjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Bring read models up to date with the log (catch-up).",
+        discussion: """
+        Each read model remembers the log position it has applied; `project` folds the events
+        after it and writes the rows and the new position in one transaction, so no event is
+        applied twice or skipped, whoever runs it at the same time. Reports do this by themselves
+        first. A projector whose version changed is rebuilt from position 1.
+
+        The read models live in LEDGER/readmodels. Each has a digest over its rows: the same log
+        gives the same digest, however the model was built (compare with `buurtboek replay`).
+
+        READ MODELS
+        \(ProjectorNames.list)
+
+        The wellbeing model reads sealed scores and needs the master key; without it, it is
+        skipped.
+
+        EXAMPLES
+          buurtboek project
+          buurtboek project referrals signals
+          buurtboek project --rebuild network
+          buurtboek project --status
+        """)
+
+    @Argument(help: ArgumentHelp("Read models to bring up to date (default: all).", valueName: "name")) var names: [String] = []
+    @Flag(help: "Start the read models again from position 1.") var rebuild = false
+    @Flag(help: "Show where each read model stands; change nothing.") var status = false
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
+
+    func run() throws {
+        let types = try ProjectorNames.resolve(names)
+        let ledger = try self.ledger.open()
+        let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path))
+        if status {
+            let head = try ledger.read { try $0.size() }
+            let states = try store.states()
+            for type in types {
+                let s = states[type.name]
+                let behind = head - min(head, s?.position ?? 0)
+                let version = s.map { $0.version == type.version ? "v\($0.version)" : "v\($0.version) (this build has v\(type.version): rebuilds next run)" } ?? "never built"
+                print("\(type.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(version)  position \(Terminal.count(s?.position ?? 0))  \(behind == 0 ? "current" : "\(Terminal.count(behind)) behind")  digest \(s?.digest.short ?? "-")")
+            }
+            return
+        }
+        let sealer = try masterKey.unlock(ledger)
+        let progress = FoldProgress()
+        let started = Clock.nowMicros()
+        let statuses = try Projection(ledger: ledger, sealer: sealer).catchUp(types, rebuild: rebuild, store: store) { progress.show($0, of: $1) }
+        progress.clear()
+        let elapsed = Double(Clock.nowMicros() - started) / 1e6
+        for s in statuses {
+            let name = s.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+            if let skipped = s.skipped {
+                print("\(name) skipped: \(skipped)")
+            } else {
+                let what = s.rebuilt ? "rebuilt, \(Terminal.count(s.scanned)) events" : s.scanned == 0 ? "already current" : "+\(Terminal.count(s.scanned)) events"
+                print("\(name) v\(s.version)  position \(Terminal.count(s.position))  \(what)  digest \(s.digest.short)")
+            }
+        }
+        print("in \(Terminal.twoDecimals(elapsed)) s")
+    }
+}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Rebuild read models from position 1 into a scratch area, for audit or comparison.",
+        discussion: """
+        Folds the log from the first event (up to --at or --as-of, when given) through the
+        chosen projectors, in memory, and writes the result to a scratch store (default
+        LEDGER/replay, emptied first). The live read models are never touched. Prints each
+        model's digest: the same log always gives the same digests, byte for byte.
+
+        --check compares the rebuilt models with the live ones (brought up to date first) and
+        lists every row that differs; the exit code is 6 when any does.
+
+        A progress line (events, events/s, time left) appears on a terminal only.
+
+        EXAMPLES
+          buurtboek replay
+          buurtboek replay --check
+          buurtboek replay --as-of 2025-04-15 --projection referrals
+          buurtboek replay --at 120000 --scratch /tmp/q1-replay
+        """)
+
+    @OptionGroup var knowledge: KnowledgeOptions
+    @Option(name: .customLong("projection"), help: ArgumentHelp("A read model to replay (repeatable; default: all).", valueName: "name"))
+    var names: [String] = []
+    @Flag(help: "Compare with the live read models; exit 6 on any difference.") var check = false
+    @Option(help: ArgumentHelp("Where to write the rebuilt models (default: LEDGER/replay).", valueName: "dir")) var scratch: String?
+    @Option(help: ArgumentHelp("Threads that fold read models side by side (default: the number of cores).", valueName: "n"))
+    var jobs: Int = Projection.cores
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
+        if check && (knowledge.at != nil || knowledge.asOf != nil) {
+            throw ValidationError("--check compares with the live read models, which stand at the head of the log: leave out --at and --as-of")
+        }
+    }
+
+    func run() throws {
+        let ledger = try self.ledger.open()
+        let sealer = try masterKey.unlock(ledger)
+        var types = try ProjectorNames.resolve(names)
+        if sealer == nil && names.isEmpty {
+            for type in types where type.readsPersonalData { Terminal.writeError("note: \(type.name) \(Projection.needsKey); skipped") }
+            types = types.filter { !$0.readsPersonalData }
+        }
+        let projection = Projection(ledger: ledger, sealer: sealer)
+        let target = try knowledge.position(projection)
+        let position = try target?.position ?? projection.head()
+        let livePath = ReadModelStore.livePath(ledger: ledger.path)
+        let scratchPath = scratch ?? ledger.path + "/replay"
+        guard scratchPath != livePath else { throw CLIError("--scratch \(scratchPath) is where the live read models are") }
+        let progress = FoldProgress()
+        let started = Clock.nowMicros()
+        let models = try projection.fold(types, upTo: position, jobs: jobs) { progress.show($0, of: $1) }
+        let folded = Clock.nowMicros()
+        progress.clear()
+        let store = try ReadModelStore(path: scratchPath)
+        let statuses = try Projection.save(models, position: position, to: store)
+        let seconds = Double(folded - started) / 1e6
+        let rate = seconds > 0 ? Int(Double(position) / seconds) : 0
+        print("replayed \(Terminal.count(position)) events\(target.map { " (\($0.label))" } ?? "") through \(models.count) read model\(models.count == 1 ? "" : "s") in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s; written to \(scratchPath)")
+        for s in statuses {
+            print("\(s.name.padding(toLength: 15, withPad: " ", startingAt: 0)) v\(s.version)  position \(Terminal.count(s.position))  digest \(s.digest.short)")
+        }
+        guard check else { return }
+        let live = try ReadModelStore(path: livePath)
+        try projection.catchUp(types, store: live)
+        let differences = try Projection.differences(types, live: live, rebuilt: store)
+        if differences.isEmpty {
+            print("check: the live read models match the replay")
+            return
+        }
+        for line in differences.prefix(200) { print("differs: \(line)") }
+        if differences.count > 200 { print("… and \(Terminal.count(differences.count - 200)) more") }
+        throw CLIError("\(Terminal.count(differences.count)) difference\(differences.count == 1 ? "" : "s") between the live read models and the replay", code: ExitStatus.integrity)
+    }
+}
