@@ -15,6 +15,7 @@ public final class Rows<Row: RowValue> {
     public subscript(text: String) -> Row? { self[RowKey(text)] }
 
     subscript(key: RowKey) -> Row? {
+        unpack()
         if let row = values[key] { return row }
         guard let loader, !absent.contains(key) else { return nil }
         // A loader failure (a malformed row) surfaces when the fold flushes: see `failure`.
@@ -32,7 +33,7 @@ public final class Rows<Row: RowValue> {
     @inline(__always)
     public func update(_ text: String, _ body: (inout Row) -> Void) {
         let key = RowKey(text)
-        cachedAll = nil
+        unpack()
         if loader != nil {
             if values[key] == nil { _ = self[key] }
             changed.insert(key)
@@ -43,35 +44,35 @@ public final class Rows<Row: RowValue> {
 
     public func remove(_ text: String) {
         let key = RowKey(text)
-        cachedAll = nil
         _ = self[key]
         values[key] = nil
         if loader != nil { changed.insert(key); absent.insert(key) }
     }
 
-    private var cachedAll: [String: Row]?
+    /// Rows read whole from a store for a report, in key order: kept as a plain array, since
+    /// reports only iterate (a dictionary of large rows costs more to build than the report).
+    private var loaded: [(key: String, row: Row)]?
 
-    /// Every row in memory, by key. For a store-backed table, call `loadAll` first.
-    public var all: [String: Row] {
-        if let cachedAll { return cachedAll }
-        var out: [String: Row] = [:]
-        out.reserveCapacity(values.count)
-        for (k, v) in values { out[k.text] = v }
-        cachedAll = out
-        return out
+    /// Every row in memory with its key. For a store-backed table, call `loadAll` first.
+    public var entries: [(key: String, row: Row)] {
+        if let loaded { return loaded }
+        return values.map { ($0.key.text, $0.value) }
     }
 
-    func replaceAll(_ rows: [String: Row]) {
-        values = [:]
+    /// Every row in memory.
+    public var rowValues: [Row] { loaded?.map(\.row) ?? Array(values.values) }
+
+    /// Turns rows read for a report into the fold's dictionary, when a fold follows.
+    private func unpack() {
+        guard let rows = loaded else { return }
+        loaded = nil
         values.reserveCapacity(rows.count)
         for (k, v) in rows { values[RowKey(k)] = v }
-        cachedAll = rows
-        absent = []
-        changed = []
     }
 
     /// The rows a fold changed, as (key, bytes or nil for removed), sorted by key.
     func changes() -> [(key: String, value: [UInt8]?)] {
+        unpack()
         let keys = loader == nil ? Array(values.keys) : Array(changed)
         return keys.sorted { $0.text < $1.text }.map { ($0.text, values[$0]?.encoded) }
     }
@@ -97,24 +98,22 @@ extension Rows: RowTable {
 
     public func attach(loader: ((String) throws -> [UInt8]?)?) {
         values = [:]
+        loaded = nil
         absent = []
         changed = []
         failure = nil
-        cachedAll = nil
         self.loader = loader.map { load in
             { key in try load(key).map { try $0.withUnsafeBytes { try Row.decode($0) } } }
         }
     }
 
     public func loadAll(_ rows: [(String, UnsafeRawBufferPointer)]) throws {
-        var all: [String: Row] = [:]
-        all.reserveCapacity(rows.count)
-        for (key, bytes) in rows { all[key] = try Row.decode(bytes) }
-        replaceAll(all)
+        clear()
+        loaded = try rows.map { ($0.0, try Row.decode($0.1)) }
     }
 
     public func clear() {
-        cachedAll = nil
+        loaded = nil
         values = [:]
         absent = []
         changed = []

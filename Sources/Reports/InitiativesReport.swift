@@ -44,7 +44,7 @@ enum InitiativesReport {
     }
 
     static func build(_ model: InitiativesModel, _ q: ReportQuery) -> Report {
-        let rows = model.rows.all.values.filter { q.inPeriod($0.proposed) && q.includes($0.neighbourhood) }
+        let rows = model.rows.rowValues.filter { q.inPeriod($0.proposed) && q.includes($0.neighbourhood) }
         func section(_ id: String, _ title: String, _ key: (InitiativesModel.Row) -> String) -> Section {
             var groups: [String: Funnel] = [:]
             for r in rows { groups[key(r), default: Funnel()].add(r, q) }

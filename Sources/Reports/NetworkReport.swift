@@ -9,20 +9,31 @@ public enum NetworkReport {
         "bridging ties", "partner organisations", "organisation pairs", "ties with organisations",
     ]
 
-    /// The graph at moment `t`: active members and the active ties, partners per network.
+    /// A tie, as much of it as the report reads (rows are large; copying them is what costs).
+    struct Tie {
+        let from: String, to: String, fromNeighbourhood: String, toNeighbourhood: String, tieKind: String
+        let brokered: Bool
+    }
+
+    /// The graph at moment `t`: active members and the active ties, partners per network; and
+    /// the ties formed in the period.
     struct Graph {
         var members: [String: String] = [:]          // resident id → neighbourhood
-        var ties: [NetworkModel.Row] = []
+        var ties: [Tie] = []
+        var formed: [Tie] = []
         var partners: [String: Set<String>] = [:]    // neighbourhood → organisations
         var organisationPairs: [String: Int] = [:]   // neighbourhood → pairs sharing a network
 
         init(_ model: NetworkModel, at t: Int64, _ q: ReportQuery) {
-            for (stream, row) in model.rows.all {
+            for (stream, row) in model.rows.entries {
                 switch row.kind {
                 case .member where row.isMember(at: t - 1):
                     members[String(stream.dropFirst("resident-".count))] = row.neighbourhood
                 case .tie:
-                    if let span = row.tie, span.covers(t - 1) { ties.append(row) }
+                    let tie = Tie(from: row.from, to: row.to, fromNeighbourhood: row.fromNeighbourhood,
+                                  toNeighbourhood: row.toNeighbourhood, tieKind: row.tieKind, brokered: row.brokered)
+                    if let span = row.tie, span.covers(t - 1) { ties.append(tie) }
+                    if q.inPeriod(row.tie?.start) { formed.append(tie) }
                 case .network:
                     let active = Set(row.partners.filter { $0.span.covers(t - 1) }.map(\.organisation))
                     partners[row.neighbourhood, default: []].formUnion(active)
@@ -41,15 +52,17 @@ public enum NetworkReport {
         var neighbourhoods = Set(graph.members.values).union(graph.ties.map(\.fromNeighbourhood)).union(graph.partners.keys)
         neighbourhoods = neighbourhoods.filter { q.includes($0) }
         // Group once: a tie belongs to both ends' neighbourhoods.
-        var membersIn: [String: [String: String]] = [:], tiesIn: [String: [NetworkModel.Row]] = [:], formedIn: [String: Int] = [:]
+        var membersIn: [String: [String: String]] = [:], tiesIn: [String: [Tie]] = [:], formedIn: [String: Int] = [:]
         for (id, n) in graph.members { membersIn[n, default: [:]][id] = n }
         for tie in graph.ties {
-            for n in Set([tie.fromNeighbourhood, tie.toNeighbourhood]) { tiesIn[n, default: []].append(tie) }
+            tiesIn[tie.fromNeighbourhood, default: []].append(tie)
+            if tie.toNeighbourhood != tie.fromNeighbourhood { tiesIn[tie.toNeighbourhood, default: []].append(tie) }
         }
-        for row in model.rows.all.values where row.kind == .tie && q.inPeriod(row.tie?.start) {
-            for n in Set([row.fromNeighbourhood, row.toNeighbourhood]) { formedIn[n, default: 0] += 1 }
+        for tie in graph.formed {
+            formedIn[tie.fromNeighbourhood, default: 0] += 1
+            if tie.toNeighbourhood != tie.fromNeighbourhood { formedIn[tie.toNeighbourhood, default: 0] += 1 }
         }
-        func line(_ label: String, members: [String: String], ties: [NetworkModel.Row], formed: Int,
+        func line(_ label: String, members: [String: String], ties: [Tie], formed: Int,
                   partners: Set<String>, pairs: Int) -> [Cell] {
             let among = ties.filter { members[$0.from] != nil && members[$0.to] != nil }.count
             let n = members.count
@@ -67,8 +80,7 @@ public enum NetworkReport {
         if !neighbourhoods.isEmpty {
             let members = graph.members.filter { neighbourhoods.contains($0.value) }
             let ties = graph.ties.filter { neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood) }
-            let formed = model.rows.all.values.filter { $0.kind == .tie && q.inPeriod($0.tie?.start)
-                && (neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood)) }.count
+            let formed = graph.formed.filter { neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood) }.count
             let partners = graph.partners.filter { neighbourhoods.contains($0.key) }.values.reduce(Set<String>()) { $0.union($1) }
             let pairs = graph.organisationPairs.filter { neighbourhoods.contains($0.key) }.values.reduce(0, +)
             rows.append(line("all", members: members, ties: ties, formed: formed, partners: partners, pairs: pairs))

@@ -38,22 +38,26 @@ enum OverviewReport {
     static func build(_ overview: NeighbourhoodOverview, _ initiatives: InitiativesModel, _ network: NetworkModel,
                       _ q: ReportQuery) -> Report {
         var tallies: [String: [String: Tally]] = [:]   // neighbourhood → month → tally
-        for (key, row) in overview.rows.all {
+        for (key, row) in overview.rows.entries {
             guard let (n, day) = NeighbourhoodOverview.split(key), q.includes(n) else { continue }
             let t = Int64(day) * Calendar.microsPerDay
             guard q.inPeriod(t) else { continue }
             tallies[n, default: [:]][Months.label(day: day), default: Tally()].add(row)
         }
-        for row in initiatives.rows.all.values where q.includes(row.neighbourhood) && q.inPeriod(row.firstActivity) {
+        for (_, row) in initiatives.rows.entries where q.includes(row.neighbourhood) && q.inPeriod(row.firstActivity) {
             tallies[row.neighbourhood, default: [:]][Months.label(micros: row.firstActivity!), default: Tally()].realised += 1
         }
         let neighbourhoods = tallies.keys.sorted()
         let months = Set(tallies.values.flatMap(\.keys)).sorted()
         // Members active at each month's end (or the period's end, when that comes first).
-        let memberRows = network.rows.all.values.filter { $0.kind == .member && q.includes($0.neighbourhood) }
-        let byNeighbourhood = Dictionary(grouping: memberRows, by: \.neighbourhood)
+        // Membership spans only: the network model's rows are large, and copying them costs.
+        var spansIn: [String: [[NetworkModel.Span]]] = [:]
+        for (_, row) in network.rows.entries where row.kind == .member && q.includes(row.neighbourhood) {
+            spansIn[row.neighbourhood, default: []].append(row.spans)
+        }
+        func active(_ spans: [NetworkModel.Span], _ t: Int64) -> Bool { spans.contains { $0.covers(t - 1) } }
         func activeMembers(_ n: String, before t: Int64) -> Int {
-            (byNeighbourhood[n] ?? []).reduce(0) { $0 + ($1.isMember(at: t - 1) ? 1 : 0) }
+            (spansIn[n] ?? []).reduce(0) { $0 + (active($1, t) ? 1 : 0) }
         }
         func line(_ n: String, _ month: String, _ t: Tally, activeAt: Int64) -> [Cell] {
             [.text(n), .text(month), .count(t[.membersJoined]), .count(t[.membersLeft]),
@@ -82,7 +86,7 @@ enum OverviewReport {
             totals.append(line(n, "all", total, activeAt: q.end))
         }
         if !neighbourhoods.isEmpty {
-            let everyone = memberRows.reduce(0) { $0 + ($1.isMember(at: q.end - 1) ? 1 : 0) }
+            let everyone = spansIn.values.joined().reduce(0) { $0 + (active($1, q.end) ? 1 : 0) }
             var row = line("all", "all", all, activeAt: q.end)
             row[4] = .count(everyone)
             totals.append(row)

@@ -48,7 +48,7 @@ enum ReferralsReport {
     }
 
     static func build(_ model: ReferralsModel, _ q: ReportQuery) -> Report {
-        let rows = model.rows.all.values.filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) }
+        let rows = model.rows.rowValues.filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) }
         func section(_ id: String, _ title: String, _ key: (ReferralsModel.Row) -> String) -> Section {
             var groups: [String: Funnel] = [:]
             for r in rows { groups[key(r), default: Funnel()].add(r, q) }

@@ -43,15 +43,16 @@ enum SignalsReport {
     }
 
     static func build(_ model: SignalsModel, _ q: ReportQuery) -> Report {
-        let rows = model.rows.all.filter { q.inPeriod($0.value.raised) && q.includes($0.value.neighbourhood) }
+        let entries = model.rows.entries.filter { q.inPeriod($0.row.raised) && q.includes($0.row.neighbourhood) }
+        let rows = entries.map(\.row)
         func section(_ id: String, _ title: String, only: (SignalsModel.Row) -> Bool = { _ in true },
                      _ key: (SignalsModel.Row) -> String) -> (Section, [String: Tally]) {
             var groups: [String: Tally] = [:]
-            for r in rows.values where only(r) { groups[key(r), default: Tally()].add(r, q) }
+            for r in rows where only(r) { groups[key(r), default: Tally()].add(r, q) }
             return (Section(id: id, title: title, columns: columns, rows: groups.keys.sorted().map { groups[$0]!.cells($0) }), groups)
         }
         var all = Tally()
-        for r in rows.values { all.add(r, q) }
+        for r in rows { all.add(r, q) }
         let (byCategory, categories) = section("by-category", "Per category", \.category)
         let (byRecipient, _) = section("by-recipient", "Per recipient (the latest escalation's)", { $0.recipient.isEmpty ? "(not escalated)" : $0.recipient })
         let (structuralOnly, _) = section("structural-by-category", "Structural signals per category", only: \.structural, \.category)
@@ -60,7 +61,7 @@ enum SignalsReport {
         withChart.charts = [.stacked(title: "Mean days per stage, per category", labels: labels,
                                      parts: SignalsModel.stages.map { $0.lowercased() },
                                      values: labels.map { l in categories[l]!.stageDays.map { .statistic(Statistics.mean($0), n: $0.count) } })]
-        let open = rows.filter { $0.value.isOpen }.sorted { ($0.value.raised ?? 0, $0.key) < ($1.value.raised ?? 0, $1.key) }
+        let open = entries.filter { $0.row.isOpen }.sorted { ($0.row.raised ?? 0, $0.key) < ($1.row.raised ?? 0, $1.key) }
         let openSection = Section(
             id: "open", title: "Open signals", columns: ["signal", "neighbourhood", "category", "state", "raised", "days open", "recipient", "answer due"],
             rows: open.map { key, r in
