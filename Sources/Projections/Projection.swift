@@ -62,12 +62,18 @@ public final class Projection {
             let p = try prepare(projectorType, stored: stored, rebuild: rebuild, store: store, txn: txn)
             pending.append(p)
         }
-        let runs = pending.map(\.run)
-        let head = try ledger.read { snapshot -> UInt64 in
-            let head = try snapshot.size()
-            let from = runs.map(\.from).min() ?? head
-            try Fold(snapshot: snapshot, sealer: sealer).run(runs, to: head) { progress?($0, head - from) }
-            return head
+        // Models starting from position 1 are folded in memory (over all cores) and written
+        // whole; the others take the new events with their stored rows loaded as touched.
+        let head = try self.head()
+        let starting = pending.filter { $0.run.from == 0 }.map(\.run.projector)
+        for projector in starting { for table in projector.tables { table.attach(loader: nil) } }
+        if !starting.isEmpty { try foldFromStart(starting, to: head, jobs: Self.cores) { progress?($0, head) } }
+        let runs = pending.map(\.run).filter { $0.from > 0 }
+        if !runs.isEmpty {
+            try ledger.read { snapshot in
+                let from = runs.map(\.from).min() ?? head
+                try Fold(snapshot: snapshot, sealer: sealer).run(runs, to: head) { progress?($0, head - from) }
+            }
         }
         for p in pending { out.append(try finish(p, head: head, store: store, txn: txn)) }
         let order = types.map { $0.name }
@@ -128,14 +134,18 @@ public final class Projection {
         }
         let projectors = types.map { $0.make() }
         let head = min(position, try self.head())
+        try foldFromStart(projectors, to: head, jobs: jobs) { progress?($0, head) }
+        return projectors
+    }
+
+    private func foldFromStart(_ projectors: [any Projector], to head: UInt64, jobs: Int, progress: ((UInt64) -> Void)?) throws {
         let groups = Self.groups(projectors, cores: max(1, jobs))
         if groups.count <= 1 {
-            try foldGroup(projectors, to: head, progress: progress)
-            return projectors
+            try foldGroup(projectors, to: head) { done, _ in progress?(done) }
+        } else {
+            // The scanning thread folds the first group on top of reading the log.
+            try FanOutFold(ledger: ledger, sealer: sealer).run(groups, to: head, progress: progress)
         }
-        // The scanning thread folds the first group on top of reading the log: give it the lightest.
-        try FanOutFold(ledger: ledger, sealer: sealer).run(groups, to: head) { progress?($0, head) }
-        return projectors
     }
 
     private func foldGroup(_ projectors: [any Projector], to head: UInt64, progress: ((UInt64, UInt64) -> Void)?) throws {

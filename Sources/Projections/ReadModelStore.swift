@@ -32,7 +32,11 @@ public struct ModelDigest: Equatable, Sendable, CustomStringConvertible {
 
     private static func entryHash(_ table: String, _ key: String, _ value: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
         var h = SHA256()
-        h.update(data: Array(table.utf8) + [0] + Array(key.utf8) + [0])
+        var (t, k) = (table, key)
+        t.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
+        k.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
         h.update(bufferPointer: value)
         let d = Array(h.finalize())
         return d.withUnsafeBytes { ModelDigest(bytes: $0).limbs }
@@ -151,14 +155,15 @@ public final class ReadModelStore {
         for table in projector.tables {
             if let failure = table.loadFailure { throw failure }
             let db = database(projector.name, table.name)
-            for (key, value) in table.encodedChanges() {
-                let k = Array(key.utf8)
-                if let old = try txn.get(db, k) { state.digest.remove(table.name, key, old) }
-                if let value {
-                    try txn.put(db, k, value)
-                    value.withUnsafeBytes { state.digest.add(table.name, key, $0) }
+            // Into an empty table the rows go in key order, appended: no B-tree search per row.
+            let empty = try txn.count(db) == 0
+            for change in table.encodedChanges() {
+                if !empty, let old = try txn.get(db, change.key) { state.digest.remove(table.name, change.text, old) }
+                if let value = change.value {
+                    try txn.put(db, change.key, value, options: empty ? .append : [])
+                    value.withUnsafeBytes { state.digest.add(table.name, change.text, $0) }
                 } else {
-                    try txn.delete(db, k)
+                    try txn.delete(db, change.key)
                 }
             }
         }

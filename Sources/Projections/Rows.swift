@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One table of a read model: rows by key, held in memory while a fold runs. When the table is
 /// backed by a store, rows not yet in memory are loaded on first touch and only the rows a fold
 /// changed are written back; a replay starts empty and keeps everything in memory, so memory
@@ -71,19 +75,37 @@ public final class Rows<Row: RowValue> {
     }
 
     /// The rows a fold changed, as (key, bytes or nil for removed), sorted by key.
-    func changes() -> [(key: String, value: [UInt8]?)] {
+    func changes() -> [RowChange] {
         unpack()
         let keys = loader == nil ? Array(values.keys) : Array(changed)
-        return keys.sorted { $0.text < $1.text }.map { ($0.text, values[$0]?.encoded) }
+        var out = keys.map { RowChange(key: Array($0.text.utf8), text: $0.text, value: values[$0]?.encoded) }
+        // Byte order, which is LMDB's key order.
+        out.sort { a, b in
+            a.key.withUnsafeBytes { x in
+                b.key.withUnsafeBytes { y in
+                    let n = min(x.count, y.count)
+                    let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                    return c != 0 ? c < 0 : x.count < y.count
+                }
+            }
+        }
+        return out
     }
 
     func markClean() { changed = [] }
 }
 
+/// A row a fold wrote (value) or removed (nil), with its key as LMDB stores it.
+public struct RowChange {
+    let key: [UInt8]
+    let text: String
+    let value: [UInt8]?
+}
+
 /// The engine's view of a table, whatever its row type.
 public protocol RowTable: AnyObject {
     var name: String { get }
-    func encodedChanges() -> [(key: String, value: [UInt8]?)]
+    func encodedChanges() -> [RowChange]
     func attach(loader: ((String) throws -> [UInt8]?)?)
     func loadAll(_ rows: [(String, UnsafeRawBufferPointer)]) throws
     func clear()
@@ -94,7 +116,7 @@ public protocol RowTable: AnyObject {
 }
 
 extension Rows: RowTable {
-    public func encodedChanges() -> [(key: String, value: [UInt8]?)] { changes() }
+    public func encodedChanges() -> [RowChange] { changes() }
 
     public func attach(loader: ((String) throws -> [UInt8]?)?) {
         values = [:]
