@@ -55,6 +55,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Ledger", "Catalogue", "JSON", "Privacy"]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Ledger", "Catalogue", "JSON"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "Catalogue", "Privacy", "JSON"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -13,6 +13,7 @@ public struct ProjectionStatus: Sendable {
     public let digest: ModelDigest
     /// Events of the log scanned past during the run (0 when the model was already current).
     public let scanned: UInt64
+    /// Built from position 1 in this run (first build, --rebuild, or a new projector version).
     public let rebuilt: Bool
     /// Why the projector did not run (it needs the master key), or nil.
     public let skipped: String?
@@ -84,7 +85,7 @@ public final class Projection {
                          txn: WriteTransaction) throws -> Pending {
         let projector = type.make()
         var state = stored ?? ModelState(version: type.version, position: 0, digest: ModelDigest())
-        let fresh = rebuild || state.version != type.version
+        let fresh = rebuild || stored == nil || state.version != type.version
         if fresh {
             try store.clear(projector, in: txn)
             state = ModelState(version: type.version, position: 0, digest: ModelDigest())

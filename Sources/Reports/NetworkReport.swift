@@ -51,39 +51,47 @@ public enum NetworkReport {
         let graph = Graph(model, at: t, q)
         var neighbourhoods = Set(graph.members.values).union(graph.ties.map(\.fromNeighbourhood)).union(graph.partners.keys)
         neighbourhoods = neighbourhoods.filter { q.includes($0) }
-        // Group once: a tie belongs to both ends' neighbourhoods.
-        var membersIn: [String: [String: String]] = [:], tiesIn: [String: [Tie]] = [:], formedIn: [String: Int] = [:]
-        for (id, n) in graph.members { membersIn[n, default: [:]][id] = n }
+        // One pass over members and ties, counting per neighbourhood; a tie belongs to both ends'
+        // neighbourhoods, and is "among members" of one when both ends are its members.
+        struct Tally { var members = 0, ties = 0, among = 0, formed = 0, brokered = 0, bridging = 0, withOrganisation = 0 }
+        var tally: [String: Tally] = [:], all = Tally()
+        for n in graph.members.values where neighbourhoods.contains(n) { tally[n, default: Tally()].members += 1; all.members += 1 }
         for tie in graph.ties {
-            tiesIn[tie.fromNeighbourhood, default: []].append(tie)
-            if tie.toNeighbourhood != tie.fromNeighbourhood { tiesIn[tie.toNeighbourhood, default: []].append(tie) }
+            let a = graph.members[tie.from], b = graph.members[tie.to]
+            let bridging = tie.fromNeighbourhood != tie.toNeighbourhood
+            let organisation = isOrganisation(tie.from) || isOrganisation(tie.to)
+            func count(_ x: inout Tally, among: Bool) {
+                x.ties += 1
+                if among { x.among += 1 }
+                if tie.brokered { x.brokered += 1 }
+                if bridging { x.bridging += 1 }
+                if organisation { x.withOrganisation += 1 }
+            }
+            var touched = false
+            for n in bridging ? [tie.fromNeighbourhood, tie.toNeighbourhood] : [tie.fromNeighbourhood] where neighbourhoods.contains(n) {
+                count(&tally[n, default: Tally()], among: a == n && b == n)
+                touched = true
+            }
+            if touched { count(&all, among: a.map(neighbourhoods.contains) == true && b.map(neighbourhoods.contains) == true) }
         }
         for tie in graph.formed {
-            formedIn[tie.fromNeighbourhood, default: 0] += 1
-            if tie.toNeighbourhood != tie.fromNeighbourhood { formedIn[tie.toNeighbourhood, default: 0] += 1 }
+            let ends = tie.fromNeighbourhood == tie.toNeighbourhood ? [tie.fromNeighbourhood] : [tie.fromNeighbourhood, tie.toNeighbourhood]
+            for n in ends where neighbourhoods.contains(n) { tally[n, default: Tally()].formed += 1 }
+            if ends.contains(where: neighbourhoods.contains) { all.formed += 1 }
         }
-        func line(_ label: String, members: [String: String], ties: [Tie], formed: Int,
-                  partners: Set<String>, pairs: Int) -> [Cell] {
-            let among = ties.filter { members[$0.from] != nil && members[$0.to] != nil }.count
-            let n = members.count
-            let density: Double? = n > 1 ? 2 * Double(among) / (Double(n) * Double(n - 1)) : nil
-            return [.text(label), .count(n), .count(ties.count), .count(among), .statistic(density, n: n, decimals: 4), .count(formed),
-                    .rate(ties.filter(\.brokered).count, of: ties.count),
-                    .count(ties.filter { $0.fromNeighbourhood != $0.toNeighbourhood }.count),
-                    .count(partners.count), .count(pairs),
-                    .count(ties.filter { isOrganisation($0.from) || isOrganisation($0.to) }.count)]
+        func line(_ label: String, _ x: Tally, partners: Int, pairs: Int) -> [Cell] {
+            let n = x.members
+            let density: Double? = n > 1 ? 2 * Double(x.among) / (Double(n) * Double(n - 1)) : nil
+            return [.text(label), .count(n), .count(x.ties), .count(x.among), .statistic(density, n: n, decimals: 4), .count(x.formed),
+                    .rate(x.brokered, of: x.ties), .count(x.bridging), .count(partners), .count(pairs), .count(x.withOrganisation)]
         }
         var rows = neighbourhoods.sorted().map { n in
-            line(n, members: membersIn[n] ?? [:], ties: tiesIn[n] ?? [], formed: formedIn[n] ?? 0,
-                 partners: graph.partners[n] ?? [], pairs: graph.organisationPairs[n] ?? 0)
+            line(n, tally[n] ?? Tally(), partners: graph.partners[n]?.count ?? 0, pairs: graph.organisationPairs[n] ?? 0)
         }
         if !neighbourhoods.isEmpty {
-            let members = graph.members.filter { neighbourhoods.contains($0.value) }
-            let ties = graph.ties.filter { neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood) }
-            let formed = graph.formed.filter { neighbourhoods.contains($0.fromNeighbourhood) || neighbourhoods.contains($0.toNeighbourhood) }.count
             let partners = graph.partners.filter { neighbourhoods.contains($0.key) }.values.reduce(Set<String>()) { $0.union($1) }
             let pairs = graph.organisationPairs.filter { neighbourhoods.contains($0.key) }.values.reduce(0, +)
-            rows.append(line("all", members: members, ties: ties, formed: formed, partners: partners, pairs: pairs))
+            rows.append(line("all", all, partners: partners.count, pairs: pairs))
         }
         return Report(
             name: "network", title: "Network", scope: q.scope + " · network as at " + RFC3339.format(t),

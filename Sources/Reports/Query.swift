@@ -90,6 +90,14 @@ public enum Statistics {
         return s[max(0, rank - 1)]
     }
 
+    /// Both order statistics from one sort.
+    public static func medianAndPercentile90(_ values: [Double]) -> (median: Double?, p90: Double?) {
+        guard !values.isEmpty else { return (nil, nil) }
+        let s = values.sorted()
+        let median = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        return (median, s[max(0, Int((0.9 * Double(s.count)).rounded(.up)) - 1)])
+    }
+
     public static func mean(_ values: [Double]) -> Double? {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }

@@ -37,18 +37,21 @@ enum ReferralsReport {
         }
 
         func cells(_ group: String) -> [Cell] {
-            [.text(group), .count(made), .count(accepted), .count(declined), .count(rejected), .count(firstContact),
+            let (accepted1, accepted2) = Statistics.medianAndPercentile90(toAccepted)
+            let (first1, first2) = Statistics.medianAndPercentile90(toFirstContact)
+            let (closed1, closed2) = Statistics.medianAndPercentile90(toClosed)
+            return [.text(group), .count(made), .count(accepted), .count(declined), .count(rejected), .count(firstContact),
              .count(completed), .count(closed), .rate(declined, of: made), .rate(completed, of: made),
              .rate(warm, of: made), .rate(feedback, of: closed),
-             .statistic(Statistics.median(toAccepted), n: toAccepted.count), .statistic(Statistics.percentile90(toAccepted), n: toAccepted.count),
-             .statistic(Statistics.median(toFirstContact), n: toFirstContact.count), .statistic(Statistics.percentile90(toFirstContact), n: toFirstContact.count),
-             .statistic(Statistics.median(toClosed), n: toClosed.count), .statistic(Statistics.percentile90(toClosed), n: toClosed.count),
+             .statistic(accepted1, n: toAccepted.count), .statistic(accepted2, n: toAccepted.count),
+             .statistic(first1, n: toFirstContact.count), .statistic(first2, n: toFirstContact.count),
+             .statistic(closed1, n: toClosed.count), .statistic(closed2, n: toClosed.count),
              .count(overdue)]
         }
     }
 
     static func build(_ model: ReferralsModel, _ q: ReportQuery) -> Report {
-        let rows = model.rows.rowValues.filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) }
+        let rows = Array(model.rows.entries.lazy.map(\.row).filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) })
         func section(_ id: String, _ title: String, _ key: (ReferralsModel.Row) -> String) -> Section {
             var groups: [String: Funnel] = [:]
             for r in rows { groups[key(r), default: Funnel()].add(r, q) }

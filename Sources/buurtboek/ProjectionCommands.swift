@@ -63,7 +63,7 @@ struct ProjectCommand: ParsableCommand {
             if let skipped = s.skipped {
                 print("\(name) skipped: \(skipped)")
             } else {
-                let what = s.rebuilt ? "rebuilt, \(Terminal.count(s.scanned)) events" : s.scanned == 0 ? "already current" : "+\(Terminal.count(s.scanned)) events"
+                let what = s.rebuilt ? "built from position 1, \(Terminal.count(s.scanned)) events" : s.scanned == 0 ? "already current" : "+\(Terminal.count(s.scanned)) events"
                 print("\(name) v\(s.version)  position \(Terminal.count(s.position))  \(what)  digest \(s.digest.short)")
             }
         }
@@ -128,12 +128,14 @@ struct ReplayCommand: ParsableCommand {
         let started = Clock.nowMicros()
         let models = try projection.fold(types, upTo: position, jobs: jobs) { progress.show($0, of: $1) }
         let folded = Clock.nowMicros()
+        let memory = ProcessMemory.anonymous()
         progress.clear()
         let store = try ReadModelStore(path: scratchPath)
         let statuses = try Projection.save(models, position: position, to: store)
         let seconds = Double(folded - started) / 1e6
         let rate = seconds > 0 ? Int(Double(position) / seconds) : 0
         print("replayed \(Terminal.count(position)) events\(target.map { " (\($0.label))" } ?? "") through \(models.count) read model\(models.count == 1 ? "" : "s") in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s; written to \(scratchPath)")
+        if let memory { print("memory held after the fold: \(Terminal.bytes(memory)) (the log itself is mapped, not copied)") }
         for s in statuses {
             print("\(s.name.padding(toLength: 15, withPad: " ", startingAt: 0)) v\(s.version)  position \(Terminal.count(s.position))  digest \(s.digest.short)")
         }
@@ -148,5 +150,22 @@ struct ReplayCommand: ParsableCommand {
         for line in differences.prefix(200) { print("differs: \(line)") }
         if differences.count > 200 { print("… and \(Terminal.count(differences.count - 200)) more") }
         throw CLIError("\(Terminal.count(differences.count)) difference\(differences.count == 1 ? "" : "s") between the live read models and the replay", code: ExitStatus.integrity)
+    }
+}
+
+enum ProcessMemory {
+    /// The process's anonymous resident memory (heap: the read models), from /proc/self/status;
+    /// nil where there is no such file.
+    static func anonymous() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("RssAnon:") {
+                return Int(text.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "").map { $0 * 1024 }
+            }
+        }
+        return nil
     }
 }
