@@ -143,7 +143,7 @@ final class EventReader {
         }
         return ProjectedEvent(position: position, type: entry.name, kind: entry.kind, schemaVersion: version,
                               streamBytes: record.streamBytes,
-                              neighbourhood: String(decoding: record.neighbourhoodBytes, as: UTF8.self),
+                              neighbourhoodBytes: record.neighbourhoodBytes,
                               occurredAt: record.occurredAt, recordedAt: record.recordedAt, data: data, personal: personal)
     }
 }

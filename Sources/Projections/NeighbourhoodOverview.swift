@@ -63,18 +63,17 @@ public final class NeighbourhoodOverview: Projector {
         return (String(key[..<slash]), Calendar.day(ofMicros: micros))
     }
 
-    /// The fold's working copy of the rows it touches, keyed without building a string per
-    /// event; written back to `rows` by `finish`.
-    private struct DayKey: Hashable {
-        let neighbourhood: String
-        let day: Int
-    }
-    private var working: [DayKey: Row] = [:]
+    /// The fold's working copy of the rows it touches, keyed by (neighbourhood number, day) so
+    /// that no string is built or hashed per event; written back to `rows` by `finish`.
+    private var working: [Int64: Row] = [:]
+    private var codes = NeighbourhoodCodes()
 
     public func apply(_ event: ProjectedEvent) { fold(event, sign: 1) }
 
     public func finish() {
-        for (k, row) in working { rows.update(Self.key(neighbourhood: k.neighbourhood, day: k.day)) { $0 = row } }
+        for (k, row) in working {
+            rows.update(Self.key(neighbourhood: codes.names[Int(k >> 32)], day: Int(Int32(truncatingIfNeeded: k)))) { $0 = row }
+        }
         working = [:]
     }
 
@@ -84,8 +83,9 @@ public final class NeighbourhoodOverview: Projector {
     }
 
     private func fold(_ e: ProjectedEvent, sign: Int64) {
-        let key = DayKey(neighbourhood: e.neighbourhood, day: e.day)
-        if working[key] == nil { working[key] = rows[Self.key(neighbourhood: key.neighbourhood, day: key.day)] ?? Row() }
+        let code = codes.number(e.neighbourhoodBytes)
+        let key = Int64(code) << 32 | Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: e.day)))
+        if working[key] == nil { working[key] = rows[Self.key(neighbourhood: codes.names[code], day: e.day)] ?? Row() }
         let data = e.data
         update(&working[key]!)
         func update(_ row: inout Row) {
@@ -120,5 +120,31 @@ extension EventData {
         if !overlay.isEmpty, let v = overlay[key] { return !(v.array?.isEmpty ?? true) }
         guard let node = node?[key], node.kind == .array else { return false }
         return node.count > 0
+    }
+}
+
+/// Numbers for neighbourhood codes, looked up by their bytes: codes up to 16 bytes (all CBS and
+/// Flemish codes) are packed into two integers, so a lookup hashes 17 bytes and builds no string.
+struct NeighbourhoodCodes {
+    private struct Packed: Hashable { let a: UInt64, b: UInt64, length: Int }
+    private var numbers: [Packed: Int] = [:]
+    private var long: [String: Int] = [:]
+    private(set) var names: [String] = []
+
+    mutating func number(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard bytes.count <= 16 else {
+            let name = String(decoding: bytes, as: UTF8.self)
+            if let n = long[name] { return n }
+            names.append(name)
+            long[name] = names.count - 1
+            return names.count - 1
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+        let key = Packed(a: words.0, b: words.1, length: bytes.count)
+        if let n = numbers[key] { return n }
+        names.append(String(decoding: bytes, as: UTF8.self))
+        numbers[key] = names.count - 1
+        return names.count - 1
     }
 }

@@ -71,7 +71,8 @@ public struct ProjectedEvent {
     public let schemaVersion: Int
     /// The stream's bytes, valid while the event is; `stream` makes the string on demand.
     let streamBytes: UnsafeRawBufferPointer
-    public let neighbourhood: String
+    /// The neighbourhood code's bytes; `neighbourhood` makes the string on demand.
+    let neighbourhoodBytes: UnsafeRawBufferPointer
     public let occurredAt: Int64
     public let recordedAt: Int64
     public let data: EventData
@@ -79,6 +80,7 @@ public struct ProjectedEvent {
     public let personal: EventData?
 
     public var stream: String { String(decoding: streamBytes, as: UTF8.self) }
+    public var neighbourhood: String { String(decoding: neighbourhoodBytes, as: UTF8.self) }
 
     /// The day (since 1970) the event occurred on.
     public var day: Int { Calendar.day(ofMicros: occurredAt) }
