@@ -90,13 +90,17 @@ public enum HTMLRenderer {
     static func f(_ v: Double) -> String { NumberText.plain(v, decimals: 1) }
 
     static func heatmap(_ title: String, _ rows: [String], _ columns: [String], _ values: [[Cell]], _ s: Suppression) -> String {
-        let cell = 16.0, left = 110.0, top = 34.0
-        let width = left + cell * Double(columns.count) + 60, height = top + cell * Double(rows.count) + 10
+        let cell = 16.0, left = 110.0, top = 70.0
         let maxValue = values.flatMap { $0.compactMap { number($0, s) } }.max() ?? 0
+        let heading = "\(title) (darker = more; most \(NumberText.plain(maxValue, decimals: 0)))"
+        let width = max(left + cell * Double(columns.count) + 20, Double(heading.count) * 7.4 + 10)
+        let height = top + cell * Double(rows.count) + 10
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" aria-label=\"\(escape(title))\">\(hatch)"
-        out += "<text x=\"0\" y=\"12\" font-weight=\"bold\">\(escape(title)) (darker = more; max \(NumberText.plain(maxValue, decimals: 0)))</text>"
-        for (j, c) in columns.enumerated() where j % max(1, columns.count / 12) == 0 {
-            out += "<text x=\"\(f(left + cell * Double(j)))\" y=\"\(f(top - 4))\">\(escape(c))</text>"
+        out += "<text x=\"0\" y=\"12\" font-weight=\"bold\">\(escape(heading))</text>"
+        // Column labels turned upwards so that every month keeps its own.
+        for (j, c) in columns.enumerated() {
+            let x = left + cell * Double(j) + cell / 2 + 4, y = top - 4
+            out += "<text x=\"\(f(x))\" y=\"\(f(y))\" transform=\"rotate(-60 \(f(x)) \(f(y)))\">\(escape(c))</text>"
         }
         for (i, r) in rows.enumerated() {
             let y = top + cell * Double(i)
@@ -106,8 +110,7 @@ public enum HTMLRenderer {
                 let fill: String
                 if let n = number(v, s) {
                     let t = maxValue > 0 ? n / maxValue : 0
-                    let light = Int(96 - 62 * t)
-                    fill = "hsl(200,60%,\(light)%)"
+                    fill = "hsl(200,60%,\(Int(96 - 62 * t))%)"
                 } else if case .suppressed = s.show(v) { fill = "url(#h)" } else { fill = "#fff" }
                 out += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell - 1))\" height=\"\(f(cell - 1))\" fill=\"\(fill)\"><title>\(escape(r)) \(escape(columns[j])): \(escape(TableRenderer.text(v, s)))</title></rect>"
             }
