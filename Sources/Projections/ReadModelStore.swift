@@ -87,8 +87,9 @@ public struct ModelState: Equatable, Sendable {
 /// directory for a replay's scratch copy. Apart from the log so that projecting never holds
 /// the ledger's write lock, and so that a replay can never touch the live models.
 ///
-/// Databases: `meta` (projector name → u32 version ‖ u64 position ‖ 32-byte digest) and one
-/// database per table, `PROJECTOR.TABLE` (row key, UTF-8 → row bytes, see RowCodec).
+/// Databases: `meta` (`format` → ASCII store format version; projector name → u32 version ‖
+/// u64 position ‖ 32-byte digest) and one database per table, `PROJECTOR.TABLE` (row key,
+/// UTF-8 → row bytes, see RowCodec).
 public final class ReadModelStore {
     let env: Environment
     let meta: Database
@@ -108,7 +109,21 @@ public final class ReadModelStore {
         let opened = try env.databases(specs, create: true)
         meta = opened[0]
         for db in opened.dropFirst() { tables[db.name] = db }
+        try env.write { txn in
+            let key = Array("format".utf8)
+            if let stored = try txn.get(meta, key) {
+                let version = String(decoding: stored, as: UTF8.self)
+                guard version == String(Self.formatVersion) else {
+                    throw ProjectionError.storage("\(path) holds read models in format \(version); this build reads format \(Self.formatVersion) (they are derived data: remove the directory and run `buurtboek project`)")
+                }
+            } else {
+                try txn.put(meta, key, Array(String(Self.formatVersion).utf8))
+            }
+        }
     }
+
+    /// The layout of this store (documented in Schemas/RECORD-FORMAT.md, "Read models").
+    public static let formatVersion = 1
 
     func database(_ projector: String, _ table: String) -> Database { tables["\(projector).\(table)"]! }
 
