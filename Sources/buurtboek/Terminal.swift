@@ -29,7 +29,8 @@ enum ExitStatus {
          (nothing of it was written; `import` without --atomic appends the valid lines)
       4  conflict: the stream is not at the expected version (re-read and retry)
       5  ledger or I/O error: no ledger, unreadable file, disk full
-      6  verification failed: the ledger does not match its own tree or indexes
+      6  verification failed: the ledger does not match its own tree or indexes, or
+         `replay --check` found live read models that differ from a rebuild
     """
 }
 
