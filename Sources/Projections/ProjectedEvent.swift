@@ -91,7 +91,7 @@ public enum EventKind: UInt8, Sendable {
     case residentJoined, residentLeft, residentErased, networkFounded, organisationJoined, organisationLeft
     case tieFormed, tieEnded, contactRecorded, activityHeld
     case initiativeProposed, initiativeSupported, initiativeFundingDecided, initiativeClosed
-    case volunteerHoursLogged
+    case volunteerOffered, volunteerMatched, volunteerHoursLogged, volunteerEnded
     case referralMade, referralAccepted, referralDeclined, referralRejected, referralFirstContact, referralCompleted, referralClosed
     case signalRaised, signalBundled, signalEscalated, signalAcknowledged, signalResponded, signalResolved
     case signalFeedbackGiven, signalReopened
@@ -105,6 +105,7 @@ public enum EventKind: UInt8, Sendable {
         "contact.recorded": .contactRecorded, "activity.held": .activityHeld, "initiative.proposed": .initiativeProposed,
         "initiative.supported": .initiativeSupported, "initiative.funding_decided": .initiativeFundingDecided,
         "initiative.closed": .initiativeClosed, "volunteer.hours_logged": .volunteerHoursLogged,
+        "volunteer.offered": .volunteerOffered, "volunteer.matched": .volunteerMatched, "volunteer.ended": .volunteerEnded,
         "referral.made": .referralMade, "referral.accepted": .referralAccepted, "referral.declined": .referralDeclined,
         "referral.rejected": .referralRejected, "referral.first_contact_made": .referralFirstContact,
         "referral.completed": .referralCompleted, "referral.closed": .referralClosed,

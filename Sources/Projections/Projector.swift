@@ -59,7 +59,7 @@ extension StreamProjector {
 public enum Projectors {
     public static let all: [any Projector.Type] = [
         NeighbourhoodOverview.self, ReferralsModel.self, SignalsModel.self,
-        InitiativesModel.self, NetworkModel.self, WellbeingModel.self,
+        InitiativesModel.self, VolunteersModel.self, NetworkModel.self, WellbeingModel.self,
     ]
 
     public static func named(_ name: String) -> (any Projector.Type)? {

@@ -84,6 +84,11 @@ final class AnalystReportTests: LedgerTestCase {
             compare(initiatives["by-theme"]!, ref.initiativeRows { $1.data["theme"] as! String }, key: group, "initiatives by theme \(label)")
             compare(initiatives["by-neighbourhood"]!, ref.initiativeRows { $1.neighbourhood }, key: group, "initiatives by neighbourhood \(label)")
 
+            let volunteers = try reportJSON(["volunteers"] + period)
+            compare(volunteers["all"]!, ref.volunteerRows { _, _ in "all" }, key: group, "volunteers \(label)")
+            compare(volunteers["by-task"]!, ref.volunteerRows { $1 }, key: group, "volunteers by task \(label)")
+            compare(volunteers["by-neighbourhood"]!, ref.volunteerRows { n, _ in n }, key: group, "volunteers by neighbourhood \(label)")
+
             let network = try reportJSON(["network"] + period)
             compare(network["by-neighbourhood"]!, ref.networkRows(), key: { $0["neighbourhood"] as! String }, "network \(label)")
 
@@ -117,7 +122,7 @@ final class AnalystReportTests: LedgerTestCase {
             let projected = try CLI.run(["project"], ledger: ledger)
             assertExit(projected, 0)
             states[cut] = digests(projected.stdout)
-            XCTAssertEqual(states[cut]?.count, 6, projected.stdout)
+            XCTAssertEqual(states[cut]?.count, 7, projected.stdout)
         }
         for cut in [1_500, 6_000, 12_000] {
             let replay = try CLI.run(["replay", "--at", String(cut)], ledger: ledger)
@@ -194,7 +199,7 @@ final class AnalystReportTests: LedgerTestCase {
         XCTAssertFalse(personal.isEmpty)
         let residentId = try NSRegularExpression(pattern: #"R[0-9]{4,10}"#)
         var outputs: [String] = []
-        for name in ["neighbourhoods", "referrals", "signals", "initiatives", "network", "wellbeing"] {
+        for name in ["neighbourhoods", "referrals", "signals", "initiatives", "volunteers", "network", "wellbeing"] {
             for format in ["table", "csv", "json", "html"] {
                 let result = try CLI.run(["report", name, "--format", format], ledger: ledger)
                 assertExit(result, 0)
@@ -274,6 +279,6 @@ final class AnalystReportTests: LedgerTestCase {
         assertExit(try CLI.run(["report", "referrals"], ledger: work + "/missing"), 5)
         let listing = try CLI.run(["report"], ledger: ledger)
         assertExit(listing, 0, "neighbourhoods")
-        XCTAssertEqual(listing.stdout.split(separator: "\n").count, 8)
+        XCTAssertEqual(listing.stdout.split(separator: "\n").count, 9)
     }
 }

@@ -397,6 +397,41 @@ struct ReferenceFold {
         }
     }
 
+    // MARK: volunteers
+
+    func volunteerRows(_ key: (String, String) -> String) -> Rows {
+        let ref = reference, endAt = end - 1
+        var groups: [String: [[String: Double]]] = [:]
+        for (_, list) in streams("volunteer.") {
+            guard let offered = list.first(where: { $0.type == "volunteer.offered" }), inPeriod(offered.occurred) else { continue }
+            let matched = list.last { $0.type == "volunteer.matched" }
+            let ended = list.last { $0.type == "volunteer.ended" }
+            var v: [String: Double] = ["offered": 1]
+            if let m = matched, m.occurred <= ref {
+                v["matched"] = 1
+                v["scheduled"] = (m.data["hours_scheduled"] as? NSNumber)?.doubleValue ?? 0
+                if let d = Self.days(offered.occurred, m.occurred) { v["days"] = d }
+            }
+            if let m = matched, m.occurred <= endAt, ended.map({ endAt < $0.occurred }) ?? true { v["active"] = 1 }
+            if let e = ended, e.occurred <= ref {
+                v["ended"] = 1
+                if e.data["reason"] as? String == "completed" { v["completed"] = 1 }
+            }
+            let logs = list.filter { $0.type == "volunteer.hours_logged" }
+            v["logged"] = logs.reduce(0) { $0 + (($1.data["hours"] as? NSNumber)?.doubleValue ?? 0) }
+            v["sessions"] = Double(logs.count)
+            groups[key(offered.neighbourhood, matched?.data["task"] as? String ?? "(not matched)"), default: []].append(v)
+        }
+        return groups.mapValues { list in
+            func sum(_ k: String) -> Double { list.reduce(0) { $0 + ($1[k] ?? 0) } }
+            return ["offered": sum("offered"), "matched": sum("matched"), "match rate": Self.rate(Int(sum("matched")), Int(sum("offered"))),
+                    "median days to match": Self.median(list.compactMap { $0["days"] }), "active at end": sum("active"),
+                    "ended": sum("ended"), "ended completed": sum("completed"), "hours scheduled": sum("scheduled"),
+                    "hours logged": sum("logged"), "hours logged share": sum("scheduled") > 0 ? sum("logged") / sum("scheduled") : nil,
+                    "sessions": sum("sessions")]
+        }
+    }
+
     // MARK: network
 
     func networkRows() -> Rows {

@@ -1,0 +1,68 @@
+/// One row per volunteer offer: when it was made and matched, to which task, the hours
+/// scheduled for the match and the hours logged, and how it ended.
+public final class VolunteersModel: StreamProjector {
+    public static let name = "volunteers"
+    public static let version = 1
+    public static let foldWeight = 0.6
+    public static let summary = "per volunteer offer: match, task, hours scheduled and logged, how it ended"
+    public static let types: Set<String> = ["volunteer.offered", "volunteer.matched", "volunteer.hours_logged", "volunteer.ended"]
+
+    public struct Row: RowValue, Equatable {
+        public var neighbourhood = ""
+        public var offered: Int64?
+        public var matched: Int64?
+        public var task = ""
+        public var hoursScheduled: Double = 0
+        public var hoursLogged: Double = 0
+        public var sessions: Int64 = 0
+        public var ended: Int64?
+        public var endReason = ""
+
+        public init() {}
+
+        /// Matched and not ended at `t`.
+        public func isActive(at t: Int64) -> Bool {
+            guard let matched, matched <= t else { return false }
+            return ended.map { t < $0 } ?? true
+        }
+
+        public init(reading r: inout RowReader) throws {
+            neighbourhood = try r.string(); offered = try r.optionalInt(); matched = try r.optionalInt()
+            task = try r.string(); hoursScheduled = try r.double(); hoursLogged = try r.double()
+            sessions = try r.int(); ended = try r.optionalInt(); endReason = try r.string()
+        }
+
+        public func write(to w: inout RowWriter) {
+            w.string(neighbourhood); w.optionalInt(offered); w.optionalInt(matched)
+            w.string(task); w.double(hoursScheduled); w.double(hoursLogged)
+            w.int(sessions); w.optionalInt(ended); w.string(endReason)
+        }
+    }
+
+    public let rows = Rows<Row>("volunteers")
+
+    public init() {}
+
+    public func apply(_ e: ProjectedEvent) {
+        let d = e.data
+        let t = e.occurredAt
+        rows.update(e.stream) { r in
+            switch e.kind {
+            case .volunteerOffered:
+                r.neighbourhood = e.neighbourhood
+                r.offered = t
+            case .volunteerMatched:
+                r.matched = t
+                r.task = d.string("task") ?? ""
+                r.hoursScheduled = max(0, d.double("hours_scheduled") ?? 0)
+            case .volunteerHoursLogged:
+                r.hoursLogged += max(0, d.double("hours") ?? 0)
+                r.sessions += 1
+            case .volunteerEnded:
+                r.ended = t
+                r.endReason = d.string("reason") ?? ""
+            default: break
+            }
+        }
+    }
+}
