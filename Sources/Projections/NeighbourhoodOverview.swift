@@ -5,7 +5,8 @@ import JSON
 /// subtracting the event as it stood and adding it as amended.
 public final class NeighbourhoodOverview: Projector {
     public static let name = "neighbourhoods"
-    public static let version = 1
+    /// 2: contacts and activities per target group.
+    public static let version = 2
     public static let summary = "per neighbourhood and day: members joined and left, contacts by mode, activities, attendance, new participants, initiatives, referrals, signals, volunteer hours"
     public static let foldWeight = 6.0
     public static let types: Set<String> = [
@@ -31,9 +32,17 @@ public final class NeighbourhoodOverview: Projector {
         public static let outreach: [Counter] = [.homeVisit, .doorKnock]
     }
 
+    /// The target groups of the catalogue (`target_groups` of contact.recorded and activity.held).
+    public static let targetGroups = ["seniors", "youth", "children", "newcomers", "low_income", "families",
+                                      "people_with_disabilities", "isolated_residents", "jobseekers"]
+    static let targetGroupIndex = Dictionary(uniqueKeysWithValues: targetGroups.enumerated().map { ($1, $0) })
+
     public struct Row: RowValue, Equatable {
         public var counts = [Int64](repeating: 0, count: Counter.allCases.count)
         public var volunteerHours: Double = 0
+        /// Contacts and activities naming each of `targetGroups`.
+        public var groupContacts = [Int64](repeating: 0, count: NeighbourhoodOverview.targetGroups.count)
+        public var groupActivities = [Int64](repeating: 0, count: NeighbourhoodOverview.targetGroups.count)
 
         public init() {}
 
@@ -42,11 +51,15 @@ public final class NeighbourhoodOverview: Projector {
         public init(reading r: inout RowReader) throws {
             for i in counts.indices { counts[i] = try r.int() }
             volunteerHours = try r.double()
+            for i in groupContacts.indices { groupContacts[i] = try r.int() }
+            for i in groupActivities.indices { groupActivities[i] = try r.int() }
         }
 
         public func write(to w: inout RowWriter) {
             for c in counts { w.int(c) }
             w.double(volunteerHours)
+            for c in groupContacts { w.int(c) }
+            for c in groupActivities { w.int(c) }
         }
     }
 
@@ -97,8 +110,10 @@ public final class NeighbourhoodOverview: Projector {
                 if let mode = data.string("mode"), let c = Counter.modes[mode] { add(c) }
                 if data.bool("new_participant") == true { add(.newParticipants) }
                 if data.hasElements("target_groups") { add(.targetGroupContacts) }
+                for i in data.codes("target_groups", NeighbourhoodOverview.targetGroupIndex) { row.groupContacts[i] += sign }
             case .activityHeld:
                 add(.activities)
+                for i in data.codes("target_groups", NeighbourhoodOverview.targetGroupIndex) { row.groupActivities[i] += sign }
                 add(.attendance, max(0, data.int("attendance") ?? 0))
                 add(.newParticipants, max(0, data.int("new_participants") ?? 0))
             case .initiativeProposed: add(.initiativesProposed)
@@ -115,6 +130,19 @@ public final class NeighbourhoodOverview: Projector {
 }
 
 extension EventData {
+    /// The positions in `index` of the distinct strings of an array field (unknown ones skipped).
+    func codes(_ key: String, _ index: [String: Int]) -> [Int] {
+        var out: [Int] = []
+        func add(_ s: String) { if let i = index[s], !out.contains(i) { out.append(i) } }
+        if !overlay.isEmpty, let v = overlay[key] {
+            for e in v.array ?? [] { if let s = e.string { add(s) } }
+            return out
+        }
+        guard let node = node?[key], node.kind == .array else { return out }
+        for e in node.elements { if let s = e.string { add(s) } }
+        return out
+    }
+
     /// Whether an array field holds at least one element.
     func hasElements(_ key: String) -> Bool {
         if !overlay.isEmpty, let v = overlay[key] { return !(v.array?.isEmpty ?? true) }

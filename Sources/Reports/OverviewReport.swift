@@ -18,16 +18,20 @@ enum OverviewReport {
         var counts = [Int](repeating: 0, count: C.allCases.count)
         var hours = 0.0
         var realised = 0
+        var groupContacts = [Int](repeating: 0, count: NeighbourhoodOverview.targetGroups.count)
+        var groupActivities = [Int](repeating: 0, count: NeighbourhoodOverview.targetGroups.count)
 
         mutating func add(_ row: NeighbourhoodOverview.Row) {
             for i in counts.indices { counts[i] += Int(row.counts[i]) }
             hours += row.volunteerHours
+            for i in groupContacts.indices { groupContacts[i] += Int(row.groupContacts[i]); groupActivities[i] += Int(row.groupActivities[i]) }
         }
 
         mutating func add(_ other: Tally) {
             for i in counts.indices { counts[i] += other.counts[i] }
             hours += other.hours
             realised += other.realised
+            for i in groupContacts.indices { groupContacts[i] += other.groupContacts[i]; groupActivities[i] += other.groupActivities[i] }
         }
 
         subscript(_ c: C) -> Int { counts[c.rawValue] }
@@ -66,7 +70,7 @@ enum OverviewReport {
              .count(t[.initiativesProposed]), .count(t.realised), .count(t[.referralsMade]), .count(t[.referralsCompleted]),
              .count(t[.signalsRaised]), .count(t[.signalsEscalated]), .count(t[.signalsResolved]), .amount(t.hours)]
         }
-        var monthly: [[Cell]] = [], totals: [[Cell]] = []
+        var monthly: [[Cell]] = [], totals: [[Cell]] = [], reach: [[Cell]] = []
         var contactsMap: [[Cell]] = [], activitiesMap: [[Cell]] = []
         var all = Tally()
         for n in neighbourhoods {
@@ -84,6 +88,10 @@ enum OverviewReport {
             contactsMap.append(contactsRow)
             activitiesMap.append(activitiesRow)
             totals.append(line(n, "all", total, activeAt: q.end))
+            for (i, group) in NeighbourhoodOverview.targetGroups.enumerated() {
+                reach.append([.text(n), .text(group), .count(total.groupContacts[i]), .rate(total.groupContacts[i], of: total.contacts),
+                              .count(total.groupActivities[i])])
+            }
         }
         if !neighbourhoods.isEmpty {
             let everyone = spansIn.values.joined().reduce(0) { $0 + (active($1, q.end) ? 1 : 0) }
@@ -98,6 +106,8 @@ enum OverviewReport {
                         charts: [.heatmap(title: "Contacts per neighbourhood and month", rows: neighbourhoods, columns: months, values: contactsMap),
                                  .heatmap(title: "Activities held per neighbourhood and month", rows: neighbourhoods, columns: months, values: activitiesMap)]),
                 Section(id: "totals", title: "Per neighbourhood, whole period", columns: columns, rows: totals),
+                Section(id: "target-groups", title: "Reach of target groups, per neighbourhood, whole period",
+                        columns: ["neighbourhood", "target group", "contacts", "share of contacts", "activities"], rows: reach),
             ],
             notes: ["Outreach share: home visits and door knocks among all contacts. Active members: members at the end of the month (or of the period). Initiatives realised: first activity held in the month."])
     }

@@ -67,8 +67,9 @@ final class AnalystReportTests: LedgerTestCase {
 
             let overview = try reportJSON(["neighbourhoods"] + period)
             let expected = ref.overview()
-            compare((overview["by-month"] ?? []) + (overview["totals"] ?? []), expected,
-                    key: { "\($0["neighbourhood"] as! String)|\($0["month"] as! String)" }, "neighbourhoods \(label)")
+            compare((overview["by-month"] ?? []) + (overview["totals"] ?? []) + (overview["target-groups"] ?? []), expected,
+                    key: { r in "\(r["neighbourhood"] as! String)|" + ((r["month"] as? String) ?? "group:\(r["target group"] as! String)") },
+                    "neighbourhoods \(label)")
 
             let referrals = try reportJSON(["referrals"] + period)
             compare(referrals["all"]!, ref.referralRows { _ in "all" }, key: group, "referrals \(label)")

@@ -166,8 +166,10 @@ struct ReferenceFold {
                 precondition(modes.contains(e.data["mode"] as! String))
                 if (e.data["new_participant"] as? Bool) == true { add(n, m, "new participants", 1) }
                 if let groups = e.data["target_groups"] as? [Any], !groups.isEmpty { add(n, m, "target-group contacts", 1) }
+                for g in Set(e.data["target_groups"] as? [String] ?? []) { add(n, m, "contacts:" + g, 1) }
             case "activity.held":
                 add(n, m, "activities", 1)
+                for g in Set(e.data["target_groups"] as? [String] ?? []) { add(n, m, "activities:" + g, 1) }
                 add(n, m, "attendance", Double(e.data["attendance"] as? Int ?? 0))
                 add(n, m, "new participants", Double(e.data["new_participants"] as? Int ?? 0))
             case "initiative.proposed": add(n, m, "initiatives proposed", 1)
@@ -209,6 +211,11 @@ struct ReferenceFold {
                 total.merge(c, uniquingKeysWith: +)
             }
             rows["\(n)|all"] = row(total, active: members.values.filter { $0.neighbourhood == n && Self.active($0, at: end) }.count)
+            for g in ["seniors", "youth", "children", "newcomers", "low_income", "families", "people_with_disabilities", "isolated_residents", "jobseekers"] {
+                let c = total["contacts:" + g] ?? 0
+                rows["\(n)|group:\(g)"] = ["contacts": c, "share of contacts": Self.rate(Int(c), Int(total["contacts"] ?? 0)),
+                                            "activities": total["activities:" + g] ?? 0]
+            }
             everything.merge(total, uniquingKeysWith: +)
         }
         rows["all|all"] = row(everything, active: members.values.filter { Self.active($0, at: end) }.count)
