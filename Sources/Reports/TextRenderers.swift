@@ -24,10 +24,14 @@ public enum TableRenderer {
             let widths = section.columns.indices.map { i in
                 max(section.columns[i].count, cells.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0)
             }
+            // Text columns read from the left, figures from the right.
+            let textual = section.columns.indices.map { i in
+                section.rows.allSatisfy { row in i < row.count && { if case .text = row[i] { return true }; return false }() }
+            }
             func line(_ values: [String]) -> String {
                 values.enumerated().map { i, v in
-                    i == 0 ? v.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                           : String(repeating: " ", count: max(0, widths[i] - v.count)) + v
+                    textual[i] ? v.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                               : String(repeating: " ", count: max(0, widths[i] - v.count)) + v
                 }.joined(separator: "  ")
             }
             out += line(section.columns) + "\n"
