@@ -79,9 +79,7 @@ enum ProjectorNames {
         }
     }
 
-    static var list: String {
-        Projectors.all.map { "  \($0.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n")
-    }
+    static var list: String { Help.list(Projectors.all.map { ($0.name, $0.summary) }) }
 }
 
 extension ModelDigest {

@@ -8,7 +8,7 @@ struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
         abstract: "Record one event.",
-        discussion: """
+        discussion: Help.reflow("""
         The data is a JSON object (--data) and/or flat fields (--field key=value, repeatable; values
         are read as the type's schema says: numbers, true/false, comma-separated lists). Prints the
         position and the event id. Give --id to make a retry safe: an event whose id is already
@@ -21,7 +21,7 @@ struct AppendCommand: ParsableCommand {
           buurtboek append signal.raised --stream signal-2024-0007 --data @signal.json
           echo '{"reason":"completed","feedback_to_referrer_sent":true}' | \\
               buurtboek append referral.closed --stream referral-2024-0042 --data -
-        """)
+        """))
 
     @Argument(help: "The event type, e.g. referral.made (see `buurtboek types`).")
     var type: String

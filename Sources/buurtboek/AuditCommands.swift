@@ -37,13 +37,13 @@ struct GenerateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Create an Ed25519 key pair for signing checkpoints.",
-        discussion: """
+        discussion: Help.reflow("""
         Writes PREFIX.key (the signer key, mode 0600) and PREFIX.pub (the C2SP verifier key,
         NAME+HASH+KEY, to hand to auditors).
 
         EXAMPLES
           buurtboek key generate --origin buurtboek.example/noord --out ~/.buurtboek/noord
-        """)
+        """))
 
     @Option(help: ArgumentHelp("The log's origin: the key name and the checkpoints' first line.", valueName: "name")) var origin: String
     @Option(help: ArgumentHelp("Path prefix for PREFIX.key and PREFIX.pub.", valueName: "prefix")) var out: String = "checkpoint"
@@ -61,7 +61,7 @@ struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Sign, list or show checkpoints of the log (C2SP tlog-checkpoint notes).",
-        discussion: """
+        discussion: Help.reflow("""
         A checkpoint is the log's origin, its size and its Merkle root, signed. Before signing, the
         ledger proves the new tree consistent with the previous checkpoint and refuses if it is not.
 
@@ -69,7 +69,7 @@ struct CheckpointCommand: ParsableCommand {
           buurtboek checkpoint --key ~/.buurtboek/noord.key > checkpoint-2024-06.txt
           buurtboek checkpoint list
           buurtboek checkpoint show 1200
-        """,
+        """),
         subcommands: [Sign.self, List.self, Show.self],
         defaultSubcommand: Sign.self)
 
@@ -129,7 +129,7 @@ struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove",
         abstract: "RFC 9162 inclusion and consistency proofs from the stored tree.",
-        discussion: """
+        discussion: Help.reflow("""
         Policy for the edge cases: a position must lie within the tree size; a consistency proof
         needs 1 <= OLD <= NEW (from the empty tree nothing can be proven, and is refused); OLD =
         NEW gives an empty proof. Hashes are lowercase hex; leaf index = position - 1.
@@ -138,7 +138,7 @@ struct ProveCommand: ParsableCommand {
           buurtboek prove inclusion 42
           buurtboek prove inclusion 42 --size 1200 --format json
           buurtboek prove consistency 1200 5000
-        """,
+        """),
         subcommands: [Inclusion.self, Consistency.self])
 
     enum Format: String, ExpressibleByArgument { case text, json }

@@ -12,7 +12,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The whole history of a referral, signal or resident, with proofs and anomalies.",
-        discussion: """
+        discussion: Help.reflow("""
         Each event with its position, occurred and recorded times, who recorded it, the lifecycle
         state after it, the corrections that touch it and its inclusion proof in the latest
         checkpoint; then the anomalies an auditor looks for: a state reached out of order in
@@ -25,7 +25,7 @@ struct AuditCommand: ParsableCommand {
           buurtboek audit signal signal-2024-0007 --format json
           buurtboek audit resident R000123 --master-key ~/.buurtboek/master.key
           buurtboek audit referral referral-2024-0042 --bundle referral-0042.json --since-checkpoint 1200
-        """)
+        """))
 
     enum Format: String, ExpressibleByArgument { case text, json }
 
@@ -153,14 +153,14 @@ struct CorrectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "correct",
         abstract: "Amend an earlier event by appending a correction.",
-        discussion: """
+        discussion: Help.reflow("""
         Appends ledger.correction_recorded (stream correction-POS) with the new values of the given
         fields; the original stays in the log, and audits show both side by side. The reason is
         free text, so it is sealed: the master key is needed.
 
         EXAMPLES
           buurtboek correct 812 --reason "attendance was 34, not 43" --field attendance=34
-        """)
+        """))
 
     @Argument(help: "The position of the event to amend.") var position: UInt64
     @Option(help: ArgumentHelp("Why the correction is made.", valueName: "text")) var reason: String
@@ -179,10 +179,10 @@ struct VoidCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "void",
         abstract: "Void an earlier event by appending a correction.",
-        discussion: """
+        discussion: Help.reflow("""
         EXAMPLES
           buurtboek void 812 --reason "recorded for the wrong resident"
-        """)
+        """))
 
     @Argument(help: "The position of the event to void.") var position: UInt64
     @Option(help: ArgumentHelp("Why it is voided.", valueName: "text")) var reason: String

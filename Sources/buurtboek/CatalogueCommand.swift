@@ -6,7 +6,7 @@ struct CatalogueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalogue",
         abstract: "Show or update the event catalogue recorded in the ledger.",
-        discussion: """
+        discussion: Help.reflow("""
         The ledger keeps every catalogue it has used, byte for byte, and which positions each
         one validated, so that events are always read with the schemas of their time. To add an
         organisation's own event type, add its schema file and an entry in catalogue.json, then
@@ -15,7 +15,7 @@ struct CatalogueCommand: ParsableCommand {
         EXAMPLES
           buurtboek catalogue
           buurtboek catalogue update --schemas ./Schemas
-        """,
+        """),
         subcommands: [Show.self, Update.self],
         defaultSubcommand: Show.self)
 

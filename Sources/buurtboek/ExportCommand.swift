@@ -8,7 +8,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write events as JSON Lines, losslessly.",
-        discussion: """
+        discussion: Help.reflow("""
         Each line has the import keys plus position, streamVersion, recordedAt and leafHash.
         `buurtboek import --restore` turns an export back into the same log: the same
         positions, leaf hashes and tree root.
@@ -16,7 +16,7 @@ struct ExportCommand: ParsableCommand {
         EXAMPLES
           buurtboek export > ledger.jsonl
           buurtboek export --from 1001 --to 2000 --out slice.jsonl
-        """)
+        """))
 
     @Option(help: ArgumentHelp("First position.", valueName: "pos")) var from: UInt64 = 1
     @Option(help: ArgumentHelp("Last position.", valueName: "pos")) var to: UInt64?

@@ -13,7 +13,7 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Append events from a JSON Lines file, in batches.",
-        discussion: """
+        discussion: Help.reflow("""
         One event per line, with the keys id, type, schemaVersion, stream, expectedVersion,
         occurredAt, recordedBy, neighbourhood, correlationId, causationId and data (only type,
         stream and data are required). Blank lines are skipped.
@@ -32,7 +32,7 @@ struct ImportCommand: ParsableCommand {
           buurtboek import --atomic corrections.jsonl
           Tools/generate-year --events 10000 --seed 7 | buurtboek import -
           buurtboek export --ledger old.ledger | buurtboek import --restore --ledger new.ledger -
-        """)
+        """))
 
     @Argument(help: "The JSON Lines file, or - for standard input.")
     var file: String

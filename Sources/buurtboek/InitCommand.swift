@@ -5,7 +5,7 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new, empty ledger.",
-        discussion: """
+        discussion: Help.reflow("""
         Creates the ledger directory (mode 0700) and records the event catalogue from the schema
         directory in it. Appends validate against that recorded catalogue; change it with
         `buurtboek catalogue update`.
@@ -13,7 +13,7 @@ struct InitCommand: ParsableCommand {
         EXAMPLES
           buurtboek init
           buurtboek init --ledger /srv/buurtboek/noord.ledger
-        """)
+        """))
 
     @OptionGroup var ledger: LedgerOptions
     @Option(help: ArgumentHelp("The schema directory (default: $BUURTBOEK_SCHEMAS, else the Schemas/ of this build).", valueName: "dir"))

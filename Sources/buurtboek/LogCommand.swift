@@ -6,7 +6,7 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "List events, oldest first.",
-        discussion: """
+        discussion: Help.reflow("""
         Filters combine. --since and --until select by when events happened (occurredAt, whole
         days, inclusive); --from by position. The jsonl format has the keys of `export`.
 
@@ -15,7 +15,7 @@ struct LogCommand: ParsableCommand {
           buurtboek log --stream referral-2024-0042
           buurtboek log --type signal.escalated --neighbourhood BU03630001 --since 2024-01-01 --until 2024-03-31
           buurtboek log --type referral.made --format jsonl > referrals.jsonl
-        """)
+        """))
 
     @Option(help: ArgumentHelp("Start at this position.", valueName: "pos")) var from: UInt64 = 1
     @Option(help: ArgumentHelp("At most this many events.", valueName: "n")) var limit: Int?

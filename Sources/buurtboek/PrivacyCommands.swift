@@ -16,14 +16,14 @@ struct KeyCommand: ParsableCommand {
     struct Master: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a master key file (mode 0600), which seals residents' personal data.",
-            discussion: """
+            discussion: Help.reflow("""
             Keep it apart from the ledger and its backups: whoever has both can read personal data.
             Without it, personal fields cannot be recorded or shown; everything else works.
 
             EXAMPLES
               buurtboek key master --out ~/.buurtboek/master.key
               export BUURTBOEK_MASTER_KEY_FILE=~/.buurtboek/master.key
-            """)
+            """))
 
         @Option(help: ArgumentHelp("Where to write the key (never overwritten).", valueName: "file"))
         var out: String
@@ -39,7 +39,7 @@ struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
         abstract: "Erase a resident's personal data (GDPR article 17) by destroying their keys.",
-        discussion: """
+        discussion: Help.reflow("""
         Appends resident.erased (which holds no personal data), then destroys the data keys of the
         resident and of every stream that named them, and compacts the key store so that no copy
         of those keys remains in any file. The log is not edited: its records, tree, checkpoints
@@ -49,7 +49,7 @@ struct EraseCommand: ParsableCommand {
 
         EXAMPLES
           buurtboek erase resident R000123 --request AVG-2024-017
-        """,
+        """),
         subcommands: [Resident.self])
 
     struct Resident: ParsableCommand {
@@ -97,14 +97,14 @@ struct AccessLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access-log",
         abstract: "List who was shown personal data, when, and by which command.",
-        discussion: """
+        discussion: Help.reflow("""
         Every read of a resident's personal fields (show with the master key) and every erasure is
         recorded in the key store, apart from the log.
 
         EXAMPLES
           buurtboek access-log
           buurtboek access-log --resident R000123
-        """)
+        """))
 
     @Option(help: ArgumentHelp("Only reads about this resident.", valueName: "id")) var resident: String?
     @OptionGroup var ledger: LedgerOptions

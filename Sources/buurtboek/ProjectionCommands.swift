@@ -9,7 +9,7 @@ struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project",
         abstract: "Bring read models up to date with the log (catch-up).",
-        discussion: """
+        discussion: Help.reflow("""
         Each read model remembers the log position it has applied; `project` folds the events
         after it and writes the rows and the new position in one transaction, so no event is
         applied twice or skipped, whoever runs it at the same time. Reports do this by themselves
@@ -29,7 +29,7 @@ struct ProjectCommand: ParsableCommand {
           buurtboek project referrals signals
           buurtboek project --rebuild network
           buurtboek project --status
-        """)
+        """))
 
     @Argument(help: ArgumentHelp("Read models to bring up to date (default: all).", valueName: "name")) var names: [String] = []
     @Flag(help: "Start the read models again from position 1.") var rebuild = false
@@ -75,7 +75,7 @@ struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Rebuild read models from position 1 into a scratch area, for audit or comparison.",
-        discussion: """
+        discussion: Help.reflow("""
         Folds the log from the first event (up to --at or --as-of, when given) through the
         chosen projectors, in memory, and writes the result to a scratch store (default
         LEDGER/replay, emptied first). The live read models are never touched. Prints each
@@ -91,7 +91,7 @@ struct ReplayCommand: ParsableCommand {
           buurtboek replay --check
           buurtboek replay --as-of 2025-04-15 --projection referrals
           buurtboek replay --at 120000 --scratch /tmp/q1-replay
-        """)
+        """))
 
     @OptionGroup var knowledge: KnowledgeOptions
     @Option(name: .customLong("projection"), help: ArgumentHelp("A read model to replay (repeatable; default: all).", valueName: "name"))

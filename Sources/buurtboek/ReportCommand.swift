@@ -8,22 +8,22 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Indicator reports for analysts: table, CSV, JSON or a self-contained HTML page.",
-        discussion: """
+        discussion: Help.reflow("""
         `buurtboek report` alone lists the reports. A report brings its read models up to date
         first; with --as-of or --at it folds the log up to that point instead (in memory; the
         read models are not touched).
 
         TIME, IN TWO DIMENSIONS
-          --from/--to choose when things happened (occurredAt). --as-of DATE answers with what
-          the ledger knew at the end of that day (recordedAt), --at POS with what it knew at that
-          position. Late entries make the two differ: "activity in the first quarter, as known on
-          15 April" is --from 2025-01-01 --to 2025-03-31 --as-of 2025-04-15.
+        --from/--to choose when things happened (occurredAt). --as-of DATE answers with what
+        the ledger knew at the end of that day (recordedAt), --at POS with what it knew at that
+        position. Late entries make the two differ: "activity in the first quarter, as known on
+        15 April" is --from 2025-01-01 --to 2025-03-31 --as-of 2025-04-15.
 
         PRIVACY
-          Counts from 1 to below the threshold (--suppress-below, default 5) are shown as <5, and
-          rates and statistics resting on them are withheld (– in tables, empty in CSV, null in
-          JSON). No report shows a field the catalogue marks I or S, or a resident's id: the
-          network graph numbers residents instead.
+        Counts from 1 to below the threshold (--suppress-below, default 5) are shown as <5, and
+        rates and statistics resting on them are withheld (– in tables, empty in CSV, null in
+        JSON). No report shows a field the catalogue marks I or S, or a resident's id: the
+        network graph numbers residents instead.
 
         EXAMPLES
           buurtboek report
@@ -34,7 +34,7 @@ struct ReportCommand: ParsableCommand {
           buurtboek report all --format html --out year.html
           buurtboek report network --format graphml --out network.graphml
           buurtboek report referrals --from 2025-01-01 --to 2025-03-31 --as-of 2025-04-15
-        """)
+        """))
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json, html, graphml, dot

@@ -7,11 +7,11 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one event in full, by position or event id.",
-        discussion: """
+        discussion: Help.reflow("""
         EXAMPLES
           buurtboek show 42
           buurtboek show 0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f --format json
-        """)
+        """))
 
     @Argument(help: "A position or an event id.") var event: String
     @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text

@@ -6,11 +6,11 @@ struct StreamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
         abstract: "Show a stream's history and its current lifecycle state.",
-        discussion: """
+        discussion: Help.reflow("""
         EXAMPLES
           buurtboek stream referral-2024-0042
           buurtboek stream resident-R000123
-        """)
+        """))
 
     @Argument(help: "The stream id.") var stream: String
     @OptionGroup var ledger: LedgerOptions

@@ -25,12 +25,13 @@ enum ExitStatus {
     EXIT CODES
       0  success
       2  usage error: unknown command or option, bad argument
-      3  refused: the input breaks a schema, a lifecycle, a limit or an identity rule
-         (nothing of it was written; `import` without --atomic appends the valid lines)
+      3  refused: the input breaks a schema, a lifecycle, a limit or an identity
+         rule (nothing of it was written; `import` without --atomic appends the
+         valid lines)
       4  conflict: the stream is not at the expected version (re-read and retry)
       5  ledger or I/O error: no ledger, unreadable file, disk full
-      6  verification failed: the ledger does not match its own tree or indexes, or
-         `replay --check` found live read models that differ from a rebuild
+      6  verification failed: the ledger does not match its own tree or indexes,
+         or `replay --check` found live read models that differ from a rebuild
     """
 }
 
@@ -126,5 +127,44 @@ enum Descriptor {
             done += n
         }
         return true
+    }
+}
+
+/// Help texts are written in short lines in the source; the argument parser wraps lines to the
+/// terminal's width on its own, so prose paragraphs are joined back into one line each first.
+/// Indented lines (examples, lists) and headings in capitals stay as they are.
+enum Help {
+    static func reflow(_ text: String) -> String {
+        var out: [String] = []
+        var joinable = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let heading = !line.isEmpty && line == line.uppercased() && line.contains(where: \.isLetter)
+            let prose = !line.isEmpty && !line.hasPrefix(" ") && !heading
+            if prose && joinable { out[out.count - 1] += " " + line } else { out.append(line) }
+            joinable = prose
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// A list of names with descriptions, each description wrapped under its name with a
+    /// hanging indent so that it reads at 80 columns.
+    static func list(_ items: [(String, String)], width: Int = 78) -> String {
+        let indent = 2 + (items.map(\.0.count).max() ?? 0) + 2
+        return items.map { name, text in
+            var lines: [String] = []
+            var line = "  " + name.padding(toLength: indent - 2, withPad: " ", startingAt: 0)
+            var fresh = true
+            for word in text.split(separator: " ") {
+                if !fresh && line.count + 1 + word.count > width {
+                    lines.append(line)
+                    line = String(repeating: " ", count: indent)
+                    fresh = true
+                }
+                line += (fresh ? "" : " ") + word
+                fresh = false
+            }
+            lines.append(line)
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 }

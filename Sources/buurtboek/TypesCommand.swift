@@ -7,14 +7,14 @@ struct TypesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "types",
         abstract: "List the event catalogue, or describe one type.",
-        discussion: """
+        discussion: Help.reflow("""
         Data classes: N non-personal, P pseudonymous id, I identifying (names, contact details,
         any free text), S special category (health, wellbeing, poverty, debts).
 
         EXAMPLES
           buurtboek types
           buurtboek types referral.made
-        """)
+        """))
 
     @Argument(help: "An event type to describe.") var type: String?
     @OptionGroup var ledger: LedgerOptions

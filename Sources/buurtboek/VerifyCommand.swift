@@ -6,7 +6,7 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the whole ledger against its Merkle tree and indexes.",
-        discussion: """
+        discussion: Help.reflow("""
         Recomputes every leaf hash from the stored record bytes and every stored tree hash from
         the leaves, and checks the id, stream, type and day indexes against the log. On a
         mismatch it names the first position that does not match and exits with 6.
@@ -17,7 +17,7 @@ struct VerifyCommand: ParsableCommand {
         EXAMPLES
           buurtboek verify
           buurtboek verify --checkpoint checkpoint-2024-06.txt --public-key noord.pub
-        """)
+        """))
 
     @Option(help: ArgumentHelp("A checkpoint kept from an earlier audit: check that the log extends it (a consistency proof, no rescan).", valueName: "file"))
     var checkpoint: String?
