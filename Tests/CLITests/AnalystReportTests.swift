@@ -97,6 +97,15 @@ final class AnalystReportTests: LedgerTestCase {
             compare(wellbeing["by-instrument"]! + wellbeing["by-neighbourhood"]!, ref.wellbeingRows(scores: scores),
                     key: { "\($0["group"] as! String)|\($0["instrument"] as! String)/\($0["item"] as! String)" }, "wellbeing \(label)")
         }
+        // --neighbourhood narrows every report to the rows of that neighbourhood.
+        let whole = try reportJSON(["referrals"])["by-neighbourhood"]!
+        let one = whole[whole.count / 2]
+        let code = one["group"] as! String
+        let narrowed = try reportJSON(["referrals", "--neighbourhood", code])
+        XCTAssertEqual(narrowed["all"]![0]["made"] as? Int, one["made"] as? Int)
+        XCTAssertEqual(narrowed["by-neighbourhood"]!.map { $0["group"] as! String }, [code])
+        let overview = try reportJSON(["neighbourhoods", "--neighbourhood", code])["totals"]!
+        XCTAssertEqual(Set(overview.map { $0["neighbourhood"] as! String }), [code, "all"])
         // The generated year switched to referral.made v2 in July: both shapes were read as one.
         let urgencies = Set(try reportJSON(["referrals"])["by-urgency"]!.map { $0["group"] as! String })
         XCTAssertTrue(urgencies.isSuperset(of: ["unknown", "routine", "urgent"]), "\(urgencies)")
