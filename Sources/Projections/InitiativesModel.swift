@@ -54,7 +54,7 @@ public final class InitiativesModel: StreamProjector {
     public func apply(_ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(e.stream) { r in
+        rows.update(streamOf: e) { r in
             switch e.kind {
             case .initiativeProposed:
                 r.neighbourhood = e.neighbourhood

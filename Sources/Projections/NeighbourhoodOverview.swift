@@ -110,10 +110,10 @@ public final class NeighbourhoodOverview: Projector {
                 if let mode = data.string("mode"), let c = Counter.modes[mode] { add(c) }
                 if data.bool("new_participant") == true { add(.newParticipants) }
                 if data.hasElements("target_groups") { add(.targetGroupContacts) }
-                for i in data.codes("target_groups", NeighbourhoodOverview.targetGroupIndex) { row.groupContacts[i] += sign }
+                data.forEachCode("target_groups", NeighbourhoodOverview.targetGroupIndex) { row.groupContacts[$0] += sign }
             case .activityHeld:
                 add(.activities)
-                for i in data.codes("target_groups", NeighbourhoodOverview.targetGroupIndex) { row.groupActivities[i] += sign }
+                data.forEachCode("target_groups", NeighbourhoodOverview.targetGroupIndex) { row.groupActivities[$0] += sign }
                 add(.attendance, max(0, data.int("attendance") ?? 0))
                 add(.newParticipants, max(0, data.int("new_participants") ?? 0))
             case .initiativeProposed: add(.initiativesProposed)
@@ -130,17 +130,21 @@ public final class NeighbourhoodOverview: Projector {
 }
 
 extension EventData {
-    /// The positions in `index` of the distinct strings of an array field (unknown ones skipped).
-    func codes(_ key: String, _ index: [String: Int]) -> [Int] {
-        var out: [Int] = []
-        func add(_ s: String) { if let i = index[s], !out.contains(i) { out.append(i) } }
-        if !overlay.isEmpty, let v = overlay[key] {
-            for e in v.array ?? [] { if let s = e.string { add(s) } }
-            return out
+    /// Calls `body` with the position in `index` of each distinct string of an array field
+    /// (unknown ones skipped), without building an array.
+    func forEachCode(_ key: String, _ index: [String: Int], _ body: (Int) -> Void) {
+        var seen: UInt64 = 0
+        func visit(_ s: String) {
+            guard let i = index[s], i < 64, seen & (1 << UInt64(i)) == 0 else { return }
+            seen |= 1 << UInt64(i)
+            body(i)
         }
-        guard let node = node?[key], node.kind == .array else { return out }
-        for e in node.elements { if let s = e.string { add(s) } }
-        return out
+        if !overlay.isEmpty, let v = overlay[key] {
+            for e in v.array ?? [] { if let s = e.string { visit(s) } }
+            return
+        }
+        guard let node = node?[key], node.kind == .array else { return }
+        for e in node.elements { if let s = e.string { visit(s) } }
     }
 
     /// Whether an array field holds at least one element.

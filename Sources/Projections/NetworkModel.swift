@@ -80,7 +80,7 @@ public final class NetworkModel: StreamProjector {
     public func apply(_ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(e.stream) { r in
+        rows.update(streamOf: e) { r in
             switch e.kind {
             case .networkFounded:
                 r.kind = .network

@@ -64,7 +64,7 @@ public final class ReferralsModel: StreamProjector {
     public func apply(_ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(e.stream) { r in
+        rows.update(streamOf: e) { r in
             switch e.kind {
             case .referralMade:
                 r.neighbourhood = e.neighbourhood

@@ -33,10 +33,22 @@ public final class Rows<Row: RowValue> {
     /// The first error met while loading rows; the engine checks it before it commits.
     var failure: Error?
 
+    /// Changes the row of the event's stream: the key's string is made only for a new row.
+    @inline(__always)
+    public func update(streamOf event: ProjectedEvent, _ body: (inout Row) -> Void) {
+        let probe = RowKey(probing: event.streamBytes)
+        if loader == nil, loaded == nil, let index = values.index(forKey: probe) {
+            body(&values.values[index])
+            return
+        }
+        update(RowKey(event.streamBytes, fingerprint: probe), body)
+    }
+
     /// Changes the row at `key`, starting from an empty row when there is none.
     @inline(__always)
-    public func update(_ text: String, _ body: (inout Row) -> Void) {
-        let key = RowKey(text)
+    public func update(_ text: String, _ body: (inout Row) -> Void) { update(RowKey(text), body) }
+
+    private func update(_ key: RowKey, _ body: (inout Row) -> Void) {
         unpack()
         if loader != nil {
             if values[key] == nil { _ = self[key] }
@@ -152,28 +164,69 @@ extension Rows: RowTable {
     public func removeRow(_ key: String) { remove(key) }
 }
 
-/// A row key with a 128-bit fingerprint of its text, computed once: two SipHash values under
-/// this process's random seed, each salted differently. Keys compare by fingerprint alone, so
-/// a dictionary probe never reaches into the key strings' storage (a cache miss per event when
-/// keys such as `referral-2025-000042` are compared byte by byte). Two different keys share a
-/// fingerprint with odds of about 2^-128 per pair, and the seed keeps anyone from arranging it.
+/// A row key with a 128-bit fingerprint of its bytes, computed once: two 64-bit keyed hashes
+/// under seeds drawn at random for this process. Keys compare by fingerprint alone, so a
+/// dictionary probe never reaches into the key strings' storage (a cache miss per event when
+/// keys such as `referral-2025-000042` are compared byte by byte), and a lookup needs no string
+/// at all. Two different keys share a fingerprint with odds of about 2^-128 per pair, and the
+/// random seeds keep anyone from arranging it.
 struct RowKey: Hashable {
-    let first: Int
-    let second: Int
+    let first: UInt64
+    let second: UInt64
     let text: String
 
     init(_ text: String) {
-        var a = Hasher(), b = Hasher()
-        a.combine(0x5EED_0001 as UInt32)
-        b.combine(0x5EED_0002 as UInt32)
-        a.combine(text)
-        b.combine(text)
-        first = a.finalize()
-        second = b.finalize()
-        self.text = text
+        var t = text
+        (first, second) = t.withUTF8 { Self.fingerprint(UnsafeRawBufferPointer($0)) }
+        self.text = t
+    }
+
+    /// A key for lookups only: its text is left empty (equality ignores it).
+    init(probing bytes: UnsafeRawBufferPointer) {
+        (first, second) = Self.fingerprint(bytes)
+        text = ""
+    }
+
+    init(_ bytes: UnsafeRawBufferPointer, fingerprint: RowKey) {
+        first = fingerprint.first
+        second = fingerprint.second
+        text = String(decoding: bytes, as: UTF8.self)
     }
 
     static func == (a: RowKey, b: RowKey) -> Bool { a.first == b.first && a.second == b.second }
 
     func hash(into hasher: inout Hasher) { hasher.combine(first) }
+
+    private static let seeds: (UInt64, UInt64) = {
+        var random = SystemRandomNumberGenerator()
+        return (random.next(), random.next())
+    }()
+
+    /// MurmurHash3's 64-bit finaliser: every input bit reaches every output bit.
+    @inline(__always) private static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z ^= z >> 33; z &*= 0xff51_afd7_ed55_8ccd
+        z ^= z >> 33; z &*= 0xc4ce_b9fe_1a85_ec53
+        z ^= z >> 33
+        return z
+    }
+
+    static func fingerprint(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        let n = bytes.count
+        var a = seeds.0 ^ UInt64(n), b = seeds.1 &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        while i + 8 <= n {
+            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            a = mix(a ^ w)
+            b = mix(b &+ w &* 0xC2B2_AE3D_27D4_EB4F)
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            for k in i..<n { w |= UInt64(bytes[k]) << UInt64(8 * (k - i)) }
+            a = mix(a ^ w ^ 0x8000_0000_0000_0000)
+            b = mix(b &+ w &* 0xC2B2_AE3D_27D4_EB4F)
+        }
+        return (mix(a ^ (b >> 1)), mix(b ^ a))
+    }
 }

@@ -73,7 +73,7 @@ public final class SignalsModel: StreamProjector {
     public func apply(_ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(e.stream) { r in
+        rows.update(streamOf: e) { r in
             switch e.kind {
             case .signalRaised:
                 r.neighbourhood = e.neighbourhood

@@ -46,7 +46,7 @@ public final class VolunteersModel: StreamProjector {
     public func apply(_ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(e.stream) { r in
+        rows.update(streamOf: e) { r in
             switch e.kind {
             case .volunteerOffered:
                 r.neighbourhood = e.neighbourhood

@@ -81,7 +81,7 @@ public final class WellbeingModel: StreamProjector {
             scores = [score]
         }
         let m = Measurement(at: e.occurredAt, scores: scores)
-        rows.update(e.stream) { r in
+        rows.update(streamOf: e) { r in
             r.neighbourhood = e.neighbourhood
             let i = r.instruments.firstIndex { $0.name == instrument } ?? {
                 r.instruments.append(Instrument(name: instrument))
