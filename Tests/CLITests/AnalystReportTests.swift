@@ -137,6 +137,7 @@ final class AnalystReportTests: LedgerTestCase {
         for cut in [1_500, 6_000, 12_000] {
             let replay = try CLI.run(["replay", "--at", String(cut)], ledger: ledger)
             assertExit(replay, 0)
+            XCTAssertEqual(replay.stderr, "", "no progress line when stderr is not a terminal")
             XCTAssertEqual(digests(replay.stdout), states[cut], "replay --at \(cut)")
         }
         XCTAssertNotEqual(states[1_500], states[12_000])

@@ -126,6 +126,27 @@ final class ProjectionTests: XCTestCase {
         XCTAssertTrue(try f.projection.catchUp([ReferralsModel.self], rebuild: true, store: f.store)[0].rebuilt)
     }
 
+    func testACheckFindsEveryRowThatDiffersFromARebuild() throws {
+        let f = try ProjectionFixture()
+        try f.append([line("referral.made", "referral-1", madeV1, version: 1), line("referral.made", "referral-2", madeV2)])
+        try f.projection.catchUp(Projectors.all, store: f.store)
+        let scratch = try ReadModelStore(path: f.path + "/scratch")
+        _ = try Projection.save(try f.projection.fold(Projectors.all, upTo: 2), position: 2, to: scratch)
+        XCTAssertEqual(try Projection.differences(Projectors.all, live: f.store, rebuilt: scratch), [])
+        // Tamper with the live model: one row changed, one row added.
+        var row = ReferralsModel.Row()
+        row.service = "legal_aid"
+        try f.store.env.write { txn in
+            let db = f.store.database("referrals", "referrals")
+            try txn.put(db, Array("referral-1".utf8), row.encoded)
+            try txn.put(db, Array("referral-9".utf8), row.encoded)
+        }
+        let found = try Projection.differences(Projectors.all, live: f.store, rebuilt: scratch)
+        XCTAssertEqual(found.count, 2, "\(found)")
+        XCTAssertTrue(found.contains { $0.hasPrefix("referrals/referrals referral-1: live ") && $0.contains("legal_aid") }, "\(found)")
+        XCTAssertTrue(found.contains { $0 == "referrals/referrals referral-9: only in the live model" }, "\(found)")
+    }
+
     func testADamagedRowIsAnErrorNotATrap() throws {
         let f = try ProjectionFixture()
         try f.append([line("referral.made", "referral-1", madeV1, version: 1)])
