@@ -51,13 +51,6 @@ public struct EventData {
         guard let object = node?[key], object.kind == .object else { return [] }
         return object.members.compactMap { m in m.value.double.map { (m.name, $0) } }
     }
-
-    /// An owned copy of every field, overlay applied: for the reference paths and tests.
-    public var object: JSONObject {
-        var out = node?.value.object ?? JSONObject()
-        for (k, v) in overlay.sorted(by: { $0.key < $1.key }) { out[k] = v }
-        return out
-    }
 }
 
 /// One event as every projector sees it: the envelope, the non-personal data, and (only for a
@@ -84,38 +77,6 @@ public struct ProjectedEvent {
 
     /// The day (since 1970) the event occurred on.
     public var day: Int { Calendar.day(ofMicros: occurredAt) }
-}
-
-/// The event types projectors switch on.
-public enum EventKind: UInt8, Sendable {
-    case residentJoined, residentLeft, residentErased, networkFounded, organisationJoined, organisationLeft
-    case tieFormed, tieEnded, contactRecorded, activityHeld
-    case initiativeProposed, initiativeSupported, initiativeFundingDecided, initiativeClosed
-    case volunteerOffered, volunteerMatched, volunteerHoursLogged, volunteerEnded
-    case referralMade, referralAccepted, referralDeclined, referralRejected, referralFirstContact, referralCompleted, referralClosed
-    case signalRaised, signalBundled, signalEscalated, signalAcknowledged, signalResponded, signalResolved
-    case signalFeedbackGiven, signalReopened
-    case wellbeingMeasured, correction
-    case other
-
-    static let byName: [String: EventKind] = [
-        "resident.joined_network": .residentJoined, "resident.left_network": .residentLeft, "resident.erased": .residentErased,
-        "network.founded": .networkFounded, "organisation.joined_network": .organisationJoined,
-        "organisation.left_network": .organisationLeft, "tie.formed": .tieFormed, "tie.ended": .tieEnded,
-        "contact.recorded": .contactRecorded, "activity.held": .activityHeld, "initiative.proposed": .initiativeProposed,
-        "initiative.supported": .initiativeSupported, "initiative.funding_decided": .initiativeFundingDecided,
-        "initiative.closed": .initiativeClosed, "volunteer.hours_logged": .volunteerHoursLogged,
-        "volunteer.offered": .volunteerOffered, "volunteer.matched": .volunteerMatched, "volunteer.ended": .volunteerEnded,
-        "referral.made": .referralMade, "referral.accepted": .referralAccepted, "referral.declined": .referralDeclined,
-        "referral.rejected": .referralRejected, "referral.first_contact_made": .referralFirstContact,
-        "referral.completed": .referralCompleted, "referral.closed": .referralClosed,
-        "signal.raised": .signalRaised, "signal.bundled": .signalBundled, "signal.escalated": .signalEscalated,
-        "signal.acknowledged": .signalAcknowledged, "signal.responded": .signalResponded, "signal.resolved": .signalResolved,
-        "signal.feedback_given": .signalFeedbackGiven, "signal.reopened": .signalReopened,
-        "wellbeing.measured": .wellbeingMeasured, "ledger.correction_recorded": .correction,
-    ]
-
-    public init(name: String) { self = Self.byName[name] ?? .other }
 }
 
 /// A record's data, parsed only when a projector first reads a field. One per reader, reset for
