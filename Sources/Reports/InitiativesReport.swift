@@ -9,7 +9,7 @@ enum InitiativesReport {
         "sustained", "closed", "not realised", "median days to first activity", "activities", "attendance", "amount granted",
     ]
 
-    struct Funnel {
+    struct Funnel: GroupTally {
         var proposed = 0, supported = 0, decided = 0, funded = 0, realised = 0, sustained = 0, closed = 0, notRealised = 0
         var activities = 0, attendance = 0
         var granted = 0.0
@@ -46,12 +46,9 @@ enum InitiativesReport {
     static func build(_ model: InitiativesModel, _ q: ReportQuery) -> Report {
         let rows = model.rows.rowValues.filter { q.inPeriod($0.proposed) && q.includes($0.neighbourhood) }
         func section(_ id: String, _ title: String, _ key: (InitiativesModel.Row) -> String) -> Section {
-            var groups: [String: Funnel] = [:]
-            for r in rows { groups[key(r), default: Funnel()].add(r, q) }
-            return Section(id: id, title: title, columns: columns, rows: groups.keys.sorted().map { groups[$0]!.cells($0) })
+            Funnel.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
-        var all = Funnel()
-        for r in rows { all.add(r, q) }
+        let all = Funnel.total(rows, q)
         return Report(
             name: "initiatives", title: "Initiatives", scope: q.scope,
             sections: [

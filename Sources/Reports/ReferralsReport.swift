@@ -10,7 +10,7 @@ enum ReferralsReport {
         "median days to closed", "p90 days to closed", "open past due",
     ]
 
-    struct Funnel {
+    struct Funnel: GroupTally {
         var made = 0, accepted = 0, declined = 0, rejected = 0, firstContact = 0, completed = 0, closed = 0
         var warm = 0, feedback = 0, overdue = 0
         var toAccepted: [Double] = [], toFirstContact: [Double] = [], toClosed: [Double] = []
@@ -53,12 +53,9 @@ enum ReferralsReport {
     static func build(_ model: ReferralsModel, _ q: ReportQuery) -> Report {
         let rows = Array(model.rows.entries.lazy.map(\.row).filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) })
         func section(_ id: String, _ title: String, _ key: (ReferralsModel.Row) -> String) -> Section {
-            var groups: [String: Funnel] = [:]
-            for r in rows { groups[key(r), default: Funnel()].add(r, q) }
-            return Section(id: id, title: title, columns: columns, rows: groups.keys.sorted().map { groups[$0]!.cells($0) })
+            Funnel.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
-        var all = Funnel()
-        for r in rows { all.add(r, q) }
+        let all = Funnel.total(rows, q)
         let steps = ["made", "accepted", "first contact", "completed", "closed", "declined", "rejected"]
         let values: [Cell] = [.count(all.made), .count(all.accepted), .count(all.firstContact), .count(all.completed),
                               .count(all.closed), .count(all.declined), .count(all.rejected)]

@@ -10,7 +10,7 @@ enum SignalsReport {
         "resolved", "feedback after resolution", "feedback rate", "reopened", "reopen rate",
     ] + stageColumns
 
-    struct Tally {
+    struct Tally: GroupTally {
         var raised = 0, structural = 0, escalated = 0, due = 0, onTime = 0, resolved = 0, feedback = 0, reopened = 0
         var stageDays = [[Double]](repeating: [], count: SignalsModel.stages.count)
 
@@ -45,17 +45,13 @@ enum SignalsReport {
     static func build(_ model: SignalsModel, _ q: ReportQuery) -> Report {
         let entries = model.rows.entries.filter { q.inPeriod($0.row.raised) && q.includes($0.row.neighbourhood) }
         let rows = entries.map(\.row)
-        func section(_ id: String, _ title: String, only: (SignalsModel.Row) -> Bool = { _ in true },
-                     _ key: (SignalsModel.Row) -> String) -> (Section, [String: Tally]) {
-            var groups: [String: Tally] = [:]
-            for r in rows where only(r) { groups[key(r), default: Tally()].add(r, q) }
-            return (Section(id: id, title: title, columns: columns, rows: groups.keys.sorted().map { groups[$0]!.cells($0) }), groups)
-        }
-        var all = Tally()
-        for r in rows { all.add(r, q) }
-        let (byCategory, categories) = section("by-category", "Per category", \.category)
-        let (byRecipient, _) = section("by-recipient", "Per recipient (the latest escalation's)", { $0.recipient.isEmpty ? "(not escalated)" : $0.recipient })
-        let (structuralOnly, _) = section("structural-by-category", "Structural signals per category", only: \.structural, \.category)
+        let all = Tally.total(rows, q)
+        let categories = Tally.grouped(rows, q, by: \.category)
+        let byCategory = Tally.section(rows, q, id: "by-category", title: "Per category", columns: columns, by: \.category)
+        let byRecipient = Tally.section(rows, q, id: "by-recipient", title: "Per recipient (the latest escalation's)", columns: columns,
+                                        by: { $0.recipient.isEmpty ? "(not escalated)" : $0.recipient })
+        let structuralOnly = Tally.section(rows.filter(\.structural), q, id: "structural-by-category",
+                                           title: "Structural signals per category", columns: columns, by: \.category)
         let labels = categories.keys.sorted()
         var withChart = byCategory
         withChart.charts = [.stacked(title: "Mean days per stage, per category", labels: labels,

@@ -9,7 +9,7 @@ enum VolunteersReport {
         "hours scheduled", "hours logged", "hours logged share", "sessions",
     ]
 
-    struct Tally {
+    struct Tally: GroupTally {
         var offered = 0, matched = 0, active = 0, ended = 0, completed = 0, sessions = 0
         var scheduled = 0.0, logged = 0.0
         var toMatch: [Double] = []
@@ -41,12 +41,9 @@ enum VolunteersReport {
     static func build(_ model: VolunteersModel, _ q: ReportQuery) -> Report {
         let rows = Array(model.rows.entries.lazy.map(\.row).filter { q.inPeriod($0.offered) && q.includes($0.neighbourhood) })
         func section(_ id: String, _ title: String, _ key: (VolunteersModel.Row) -> String) -> Section {
-            var groups: [String: Tally] = [:]
-            for r in rows { groups[key(r), default: Tally()].add(r, q) }
-            return Section(id: id, title: title, columns: columns, rows: groups.keys.sorted().map { groups[$0]!.cells($0) })
+            Tally.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
-        var all = Tally()
-        for r in rows { all.add(r, q) }
+        let all = Tally.total(rows, q)
         return Report(
             name: "volunteers", title: "Volunteers", scope: q.scope,
             sections: [
