@@ -51,6 +51,7 @@ public final class Projection {
                          progress: ((UInt64, UInt64) -> Void)?) throws -> [ProjectionStatus] {
         var pending: [Pending] = []
         var out: [ProjectionStatus] = []
+        let head = try self.head()
         for projectorType in types {
             let name = projectorType.name
             let stored = try store.state(name, in: txn)
@@ -60,12 +61,11 @@ public final class Projection {
                 out.append(skipped)
                 continue
             }
-            let p = try prepare(projectorType, stored: stored, rebuild: rebuild, store: store, txn: txn)
+            let p = try prepare(projectorType, stored: stored, rebuild: rebuild || (try !matchesLog(stored, head: head)), store: store, txn: txn)
             pending.append(p)
         }
         // Models starting from position 1 are folded in memory (over all cores) and written
         // whole; the others take the new events with their stored rows loaded as touched.
-        let head = try self.head()
         let starting = pending.filter { $0.run.from == 0 }.map(\.run.projector)
         for projector in starting { for table in projector.tables { table.attach(loader: nil) } }
         if !starting.isEmpty { try foldFromStart(starting, to: head, jobs: Self.cores) { progress?($0, head) } }
@@ -76,7 +76,8 @@ public final class Projection {
                 try Fold(snapshot: snapshot, sealer: sealer).run(runs, to: head) { progress?($0, head - from) }
             }
         }
-        for p in pending { out.append(try finish(p, head: head, store: store, txn: txn)) }
+        let root = try ledger.read { try $0.root(size: head).bytes }
+        for p in pending { out.append(try finish(p, head: head, root: root, store: store, txn: txn)) }
         let order = types.map { $0.name }
         return out.sorted { order.firstIndex(of: $0.name)! < order.firstIndex(of: $1.name)! }
     }
@@ -97,9 +98,18 @@ public final class Projection {
         return Pending(run: FoldRun(projector, from: state.position), before: state, fresh: fresh)
     }
 
-    private func finish(_ p: Pending, head: UInt64, store: ReadModelStore, txn: WriteTransaction) throws -> ProjectionStatus {
+    /// Whether a stored model was folded from this log: its position lies within the log and the
+    /// log's root at that position is the one it recorded (a restored or replaced log is not).
+    private func matchesLog(_ stored: ModelState?, head: UInt64) throws -> Bool {
+        guard let stored else { return true }
+        guard stored.position <= head else { return false }
+        return try ledger.read { try $0.root(size: stored.position).bytes } == stored.logRoot
+    }
+
+    private func finish(_ p: Pending, head: UInt64, root: [UInt8], store: ReadModelStore, txn: WriteTransaction) throws -> ProjectionStatus {
         var state = p.before
-        state.position = max(head, p.before.position)
+        state.position = head
+        state.logRoot = root
         if p.before.position < head || p.fresh { try store.write(p.run.projector, state: &state, in: txn) }
         let name = type(of: p.run.projector).name
         return ProjectionStatus(name: name, version: state.version, position: state.position, digest: state.digest,
@@ -181,11 +191,12 @@ public final class Projection {
 
     /// Writes projectors folded in memory into `store` (a replay's scratch area), replacing
     /// whatever it held, and returns their states.
-    public static func save(_ projectors: [any Projector], position: UInt64, to store: ReadModelStore) throws -> [ProjectionStatus] {
-        try store.env.write { txn in
+    public func save(_ projectors: [any Projector], position: UInt64, to store: ReadModelStore) throws -> [ProjectionStatus] {
+        let root = try ledger.read { try $0.root(size: position).bytes }
+        return try store.env.write { txn in
             try projectors.map { projector in
                 try store.clear(projector, in: txn)
-                var state = ModelState(version: type(of: projector).version, position: position, digest: ModelDigest())
+                var state = ModelState(version: type(of: projector).version, position: position, digest: ModelDigest(), logRoot: root)
                 try store.write(projector, state: &state, in: txn)
                 return ProjectionStatus(name: projector.name, version: state.version, position: position, digest: state.digest,
                                         scanned: position, rebuilt: true, skipped: nil)

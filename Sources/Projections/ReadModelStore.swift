@@ -1,4 +1,5 @@
 import Crypto
+import Ledger
 import LMDB
 #if canImport(Glibc)
 import Glibc
@@ -81,6 +82,9 @@ public struct ModelState: Equatable, Sendable {
     public var version: Int
     public var position: UInt64
     public var digest: ModelDigest
+    /// The RFC 9162 root of the log's first `position` events: ties the model to the exact log it
+    /// was folded from, so a model over a log that was since replaced is noticed and rebuilt.
+    public var logRoot: [UInt8] = Hash.empty.bytes
 }
 
 /// The read models' own LMDB environment: `<ledger>/readmodels` for the live models, another
@@ -111,27 +115,31 @@ public final class ReadModelStore {
         for db in opened.dropFirst() { tables[db.name] = db }
         try env.write { txn in
             let key = Array("format".utf8)
-            if let stored = try txn.get(meta, key) {
-                let version = String(decoding: stored, as: UTF8.self)
-                guard version == String(Self.formatVersion) else {
-                    throw ProjectionError.storage("\(path) holds read models in format \(version); this build reads format \(Self.formatVersion) (they are derived data: remove the directory and run `buurtboek project`)")
-                }
-            } else {
+            let stored = try txn.get(meta, key).map { Int(String(decoding: $0, as: UTF8.self)) ?? Int.max }
+            if let stored, stored > Self.formatVersion {
+                throw ProjectionError.storage("\(path) holds read models in format \(stored), newer than this build's \(Self.formatVersion)")
+            }
+            if stored != Self.formatVersion {
+                // An older layout: read models are derived data, so they are simply built again.
+                try txn.empty(meta)
+                for db in tables.values { try txn.empty(db) }
                 try txn.put(meta, key, Array(String(Self.formatVersion).utf8))
             }
         }
     }
 
     /// The layout of this store (documented in Schemas/RECORD-FORMAT.md, "Read models").
-    public static let formatVersion = 1
+    /// 2: each model's state holds the log root it was folded up to.
+    public static let formatVersion = 2
 
     func database(_ projector: String, _ table: String) -> Database { tables["\(projector).\(table)"]! }
 
     func state(_ name: String, in txn: Transaction) throws -> ModelState? {
-        guard let v = try txn.get(meta, Array(name.utf8)), v.count == 44 else { return nil }
+        guard let v = try txn.get(meta, Array(name.utf8)), v.count == 76 else { return nil }
         return ModelState(version: Int(UInt32(littleEndian: v.loadUnaligned(as: UInt32.self))),
                           position: UInt64(littleEndian: v.loadUnaligned(fromByteOffset: 4, as: UInt64.self)),
-                          digest: ModelDigest(bytes: UnsafeRawBufferPointer(rebasing: v[12..<44])))
+                          digest: ModelDigest(bytes: UnsafeRawBufferPointer(rebasing: v[12..<44])),
+                          logRoot: Array(v[44..<76]))
     }
 
     func setState(_ name: String, _ state: ModelState, in txn: WriteTransaction) throws {
@@ -139,6 +147,7 @@ public final class ReadModelStore {
         withUnsafeBytes(of: UInt32(state.version).littleEndian) { value.append(contentsOf: $0) }
         withUnsafeBytes(of: state.position.littleEndian) { value.append(contentsOf: $0) }
         value.append(contentsOf: state.digest.bytes)
+        value.append(contentsOf: state.logRoot)
         try txn.put(meta, Array(name.utf8), value)
     }
 

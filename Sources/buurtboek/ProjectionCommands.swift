@@ -131,7 +131,7 @@ struct ReplayCommand: ParsableCommand {
         let memory = ProcessMemory.anonymous()
         progress.clear()
         let store = try ReadModelStore(path: scratchPath)
-        let statuses = try Projection.save(models, position: position, to: store)
+        let statuses = try projection.save(models, position: position, to: store)
         let seconds = Double(folded - started) / 1e6
         let rate = seconds > 0 ? Int(Double(position) / seconds) : 0
         print("replayed \(Terminal.count(position)) events\(target.map { " (\($0.label))" } ?? "") through \(models.count) read model\(models.count == 1 ? "" : "s") in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s; written to \(scratchPath)")

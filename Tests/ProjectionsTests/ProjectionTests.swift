@@ -46,7 +46,7 @@ final class ProjectionFixture {
         let models = try projection.fold(Projectors.all, upTo: position, jobs: jobs)
         let scratch = try ReadModelStore(path: path + "/scratch-\(UUID().uuidString)")
         let head = min(position, try projection.head())
-        return Dictionary(uniqueKeysWithValues: try Projection.save(models, position: head, to: scratch).map { ($0.name, $0.digest) })
+        return Dictionary(uniqueKeysWithValues: try projection.save(models, position: head, to: scratch).map { ($0.name, $0.digest) })
     }
 
     func liveDigests() throws -> [String: ModelDigest] {
@@ -117,13 +117,33 @@ final class ProjectionTests: XCTestCase {
         let first = try f.projection.catchUp([ReferralsModel.self], store: f.store)[0]
         XCTAssertTrue(first.rebuilt)
         XCTAssertFalse(try f.projection.catchUp([ReferralsModel.self], store: f.store)[0].rebuilt)
-        try f.store.env.write { txn in
-            try f.store.setState("referrals", ModelState(version: 0, position: first.position, digest: first.digest), in: txn)
-        }
+        var older = try XCTUnwrap(try f.store.states()["referrals"])
+        older.version = 0
+        try f.store.env.write { txn in try f.store.setState("referrals", older, in: txn) }
         let again = try f.projection.catchUp([ReferralsModel.self], store: f.store)[0]
         XCTAssertTrue(again.rebuilt, "a model built by another version is rebuilt")
         XCTAssertEqual(again.digest, first.digest)
         XCTAssertTrue(try f.projection.catchUp([ReferralsModel.self], rebuild: true, store: f.store)[0].rebuilt)
+    }
+
+    func testAModelFoldedFromAnotherLogIsRebuilt() throws {
+        let f = try ProjectionFixture()
+        try f.append([line("referral.made", "referral-1", madeV1, version: 1)])
+        let first = try f.projection.catchUp([ReferralsModel.self], store: f.store)[0]
+        XCTAssertFalse(try f.projection.catchUp([ReferralsModel.self], store: f.store)[0].rebuilt)
+        // The same position over different events: the recorded log root no longer matches.
+        var state = try XCTUnwrap(try f.store.states()["referrals"])
+        XCTAssertEqual(state.logRoot, try f.ledger.read { try $0.root(size: 1).bytes })
+        state.logRoot = Hash.sha256(Array("another log".utf8)).bytes
+        try f.store.env.write { txn in try f.store.setState("referrals", state, in: txn) }
+        let again = try f.projection.catchUp([ReferralsModel.self], store: f.store)[0]
+        XCTAssertTrue(again.rebuilt)
+        XCTAssertEqual(again.digest, first.digest)
+        // A model ahead of the log (the log was replaced by a shorter one) is rebuilt too.
+        state = try XCTUnwrap(try f.store.states()["referrals"])
+        state.position = 50
+        try f.store.env.write { txn in try f.store.setState("referrals", state, in: txn) }
+        XCTAssertTrue(try f.projection.catchUp([ReferralsModel.self], store: f.store)[0].rebuilt)
     }
 
     func testACheckFindsEveryRowThatDiffersFromARebuild() throws {
@@ -131,7 +151,7 @@ final class ProjectionTests: XCTestCase {
         try f.append([line("referral.made", "referral-1", madeV1, version: 1), line("referral.made", "referral-2", madeV2)])
         try f.projection.catchUp(Projectors.all, store: f.store)
         let scratch = try ReadModelStore(path: f.path + "/scratch")
-        _ = try Projection.save(try f.projection.fold(Projectors.all, upTo: 2), position: 2, to: scratch)
+        _ = try f.projection.save(try f.projection.fold(Projectors.all, upTo: 2), position: 2, to: scratch)
         XCTAssertEqual(try Projection.differences(Projectors.all, live: f.store, rebuilt: scratch), [])
         // Tamper with the live model: one row changed, one row added.
         var row = ReferralsModel.Row()
