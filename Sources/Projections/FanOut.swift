@@ -43,23 +43,15 @@ struct FanOutFold {
     }
 }
 
-/// Which types a consumer reads: the producer's own copy, so the two threads share no table.
-final class TypeFilter {
-    private let table: TypeTable
-    init(runs: [FoldRun]) { table = TypeTable(runs: runs) }
-    func wants(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let entry = table.entry(bytes)
-        return entry.kind == .correction || !entry.runs.isEmpty
-    }
-}
-
 /// One group folded on a thread of its own, fed batches of records through a bounded queue.
 final class Consumer: @unchecked Sendable {
     typealias Batch = [(UInt64, UnsafeRawBufferPointer)]
     static let batchSize = 4096
 
     let runs: [FoldRun]
-    let filter: TypeFilter
+    /// Which types the consumer reads, for the scanning thread: a table of its own, so the two
+    /// threads share none.
+    let filter: TypeTable
     private let queue = BatchQueue(capacity: 16)
     private var batch: Batch = []
     private var thread = pthread_t()
@@ -68,7 +60,7 @@ final class Consumer: @unchecked Sendable {
 
     init(runs: [FoldRun]) {
         self.runs = runs
-        filter = TypeFilter(runs: runs)
+        filter = TypeTable(runs: runs)
         batch.reserveCapacity(Self.batchSize)
     }
 

@@ -55,6 +55,12 @@ final class TypeTable {
         return Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 56)
     }
 
+    /// Whether a record of this type concerns these runs (their types, or a correction).
+    func wants(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let entry = entry(bytes)
+        return entry.kind == .correction || !entry.runs.isEmpty
+    }
+
     func entry(_ bytes: UnsafeRawBufferPointer) -> TypeEntry {
         var i = Self.hash(bytes)
         while let entry = slots[i] {
@@ -169,10 +175,7 @@ final class FoldGroup {
     }
 
     /// Whether a record of this type concerns the group (its types, or a correction).
-    func wants(_ typeBytes: UnsafeRawBufferPointer) -> Bool {
-        let entry = types.entry(typeBytes)
-        return entry.kind == .correction || !entry.runs.isEmpty
-    }
+    func wants(_ typeBytes: UnsafeRawBufferPointer) -> Bool { types.wants(typeBytes) }
 
     func visit(_ position: UInt64, _ record: RecordView) throws {
         let entry = types.entry(record.typeBytes)
