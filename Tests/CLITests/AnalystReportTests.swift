@@ -270,6 +270,27 @@ final class AnalystReportTests: LedgerTestCase {
         assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
     }
 
+    func testAProjectKilledHalfWayLeavesNothingHalfWritten() throws {
+        try importYear(events: 60_000, seed: 12)
+        var killedMidway = false
+        for delay in [0.15, 0.3, 0.6] {
+            let p = Process()
+            p.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
+            p.arguments = ["project", "--rebuild", "--ledger", ledger]
+            p.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if p.terminationReason == .uncaughtSignal { killedMidway = true }
+            // Whatever the moment of the kill, the store holds whole transactions only.
+            assertExit(try CLI.run(["project"], ledger: ledger), 0)
+            assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
+        }
+        XCTAssertTrue(killedMidway, "no run was caught before it finished")
+    }
+
     func testBadRequestsGetOneLineAndADocumentedCode() throws {
         try importYear(events: 2_000, seed: 2)
         assertExit(try CLI.run(["report", "nosuch"], ledger: ledger), 2, "no report named nosuch")
