@@ -51,33 +51,31 @@ public final class InitiativesModel: StreamProjector {
 
     public init() {}
 
-    public func apply(_ e: ProjectedEvent) {
+    public static func fold(_ r: inout Row, _ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(streamOf: e) { r in
-            switch e.kind {
-            case .initiativeProposed:
-                r.neighbourhood = e.neighbourhood
-                r.theme = d.string("theme") ?? ""
-                r.proposed = t
-            case .initiativeSupported:
-                r.supported = min(r.supported ?? t, t)
-                r.supportCount += 1
-            case .initiativeFundingDecided:
-                r.fundingDecision = d.string("decision") ?? ""
-                r.fundingDecided = t
-                r.amountRequested = d.double("amount_requested") ?? 0
-                r.amountGranted = d.double("amount_granted") ?? 0
-            case .activityHeld:
-                if r.neighbourhood.isEmpty { r.neighbourhood = e.neighbourhood }
-                r.firstActivity = min(r.firstActivity ?? t, t)
-                r.activities += 1
-                r.attendance += max(0, d.int("attendance") ?? 0)
-            case .initiativeClosed:
-                r.closed = t
-                r.outcome = d.string("outcome") ?? ""
-            default: break
-            }
+        switch e.kind {
+        case .initiativeProposed:
+            r.neighbourhood = e.neighbourhood
+            r.theme = d.string("theme") ?? ""
+            r.proposed = t
+        case .initiativeSupported:
+            r.supported = min(r.supported ?? t, t)
+            r.supportCount += 1
+        case .initiativeFundingDecided:
+            r.fundingDecision = d.string("decision") ?? ""
+            r.fundingDecided = t
+            r.amountRequested = d.double("amount_requested") ?? 0
+            r.amountGranted = d.double("amount_granted") ?? 0
+        case .activityHeld:
+            if r.neighbourhood.isEmpty { r.neighbourhood = e.neighbourhood }
+            r.firstActivity = min(r.firstActivity ?? t, t)
+            r.activities += 1
+            r.attendance += max(0, d.int("attendance") ?? 0)
+        case .initiativeClosed:
+            r.closed = t
+            r.outcome = d.string("outcome") ?? ""
+        default: break
         }
     }
 }

@@ -77,46 +77,44 @@ public final class NetworkModel: StreamProjector {
 
     public init() {}
 
-    public func apply(_ e: ProjectedEvent) {
+    public static func fold(_ r: inout Row, _ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(streamOf: e) { r in
-            switch e.kind {
-            case .networkFounded:
-                r.kind = .network
-                r.neighbourhood = e.neighbourhood
-                r.theme = d.string("theme") ?? ""
-            case .organisationJoined:
-                r.kind = .network
-                if r.neighbourhood.isEmpty { r.neighbourhood = e.neighbourhood }
-                r.partners.append(Partner(organisation: d.string("organisation_id") ?? "", organisationType: d.string("organisation_type") ?? "",
-                                          span: Span(start: t, end: nil)))
-            case .organisationLeft:
-                let org = d.string("organisation_id") ?? ""
-                if let i = r.partners.lastIndex(where: { $0.organisation == org && $0.span.end == nil }) { r.partners[i].span.end = max(t, r.partners[i].span.start) }
-            case .residentJoined:
-                r.kind = .member
-                r.neighbourhood = e.neighbourhood
-                r.spans.append(Span(start: t, end: nil))
-            case .residentLeft:
-                if let i = r.spans.lastIndex(where: { $0.end == nil }) { r.spans[i].end = max(t, r.spans[i].start) }
-            case .residentErased:
-                r.erased = t
-                if let i = r.spans.lastIndex(where: { $0.end == nil }) { r.spans[i].end = max(t, r.spans[i].start) }
-            case .tieFormed:
-                r.kind = .tie
-                r.neighbourhood = e.neighbourhood
-                r.from = d.string("from_id") ?? ""
-                r.to = d.string("to_id") ?? ""
-                r.fromNeighbourhood = d.string("from_neighbourhood") ?? e.neighbourhood
-                r.toNeighbourhood = d.string("to_neighbourhood") ?? e.neighbourhood
-                r.tieKind = d.string("tie_kind") ?? ""
-                r.brokered = d.bool("brokered_by_worker") ?? false
-                r.tie = Span(start: t, end: nil)
-            case .tieEnded:
-                if let start = r.tie?.start { r.tie?.end = max(t, start) }
-            default: break
-            }
+        switch e.kind {
+        case .networkFounded:
+            r.kind = .network
+            r.neighbourhood = e.neighbourhood
+            r.theme = d.string("theme") ?? ""
+        case .organisationJoined:
+            r.kind = .network
+            if r.neighbourhood.isEmpty { r.neighbourhood = e.neighbourhood }
+            r.partners.append(Partner(organisation: d.string("organisation_id") ?? "", organisationType: d.string("organisation_type") ?? "",
+                                      span: Span(start: t, end: nil)))
+        case .organisationLeft:
+            let org = d.string("organisation_id") ?? ""
+            if let i = r.partners.lastIndex(where: { $0.organisation == org && $0.span.end == nil }) { r.partners[i].span.end = max(t, r.partners[i].span.start) }
+        case .residentJoined:
+            r.kind = .member
+            r.neighbourhood = e.neighbourhood
+            r.spans.append(Span(start: t, end: nil))
+        case .residentLeft:
+            if let i = r.spans.lastIndex(where: { $0.end == nil }) { r.spans[i].end = max(t, r.spans[i].start) }
+        case .residentErased:
+            r.erased = t
+            if let i = r.spans.lastIndex(where: { $0.end == nil }) { r.spans[i].end = max(t, r.spans[i].start) }
+        case .tieFormed:
+            r.kind = .tie
+            r.neighbourhood = e.neighbourhood
+            r.from = d.string("from_id") ?? ""
+            r.to = d.string("to_id") ?? ""
+            r.fromNeighbourhood = d.string("from_neighbourhood") ?? e.neighbourhood
+            r.toNeighbourhood = d.string("to_neighbourhood") ?? e.neighbourhood
+            r.tieKind = d.string("tie_kind") ?? ""
+            r.brokered = d.bool("brokered_by_worker") ?? false
+            r.tie = Span(start: t, end: nil)
+        case .tieEnded:
+            if let start = r.tie?.start { r.tie?.end = max(t, start) }
+        default: break
         }
     }
 }

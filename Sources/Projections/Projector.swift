@@ -39,15 +39,20 @@ public struct Refold {
     public func stream(_ stream: String) throws { try body(stream) }
 }
 
-/// A projector whose rows are one per stream (a referral, a signal, a resident...): a
-/// correction rebuilds the stream's row from the stream's events.
+/// A projector whose rows are one per stream (a referral, a signal, a resident...): its fold
+/// changes the row of the event's stream, and a correction rebuilds that row from the stream's
+/// events.
 public protocol StreamProjector: Projector {
     associatedtype Row: RowValue
     var rows: Rows<Row> { get }
+    /// Folds one event into its stream's row.
+    static func fold(_ row: inout Row, _ event: ProjectedEvent)
 }
 
 extension StreamProjector {
     public var tables: [RowTable] { [rows] }
+
+    public func apply(_ event: ProjectedEvent) { rows.update(streamOf: event) { Self.fold(&$0, event) } }
 
     public func correct(original: ProjectedEvent, amended: ProjectedEvent?, refold: Refold) throws {
         rows.remove(original.stream)

@@ -61,33 +61,31 @@ public final class ReferralsModel: StreamProjector {
 
     public init() {}
 
-    public func apply(_ e: ProjectedEvent) {
+    public static func fold(_ r: inout Row, _ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(streamOf: e) { r in
-            switch e.kind {
-            case .referralMade:
-                r.neighbourhood = e.neighbourhood
-                r.organisation = d.string("target_organisation") ?? ""
-                r.service = d.string("service") ?? ""
-                r.handover = d.string("handover") ?? ""
-                r.supportLevel = d.string("support_level") ?? ""
-                r.urgency = d.string("urgency") ?? ""
-                r.due = d.string("due_date").flatMap { RFC3339.parse($0) }.map { Int64(Calendar.day(ofMicros: $0)) }
-                r.made = t
-            case .referralAccepted: r.accepted = t
-            case .referralDeclined: r.declined = t
-            case .referralRejected: r.rejected = t
-            case .referralFirstContact:
-                r.firstContact = t
-                r.accompanied = d.bool("accompanied_by_referrer")
-            case .referralCompleted: r.completed = t
-            case .referralClosed:
-                r.closed = t
-                r.closeReason = d.string("reason") ?? ""
-                r.feedbackSent = d.bool("feedback_to_referrer_sent")
-            default: break
-            }
+        switch e.kind {
+        case .referralMade:
+            r.neighbourhood = e.neighbourhood
+            r.organisation = d.string("target_organisation") ?? ""
+            r.service = d.string("service") ?? ""
+            r.handover = d.string("handover") ?? ""
+            r.supportLevel = d.string("support_level") ?? ""
+            r.urgency = d.string("urgency") ?? ""
+            r.due = d.string("due_date").flatMap { RFC3339.parse($0) }.map { Int64(Calendar.day(ofMicros: $0)) }
+            r.made = t
+        case .referralAccepted: r.accepted = t
+        case .referralDeclined: r.declined = t
+        case .referralRejected: r.rejected = t
+        case .referralFirstContact:
+            r.firstContact = t
+            r.accompanied = d.bool("accompanied_by_referrer")
+        case .referralCompleted: r.completed = t
+        case .referralClosed:
+            r.closed = t
+            r.closeReason = d.string("reason") ?? ""
+            r.feedbackSent = d.bool("feedback_to_referrer_sent")
+        default: break
         }
     }
 }

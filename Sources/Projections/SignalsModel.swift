@@ -70,43 +70,41 @@ public final class SignalsModel: StreamProjector {
 
     public init() {}
 
-    public func apply(_ e: ProjectedEvent) {
+    public static func fold(_ r: inout Row, _ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(streamOf: e) { r in
-            switch e.kind {
-            case .signalRaised:
-                r.neighbourhood = e.neighbourhood
-                r.category = d.string("category") ?? ""
-                r.structural = d.bool("structural") ?? false
-                r.raised = t
-                r.move(to: "RAISED", at: t)
-            case .signalBundled: r.move(to: "BUNDLED", at: t)
-            case .signalEscalated:
-                r.escalations += 1
-                r.recipient = d.string("recipient") ?? r.recipient
-                r.pendingDue = d.string("response_due").flatMap { RFC3339.parse($0) }.map { Int64(Calendar.day(ofMicros: $0)) }
-                r.move(to: "ESCALATED", at: t)
-            case .signalAcknowledged: r.move(to: "ACKNOWLEDGED", at: t)
-            case .signalResponded:
-                if let due = r.pendingDue {
-                    r.answered += 1
-                    if Int64(e.day) <= due { r.answeredBeforeDue += 1 }
-                    r.pendingDue = nil
-                }
-                r.move(to: "RESPONDED", at: t)
-            case .signalResolved:
-                r.resolved = t
-                r.feedbackAfterResolution = false
-                r.move(to: "RESOLVED", at: t)
-            case .signalFeedbackGiven:
-                r.feedbackCount += 1
-                if r.state == "RESOLVED" { r.feedbackAfterResolution = true }
-            case .signalReopened:
-                r.reopened += 1
-                r.move(to: "RAISED", at: t)
-            default: break
+        switch e.kind {
+        case .signalRaised:
+            r.neighbourhood = e.neighbourhood
+            r.category = d.string("category") ?? ""
+            r.structural = d.bool("structural") ?? false
+            r.raised = t
+            r.move(to: "RAISED", at: t)
+        case .signalBundled: r.move(to: "BUNDLED", at: t)
+        case .signalEscalated:
+            r.escalations += 1
+            r.recipient = d.string("recipient") ?? r.recipient
+            r.pendingDue = d.string("response_due").flatMap { RFC3339.parse($0) }.map { Int64(Calendar.day(ofMicros: $0)) }
+            r.move(to: "ESCALATED", at: t)
+        case .signalAcknowledged: r.move(to: "ACKNOWLEDGED", at: t)
+        case .signalResponded:
+            if let due = r.pendingDue {
+                r.answered += 1
+                if Int64(e.day) <= due { r.answeredBeforeDue += 1 }
+                r.pendingDue = nil
             }
+            r.move(to: "RESPONDED", at: t)
+        case .signalResolved:
+            r.resolved = t
+            r.feedbackAfterResolution = false
+            r.move(to: "RESOLVED", at: t)
+        case .signalFeedbackGiven:
+            r.feedbackCount += 1
+            if r.state == "RESOLVED" { r.feedbackAfterResolution = true }
+        case .signalReopened:
+            r.reopened += 1
+            r.move(to: "RAISED", at: t)
+        default: break
         }
     }
 }

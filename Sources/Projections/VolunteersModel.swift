@@ -43,26 +43,24 @@ public final class VolunteersModel: StreamProjector {
 
     public init() {}
 
-    public func apply(_ e: ProjectedEvent) {
+    public static func fold(_ r: inout Row, _ e: ProjectedEvent) {
         let d = e.data
         let t = e.occurredAt
-        rows.update(streamOf: e) { r in
-            switch e.kind {
-            case .volunteerOffered:
-                r.neighbourhood = e.neighbourhood
-                r.offered = t
-            case .volunteerMatched:
-                r.matched = t
-                r.task = d.string("task") ?? ""
-                r.hoursScheduled = max(0, d.double("hours_scheduled") ?? 0)
-            case .volunteerHoursLogged:
-                r.hoursLogged += max(0, d.double("hours") ?? 0)
-                r.sessions += 1
-            case .volunteerEnded:
-                r.ended = t
-                r.endReason = d.string("reason") ?? ""
-            default: break
-            }
+        switch e.kind {
+        case .volunteerOffered:
+            r.neighbourhood = e.neighbourhood
+            r.offered = t
+        case .volunteerMatched:
+            r.matched = t
+            r.task = d.string("task") ?? ""
+            r.hoursScheduled = max(0, d.double("hours_scheduled") ?? 0)
+        case .volunteerHoursLogged:
+            r.hoursLogged += max(0, d.double("hours") ?? 0)
+            r.sessions += 1
+        case .volunteerEnded:
+            r.ended = t
+            r.endReason = d.string("reason") ?? ""
+        default: break
         }
     }
 }

@@ -66,33 +66,43 @@ public final class WellbeingModel: StreamProjector {
 
     public init() {}
 
+    /// Only events whose scores can be read make a row: an erased resident leaves none, as the
+    /// purge at erasure leaves none.
     public func apply(_ e: ProjectedEvent) {
-        // Without the clear scores (erased resident) there is nothing to fold.
+        guard let reading = Self.reading(e) else { return }
+        rows.update(streamOf: e) { Self.record(&$0, reading, e) }
+    }
+
+    public static func fold(_ r: inout Row, _ e: ProjectedEvent) {
+        if let reading = reading(e) { record(&r, reading, e) }
+    }
+
+    private static func record(_ r: inout Row, _ reading: (String, String, Measurement), _ e: ProjectedEvent) {
+        let (instrument, moment, m) = reading
+        r.neighbourhood = e.neighbourhood
+        let i = r.instruments.firstIndex { $0.name == instrument } ?? {
+            r.instruments.append(Instrument(name: instrument))
+            return r.instruments.count - 1
+        }()
+        if moment == "baseline" {
+            if r.instruments[i].baseline == nil { r.instruments[i].baseline = m }
+        } else if r.instruments[i].followUp.map({ $0.at <= m.at }) ?? true {
+            r.instruments[i].followUp = m
+        }
+        r.instruments.sort { $0.name < $1.name }
+    }
+
+    /// The instrument, the moment and the scores of a measurement; nil without the clear scores.
+    static func reading(_ e: ProjectedEvent) -> (String, String, Measurement)? {
         guard let personal = e.personal, let instrument = e.data.string("instrument"),
-              let items = Self.items[instrument], let moment = e.data.string("moment") else { return }
-        let scores: [Double]
+              let items = items[instrument], let moment = e.data.string("moment") else { return nil }
         if instrument == "ons4" {
             let given = Dictionary(personal.numbers(in: "ons4"), uniquingKeysWith: { a, _ in a })
             let values = items.compactMap { given[$0] }
-            guard values.count == items.count else { return }
-            scores = values
-        } else {
-            guard let score = personal.double("score") else { return }
-            scores = [score]
+            guard values.count == items.count else { return nil }
+            return (instrument, moment, Measurement(at: e.occurredAt, scores: values))
         }
-        let m = Measurement(at: e.occurredAt, scores: scores)
-        rows.update(streamOf: e) { r in
-            r.neighbourhood = e.neighbourhood
-            let i = r.instruments.firstIndex { $0.name == instrument } ?? {
-                r.instruments.append(Instrument(name: instrument))
-                return r.instruments.count - 1
-            }()
-            if moment == "baseline" {
-                if r.instruments[i].baseline == nil { r.instruments[i].baseline = m }
-            } else if r.instruments[i].followUp.map({ $0.at <= m.at }) ?? true {
-                r.instruments[i].followUp = m
-            }
-            r.instruments.sort { $0.name < $1.name }
-        }
+        guard let score = personal.double("score") else { return nil }
+        return (instrument, moment, Measurement(at: e.occurredAt, scores: [score]))
     }
 }
