@@ -82,45 +82,43 @@ final class TypeTable {
 /// its parsers, whose nodes live until its next parse; the fold uses one reader for the scan
 /// and others for the earlier events a correction sends it back to.
 final class EventReader {
-    private let dataParser = JSONParser()
     private let personalParser = JSONParser()
     private let sealer: PersonalDataSealer?
+    /// The record's data, parsed only if a projector (or an upcaster, or a correction's
+    /// overlay) reads a field.
+    private let stored = LazyDocument()
 
     init(sealer: PersonalDataSealer?) { self.sealer = sealer }
 
-    private let lazy = LazyDocument()
-
-    /// The event at `position`, corrections laid over it as `overlay` says. The data is parsed
-    /// only if the projector reads a field (or an upcaster or overlay needs it).
+    /// The event at `position`, corrections laid over it as `overlay` says.
     func withEvent(_ position: UInt64, _ record: RecordView, _ entry: TypeEntry, overlay: [String: JSONValue],
                    _ body: (ProjectedEvent) throws -> Void) throws {
-        guard overlay.isEmpty, !entry.upcast else {
-            return try dataParser.parse(record.data) { node in
-                guard entry.readsPersonal else { return try body(Self.make(position, record, entry, EventData(node: node, overlay: overlay), personal: nil)) }
-                try withPersonal(record) { try body(Self.make(position, record, entry, EventData(node: node, overlay: overlay), personal: $0)) }
-            }
+        try read(record, entry) { data, personal in
+            try body(Self.make(position, record, entry, data.with(overlay: overlay), personal: personal))
         }
-        lazy.reset(record.data)
-        defer { lazy.reset(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        if entry.readsPersonal {
-            try withPersonal(record) { try body(Self.make(position, record, entry, EventData(document: lazy), personal: $0)) }
-        } else {
-            try body(Self.make(position, record, entry, EventData(document: lazy), personal: nil))
-        }
-        if let failure = lazy.failure { throw failure }
     }
 
-    /// The event twice from one parse: as corrections left it before (`before`) and after a new
+    /// The event twice from one read: as corrections left it before (`before`) and after a new
     /// one (`after`, nil when that one voids it).
     func withEvents(_ position: UInt64, _ record: RecordView, _ entry: TypeEntry, before: [String: JSONValue],
                     after: [String: JSONValue]?, _ body: (ProjectedEvent, ProjectedEvent?) throws -> Void) throws {
-        try dataParser.parse(record.data) { node in
-            try withPersonal(record) { personal in
-                let p = entry.readsPersonal ? personal : nil
-                try body(Self.make(position, record, entry, EventData(node: node, overlay: before), personal: p),
-                         after.map { Self.make(position, record, entry, EventData(node: node, overlay: $0), personal: p) })
-            }
+        try read(record, entry) { data, personal in
+            try body(Self.make(position, record, entry, data.with(overlay: before), personal: personal),
+                     after.map { Self.make(position, record, entry, data.with(overlay: $0), personal: personal) })
         }
+    }
+
+    /// The stored data (read lazily) and, for projectors that read them, the personal fields.
+    private func read(_ record: RecordView, _ entry: TypeEntry, _ body: (EventData, EventData?) throws -> Void) throws {
+        stored.reset(record.data)
+        defer { stored.reset(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let data = EventData(document: stored)
+        if entry.readsPersonal {
+            try withPersonal(record) { try body(data, $0) }
+        } else {
+            try body(data, nil)
+        }
+        if let failure = stored.failure { throw failure }
     }
 
     /// The personal fields in clear, when there are any and they can be opened (else nil).
@@ -145,7 +143,7 @@ final class EventReader {
         if entry.upcast {
             let (v, lifted) = Upcasting.lift(type: entry.name, version: version, data: data)
             version = v
-            data = EventData(node: stored.node, overlay: lifted)
+            data = stored.with(overlay: lifted)
         }
         return ProjectedEvent(position: position, type: entry.name, kind: entry.kind, schemaVersion: version,
                               streamBytes: record.streamBytes,

@@ -23,6 +23,12 @@ public struct EventData {
     /// The stored object, parsed on first use: many folds count an event without reading a field.
     var node: JSONNode? { parsed ?? document?.root }
 
+    /// The same stored data seen with another overlay (a correction's or an upcaster's values).
+    func with(overlay: [String: JSONValue]) -> EventData {
+        if let document { return EventData(document: document, overlay: overlay) }
+        return EventData(node: parsed, overlay: overlay)
+    }
+
     public func string(_ key: String) -> String? {
         if !overlay.isEmpty, let v = overlay[key] { return v.string }
         return node?[key]?.string
@@ -93,6 +99,7 @@ final class LazyDocument {
         self.bytes = bytes
         parsedRoot = nil
         done = false
+        failure = nil
     }
 
     var root: JSONNode? {

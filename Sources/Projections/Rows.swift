@@ -75,8 +75,11 @@ public final class Rows<Row: RowValue> {
         return values.map { ($0.key.text, $0.value) }
     }
 
-    /// Every row in memory.
-    public var rowValues: [Row] { loaded?.map(\.row) ?? Array(values.values) }
+    /// The rows in memory that pass `include`, copied out once (reports filter, then iterate).
+    public func rows(where include: (Row) -> Bool) -> [Row] {
+        if let loaded { return loaded.lazy.map(\.row).filter(include) }
+        return values.values.filter(include)
+    }
 
     /// Turns rows read for a report into the fold's dictionary, when a fold follows.
     private func unpack() {

@@ -29,7 +29,7 @@ enum Upcasting {
         var overlay = data.overlay
         var v = version
         while v < target, let step = upcasters.first(where: { $0.type == type && $0.from == v }) {
-            for (k, value) in step.lift(EventData(node: data.node, overlay: overlay)) where overlay[k] == nil {
+            for (k, value) in step.lift(data.with(overlay: overlay)) where overlay[k] == nil {
                 overlay[k] = value
             }
             v += 1

@@ -24,6 +24,12 @@ extension GroupTally {
         return groups
     }
 
+    /// A section with one line for all `rows` together (none when there are none).
+    static func totalSection(_ rows: [Row], _ all: Self, id: String = "all", title: String, columns: [String],
+                             charts: [Chart] = []) -> Section {
+        Section(id: id, title: title, columns: columns, rows: rows.isEmpty ? [] : [all.cells("all")], charts: charts)
+    }
+
     /// A section with one line per group, groups in order.
     static func section(_ rows: [Row], _ q: ReportQuery, id: String, title: String, columns: [String],
                         by key: (Row) -> String) -> Section {

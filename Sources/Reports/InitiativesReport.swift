@@ -44,7 +44,7 @@ enum InitiativesReport {
     }
 
     static func build(_ model: InitiativesModel, _ q: ReportQuery) -> Report {
-        let rows = model.rows.rowValues.filter { q.inPeriod($0.proposed) && q.includes($0.neighbourhood) }
+        let rows = model.rows.rows { q.inPeriod($0.proposed) && q.includes($0.neighbourhood) }
         func section(_ id: String, _ title: String, _ key: (InitiativesModel.Row) -> String) -> Section {
             Funnel.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
@@ -52,7 +52,7 @@ enum InitiativesReport {
         return Report(
             name: "initiatives", title: "Initiatives", scope: q.scope,
             sections: [
-                Section(id: "all", title: "All initiatives proposed in the period", columns: columns, rows: rows.isEmpty ? [] : [all.cells("all")],
+                Funnel.totalSection(rows, all, title: "All initiatives proposed in the period", columns: columns,
                         charts: [.bars(title: "Initiative funnel", labels: ["proposed", "supported", "funded", "realised", "sustained"],
                                        values: [.count(all.proposed), .count(all.supported), .count(all.funded), .count(all.realised), .count(all.sustained)])]),
                 section("by-theme", "Per theme", \.theme),

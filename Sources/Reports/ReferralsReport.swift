@@ -51,7 +51,7 @@ enum ReferralsReport {
     }
 
     static func build(_ model: ReferralsModel, _ q: ReportQuery) -> Report {
-        let rows = Array(model.rows.entries.lazy.map(\.row).filter { q.inPeriod($0.made) && q.includes($0.neighbourhood) })
+        let rows = model.rows.rows { q.inPeriod($0.made) && q.includes($0.neighbourhood) }
         func section(_ id: String, _ title: String, _ key: (ReferralsModel.Row) -> String) -> Section {
             Funnel.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
@@ -62,7 +62,7 @@ enum ReferralsReport {
         return Report(
             name: "referrals", title: "Referrals", scope: q.scope,
             sections: [
-                Section(id: "all", title: "All referrals made in the period", columns: columns, rows: rows.isEmpty ? [] : [all.cells("all")],
+                Funnel.totalSection(rows, all, title: "All referrals made in the period", columns: columns,
                         charts: [.bars(title: "Referral funnel", labels: steps, values: values)]),
                 section("by-service", "Per service", \.service),
                 section("by-organisation", "Per target organisation", \.organisation),

@@ -68,7 +68,7 @@ enum SignalsReport {
         return Report(
             name: "signals", title: "Signals", scope: q.scope,
             sections: [
-                Section(id: "all", title: "All signals raised in the period", columns: columns, rows: rows.isEmpty ? [] : [all.cells("all")]),
+                Tally.totalSection(rows, all, title: "All signals raised in the period", columns: columns),
                 withChart, byRecipient, structuralOnly, openSection,
             ],
             notes: ["Signals raised in the period. Days per stage: mean over the signals that spent time in the stage, the current stage counted up to the reference moment. Answered before due: responses on or before the escalation's response due date, among answers given or overdue. Feedback and reopen rates: among resolved signals."])

@@ -39,7 +39,7 @@ enum VolunteersReport {
     }
 
     static func build(_ model: VolunteersModel, _ q: ReportQuery) -> Report {
-        let rows = Array(model.rows.entries.lazy.map(\.row).filter { q.inPeriod($0.offered) && q.includes($0.neighbourhood) })
+        let rows = model.rows.rows { q.inPeriod($0.offered) && q.includes($0.neighbourhood) }
         func section(_ id: String, _ title: String, _ key: (VolunteersModel.Row) -> String) -> Section {
             Tally.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
@@ -47,7 +47,7 @@ enum VolunteersReport {
         return Report(
             name: "volunteers", title: "Volunteers", scope: q.scope,
             sections: [
-                Section(id: "all", title: "All volunteer offers made in the period", columns: columns, rows: rows.isEmpty ? [] : [all.cells("all")],
+                Tally.totalSection(rows, all, title: "All volunteer offers made in the period", columns: columns,
                         charts: [.bars(title: "Volunteer offers", labels: ["offered", "matched", "active at end", "ended completed"],
                                        values: [.count(all.offered), .count(all.matched), .count(all.active), .count(all.completed)])]),
                 section("by-task", "Per task (unmatched offers have no task)", { $0.task.isEmpty ? "(not matched)" : $0.task }),

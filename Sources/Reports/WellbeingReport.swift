@@ -32,7 +32,7 @@ enum WellbeingReport {
     static func build(_ model: WellbeingModel, _ q: ReportQuery) -> Report {
         // group → "instrument/item" → pairs
         var tallies: [String: [String: Pairs]] = [:]
-        for row in model.rows.rowValues where q.includes(row.neighbourhood) {
+        for row in model.rows.rows(where: { q.includes($0.neighbourhood) }) {
             for instrument in row.instruments {
                 guard let b = instrument.baseline, let f = instrument.followUp, f.at >= b.at, q.inPeriod(f.at),
                       let items = WellbeingModel.items[instrument.name], b.scores.count == items.count, f.scores.count == items.count else { continue }
