@@ -41,13 +41,18 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Reports", dependencies: ["Projections", "JSON"]),
+        // jemalloc (libjemalloc-dev) replaces glibc's malloc in the tools: an import allocates
+        // on the preparing threads and frees on the writing one, which glibc's arenas serve
+        // slowly (an import of a million events is about a fifth faster with it).
         .executableTarget(name: "buurtboek", dependencies: [
             "Ledger", "LMDB", "Catalogue", "JSON", "Privacy", "Audit", "Projections", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(name: "generate-year", dependencies: [
             "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/GenerateYear"),
+        .executableTarget(name: "bench-import-stages", dependencies: ["Ledger", "Catalogue", "Privacy"],
+                          path: "Sources/BenchImportStages", linkerSettings: [.linkedLibrary("jemalloc")]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),

@@ -43,6 +43,25 @@ public final class Cursor {
         try key.withUnsafeBytes { try get(MDB_SET_RANGE, key: $0) }
     }
 
+    /// Writes `value` under `key` through this cursor (mdb_cursor_put; write transactions only).
+    /// LMDB starts from the cursor's page: a key on the page the cursor points at (the one just
+    /// found, or the neighbour of the one just written) is written without a descent from the root.
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, options: PutOptions = []) throws {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_cursor_put(cursor, &k, &v, options.rawValue), "cursor_put \(db.name)")
+    }
+
+    /// As `WriteTransaction.insertIfAbsent`, through this cursor.
+    public func insertIfAbsent(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        let rc = mdb_cursor_put(cursor, &k, &v, UInt32(MDB_NOOVERWRITE))
+        if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
+        try LMDBError.check(rc, "cursor_put \(db.name)")
+        return nil
+    }
+
     /// Number of duplicates of the current key.
     public func duplicateCount() throws -> Int {
         var n = 0

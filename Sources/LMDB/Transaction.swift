@@ -55,23 +55,34 @@ public final class WriteTransaction: Transaction {
         try LMDBError.check(mdb_put(txn, db.dbi, &k, &v, options.rawValue), "put \(db.name)")
     }
 
+    /// Reserves `count` bytes for `key`'s value (MDB_RESERVE) and lets `fill` write them in place,
+    /// in the page itself: a large value is written once, with no buffer in between. The bytes
+    /// are valid only inside `fill`. Not for duplicate-sorted databases.
+    public func put<R>(_ db: Database, _ key: UnsafeRawBufferPointer, reserving count: Int, options: PutOptions = [],
+                       fill: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: count, mv_data: nil)
+        try LMDBError.check(mdb_put(txn, db.dbi, &k, &v, options.rawValue | UInt32(MDB_RESERVE)), "put \(db.name)")
+        return try fill(UnsafeMutableRawBufferPointer(start: v.mv_data, count: count))
+    }
+
     public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], options: PutOptions = []) throws {
         try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try put(db, k, v, options: options) } }
     }
 
     /// Inserts `key` unless present; returns the value already stored when it is (one B-tree
     /// descent for both the check and the insert).
+    public func insertIfAbsent(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        let rc = mdb_put(txn, db.dbi, &k, &v, UInt32(MDB_NOOVERWRITE))
+        if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
+        try LMDBError.check(rc, "put \(db.name)")
+        return nil
+    }
+
     public func insertIfAbsent(_ db: Database, _ key: [UInt8], _ value: [UInt8]) throws -> UnsafeRawBufferPointer? {
-        try key.withUnsafeBytes { kb in
-            try value.withUnsafeBytes { vb in
-                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
-                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
-                let rc = mdb_put(txn, db.dbi, &k, &v, UInt32(MDB_NOOVERWRITE))
-                if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
-                try LMDBError.check(rc, "put \(db.name)")
-                return nil
-            }
-        }
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try insertIfAbsent(db, k, v) } }
     }
 
     /// Appends many fixed-size duplicates to one key of a `duplicateFixed` database in one call

@@ -32,7 +32,7 @@ public final class EventPreparer {
     /// The envelope's key names, for messages.
     static let knownKeys: [String] = envelopeKeys.map { String(decoding: $0, as: UTF8.self) }
 
-    public func prepare(line: UnsafeRawBufferPointer, source: String) throws -> PreparedEvent {
+    public func prepare(line: UnsafeRawBufferPointer, source: EventSource) throws -> PreparedEvent {
         guard line.count <= EventPreparer.maxLineBytes else {
             throw LedgerError.refused("\(source): \(line.count) bytes, more than the \(EventPreparer.maxLineBytes)-byte limit for one event")
         }
@@ -43,7 +43,7 @@ public final class EventPreparer {
         }
     }
 
-    public func prepare(line: [UInt8], source: String) throws -> PreparedEvent {
+    public func prepare(line: [UInt8], source: EventSource) throws -> PreparedEvent {
         try line.withUnsafeBytes { try prepare(line: $0, source: source) }
     }
 
@@ -58,7 +58,7 @@ public final class EventPreparer {
              causationId, data, position, streamVersion, recordedAt, leafHash, sealed
     }
 
-    private func prepare(_ root: JSONNode, source: String) throws -> PreparedEvent {
+    private func prepare(_ root: JSONNode, source: EventSource) throws -> PreparedEvent {
         func refuse(_ path: String, _ rule: String) -> LedgerError { .refused("\(source): \(path): \(rule)") }
         guard root.kind == .object else { throw refuse("/", "an event must be a JSON object, not \(root.kind.name)") }
         // One pass over the members, sorting them into the envelope's slots.
@@ -84,13 +84,15 @@ public final class EventPreparer {
             guard s.utf8.count <= max else { throw refuse("/\(key)", "longer than \(max) bytes") }
             return s
         }
-        let typeName = try text(.type, required: true)!
+        guard let typeNode = node(.type) else { throw refuse("/type", "is required") }
+        guard typeNode.kind == .string else { throw refuse("/type", "must be a string, not \(typeNode.kind.name)") }
         var version: Int?
         if let v = node(.schemaVersion) {
             guard let n = v.int, n > 0, n < 65_536 else { throw refuse("/schemaVersion", "must be a positive integer") }
             version = Int(n)
         }
-        guard let type = catalogue.type(typeName, version: version) else {
+        guard let type = cachedType(typeNode.stringBytes, version: version) else {
+            let typeName = try text(.type, required: true)!
             if let versions = catalogue.versions(of: typeName) {
                 throw refuse("/schemaVersion", "\(typeName) has no version \(version!) (known: \(versions.map(String.init).joined(separator: ", ")))")
             }
@@ -228,7 +230,9 @@ public final class EventPreparer {
                 if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
                 candidates |= 1 << UInt64(i)
             }
-            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, candidates: candidates))
+            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance,
+                                       key: Keys.state(stream: stream, lifecycle: lifecycle.name, instance: instance),
+                                       candidates: candidates))
         }
 
         var restore: RestoredPlacement?
@@ -252,6 +256,19 @@ public final class EventPreparer {
                              neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
                              data: publicBytes, personal: personal, flags: flags, personalClear: personalClear,
                              resident: resident, consents: consents, steps: steps, restore: restore)
+    }
+
+    /// Types already looked up by this preparer, by a hash of name and version: an import names
+    /// a few dozen types a million times, and the catalogue's lookup makes a string and locks.
+    private var typeCache: [UInt64: EventType] = [:]
+
+    private func cachedType(_ name: UnsafeRawBufferPointer, version: Int?) -> EventType? {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 &+ UInt64(version ?? 0)
+        for byte in name { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if let type = typeCache[hash], type.nameBytes.elementsEqual(name), version == nil || version == type.version { return type }
+        guard let type = catalogue.type(String(decoding: name, as: UTF8.self), version: version) else { return nil }
+        typeCache[hash] = type
+        return type
     }
 
     static func scalarText(_ node: JSONNode) -> String {

@@ -38,3 +38,4 @@ enum Keys {
         return key
     }
 }
+

@@ -8,9 +8,15 @@ import Crypto
 /// stored; every other hash is derived from O(log n) of them.
 public enum Merkle {
     public static func leafHash(_ bytes: UnsafeRawBufferPointer) -> Hash {
+        leafHash(bytes, UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// The leaf hash of the concatenation of `head` and `tail`.
+    public static func leafHash(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) -> Hash {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(bufferPointer: bytes)
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: head)
+        if tail.count > 0 { hasher.update(bufferPointer: tail) }
         return hasher.finalize().withUnsafeBytes { Hash($0) }
     }
 
@@ -18,7 +24,7 @@ public enum Merkle {
 
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
         var hasher = SHA256()
-        hasher.update(data: [0x01])
+        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
         left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return hasher.finalize().withUnsafeBytes { Hash($0) }

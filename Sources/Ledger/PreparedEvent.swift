@@ -41,6 +41,8 @@ public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
 struct LifecycleStep: Sendable {
     let lifecycle: Lifecycle
     let instance: String
+    /// The instance's key in the states database (see `Keys.state`).
+    let key: [UInt8]
     /// Bit i set: transition i of the lifecycle applies and its guard passes.
     let candidates: UInt64
 }
@@ -53,10 +55,25 @@ public struct RestoredPlacement: Sendable {
     let leafHash: Hash?
 }
 
+/// Where an event came from, for messages: a line of an input file, or a named source such as
+/// "event". A line number is formatted only when a message needs it: an import has millions.
+public struct EventSource: Sendable, CustomStringConvertible, ExpressibleByStringInterpolation {
+    let name: String
+    let line: Int
+
+    public static func line(_ number: Int) -> EventSource { EventSource(name: "", line: number) }
+    private init(name: String, line: Int) { self.name = name; self.line = line }
+    public init(stringLiteral value: String) { self.init(name: value, line: 0) }
+    public init(_ name: String) { self.init(name: name, line: 0) }
+    public var description: String { name.isEmpty ? "line \(line)" : name }
+}
+
 /// An event that passed every check that needs no ledger state: envelope, schema, limits.
-/// Its data is already canonical and split into the public and personal sections.
-public struct PreparedEvent: Sendable {
-    public let source: String
+/// Its data is already canonical and split into the public and personal sections. A class:
+/// a batch hands each event on several times, and a copy of a struct this wide costs a
+/// reference count per field.
+public final class PreparedEvent: Sendable {
+    public let source: EventSource
     public let id: [UInt8]
     public let type: EventType
     public let stream: String
@@ -79,15 +96,62 @@ public struct PreparedEvent: Sendable {
     let consents: [(key: [UInt8], text: String)]
     let steps: [LifecycleStep]
     let restore: RestoredPlacement?
+    /// The encoded record with stream version and recordedAt still 0: encoded while preparing,
+    /// on every core, so that the single writer only fills in what the ledger decides.
+    let recordTemplate: [UInt8]
+    /// The stream id's bytes: the key of the streams index.
+    let streamKey: [UInt8]
+
+    init(source: EventSource, id: [UInt8], type: EventType, stream: String, expected: ExpectedVersion,
+         occurredAt: Int64, occurredAtGiven: Bool, recordedBy: String, neighbourhood: String,
+         correlationId: String, causationId: String, data: [UInt8], personal: [UInt8], flags: UInt8,
+         personalClear: [UInt8], resident: String?, consents: [(key: [UInt8], text: String)],
+         steps: [LifecycleStep], restore: RestoredPlacement?) {
+        self.source = source
+        self.id = id
+        self.type = type
+        self.stream = stream
+        self.expected = expected
+        self.occurredAt = occurredAt
+        self.occurredAtGiven = occurredAtGiven
+        self.recordedBy = recordedBy
+        self.neighbourhood = neighbourhood
+        self.correlationId = correlationId
+        self.causationId = causationId
+        self.data = data
+        self.personal = personal
+        self.flags = flags
+        self.personalClear = personalClear
+        self.resident = resident
+        self.consents = consents
+        self.steps = steps
+        self.restore = restore
+        self.streamKey = Array(stream.utf8)
+        self.recordTemplate = Record(schemaVersion: UInt16(type.version), streamVersion: 0, occurredAt: occurredAt,
+                                     recordedAt: 0, id: id, type: type.name, stream: stream, recordedBy: recordedBy,
+                                     neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
+                                     data: data, personal: personal, flags: flags).encoded()
+    }
 
     /// The first words of every message about this event.
     var label: String { "\(source) (\(type.name), stream \(stream))" }
 
-    func record(streamVersion: UInt64, recordedAt: Int64) -> Record {
-        Record(schemaVersion: UInt16(type.version), streamVersion: streamVersion, occurredAt: occurredAt,
-               recordedAt: recordedAt, id: id, type: type.name, stream: stream, recordedBy: recordedBy,
-               neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
-               data: data, personal: personal, flags: flags)
+    /// The record's leaf hash once placed at `streamVersion` and `recordedAt`: the placed header
+    /// (on the stack) and the rest of the template, hashed without assembling the record.
+    func leafHash(streamVersion: UInt64, recordedAt: Int64) -> Hash {
+        recordTemplate.withUnsafeBytes { template in
+            withUnsafeTemporaryAllocation(byteCount: Record.headerSize, alignment: 8) { header in
+                header.copyMemory(from: UnsafeRawBufferPointer(rebasing: template[..<Record.headerSize]))
+                Record.place(header, streamVersion: streamVersion, recordedAt: recordedAt)
+                return Merkle.leafHash(UnsafeRawBufferPointer(header), UnsafeRawBufferPointer(rebasing: template[Record.headerSize...]))
+            }
+        }
+    }
+
+    /// Writes the placed record into `destination` (exactly `recordTemplate.count` bytes).
+    func writeRecord(into destination: UnsafeMutableRawBufferPointer, streamVersion: UInt64, recordedAt: Int64) {
+        recordTemplate.withUnsafeBytes { destination.copyMemory(from: $0) }
+        Record.place(destination, streamVersion: streamVersion, recordedAt: recordedAt)
     }
 
     /// Same content as a stored event, for idempotent retries: everything the appender said,

@@ -55,6 +55,12 @@ public struct Record: Equatable, Sendable {
         return out
     }
 
+    /// Sets the two fields the ledger decides at append, in an encoded header.
+    static func place(_ header: UnsafeMutableRawBufferPointer, streamVersion: UInt64, recordedAt: Int64) {
+        header.storeBytes(of: streamVersion.littleEndian, toByteOffset: 8, as: UInt64.self)
+        header.storeBytes(of: UInt64(bitPattern: recordedAt).littleEndian, toByteOffset: 24, as: UInt64.self)
+    }
+
     private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }

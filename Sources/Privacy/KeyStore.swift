@@ -19,6 +19,7 @@ public final class KeyStore: @unchecked Sendable {
     private let lock = NSLock()
     private var cache: [String: SymmetricKey] = [:]
     private var pending: [(id: String, wrapped: [UInt8])] = []
+    private var randomness = RandomPool()
     private let lockFile: Int32
 
     public init(ledgerPath: String, masterKey: MasterKey) throws {
@@ -68,6 +69,19 @@ public final class KeyStore: @unchecked Sendable {
     func dataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
         lock.lock()
         defer { lock.unlock() }
+        return try unlockedDataKey(id, create: create)
+    }
+
+    /// The data key `id` (made when missing) and a fresh nonce to seal under it, under one lock:
+    /// every sealed event needs both, and preparing threads share the store.
+    func sealingKey(_ id: String) throws -> (key: SymmetricKey, nonce: ChaChaPoly.Nonce) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let key = try unlockedDataKey(id, create: true) else { throw LedgerError(.storage, "no data key \(id)") }
+        return (key, try ChaChaPoly.Nonce(data: try randomness.take(12)))
+    }
+
+    private func unlockedDataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
         if let key = cache[id] { return key }
         if let wrapped = try env.read({ try $0.get(keys, Array(id.utf8)).map { Array($0) } }) {
             let raw = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: wrapped), using: master.key, authenticating: Array(id.utf8))
@@ -76,9 +90,10 @@ public final class KeyStore: @unchecked Sendable {
             return key
         }
         guard create else { return nil }
-        let key = SymmetricKey(size: .bits256)
+        let key = SymmetricKey(data: try randomness.take(32))
+        let nonce = try ChaChaPoly.Nonce(data: try randomness.take(12))
         let wrapped = try key.withUnsafeBytes { raw in
-            try ChaChaPoly.seal(Array(raw), using: master.key, authenticating: Array(id.utf8)).combined
+            try ChaChaPoly.seal(Array(raw), using: master.key, nonce: nonce, authenticating: Array(id.utf8)).combined
         }
         cache[id] = key
         pending.append((id, Array(wrapped)))

@@ -40,11 +40,9 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
     }
 
     public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
-        guard let key = try keyStore.dataKey(keyId, create: true) else {
-            throw LedgerError(.storage, "no data key \(keyId)")
-        }
+        let (key, nonce) = try keyStore.sealingKey(keyId)
         var section = SealedSection.header(keyId: keyId, fields: fields)
-        let box = try ChaChaPoly.seal(plaintext, using: key, authenticating: section + eventId)
+        let box = try ChaChaPoly.seal(plaintext, using: key, nonce: nonce, authenticating: section + eventId)
         section.append(contentsOf: box.combined)
         return section
     }

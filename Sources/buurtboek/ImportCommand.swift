@@ -89,18 +89,34 @@ struct ImportCommand: ParsableCommand {
                 rejectsFile!.write(line: line.number, error: error, input: line.bytes)
                 summary.refused += 1
             }
-            // Preparing (parsing, validating: both cores) overlaps with writing the batch before.
-            let pipeline = try PreparedBatches(path: file, batchSize: batchSize, preparers: preparers)
-            while let (lines, batch) = try pipeline.next() {
-                for refusal in batch.refusals { try reject(lines[refusal.index], refusal.error) }
+            // Every core prepares chunks of lines while this thread writes; a write transaction
+            // takes chunks, in input order, until it holds a batch.
+            let pipeline = try ImportPipeline(path: file, preparers: preparers, aheadEvents: batchSize)
+            defer { pipeline.stop() }
+            var chunks: [ImportPipeline.Chunk] = []
+            var gathered = 0
+            func write() throws {
+                defer { chunks.removeAll(keepingCapacity: true); gathered = 0 }
+                for chunk in chunks {
+                    for refusal in chunk.batch.refusals { try reject(chunk.lines[refusal.index], refusal.error) }
+                }
                 // New data keys are durable before anything sealed under them is.
                 try sealer?.persist()
-                let outcomes = try ledger.append(batch.events, mode: .skipRefused)
-                for (index, outcome) in zip(batch.eventIndexes, outcomes) {
-                    if let error = summary.add(outcome) { try reject(lines[index], error) }
+                let outcomes = try ledger.append(chunks.flatMap(\.batch.events), mode: .skipRefused)
+                var next = outcomes.makeIterator()
+                for chunk in chunks {
+                    for index in chunk.batch.eventIndexes {
+                        if let error = summary.add(next.next()!) { try reject(chunk.lines[index], error) }
+                    }
                 }
                 progress.show(summary, started: started)
             }
+            while let chunk = try pipeline.next() {
+                chunks.append(chunk)
+                gathered += chunk.lines.count
+                if gathered >= batchSize { try write() }
+            }
+            if !chunks.isEmpty { try write() }
             summary.lines = pipeline.lineCount
         }
         progress.clear()
@@ -158,6 +174,9 @@ final class PreparerPool: @unchecked Sendable {
         }
     }
 
+    var count: Int { preparers.count }
+
+    /// Prepares `lines` on every core (for --atomic, which reads its batches in turn).
     func prepare(_ lines: [LineReader.Line]) -> Batch {
         let now = Clock.nowMicros()
         let chunks = preparers.count
@@ -165,30 +184,47 @@ final class PreparerPool: @unchecked Sendable {
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let preparer = preparers[chunk]
-                preparer.now = now
                 var i = chunk
                 while i < lines.count {
-                    do {
-                        out[i] = .success(try preparer.prepare(line: lines[i].bytes, source: "line \(lines[i].number)"))
-                    } catch let error as LedgerError {
-                        out[i] = .failure(error)
-                    } catch {
-                        out[i] = .failure(LedgerError(.refused, "line \(lines[i].number): \(error)"))
-                    }
+                    out[i] = prepare(lines[i], with: chunk, now: now)
                     i += chunks
                 }
             }
         }
         var batch = Batch()
         batch.events.reserveCapacity(lines.count)
-        for (i, result) in results.enumerated() {
-            switch result! {
-            case .success(let event): batch.events.append(event); batch.eventIndexes.append(i)
-            case .failure(let error): batch.refusals.append((i, error))
-            }
-        }
+        for (i, result) in results.enumerated() { batch.add(result!, index: i) }
         return batch
+    }
+
+    /// Prepares `lines` with preparer number `worker` alone: for a thread of its own.
+    func prepare(_ lines: [LineReader.Line], with worker: Int) -> Batch {
+        let now = Clock.nowMicros()
+        var batch = Batch()
+        batch.events.reserveCapacity(lines.count)
+        for (i, line) in lines.enumerated() { batch.add(prepare(line, with: worker, now: now), index: i) }
+        return batch
+    }
+
+    private func prepare(_ line: LineReader.Line, with worker: Int, now: Int64) -> Result<PreparedEvent, LedgerError> {
+        let preparer = preparers[worker]
+        preparer.now = now
+        do {
+            return .success(try line.bytes.withUnsafeBytes { try preparer.prepare(line: $0, source: .line(line.number)) })
+        } catch let error as LedgerError {
+            return .failure(error)
+        } catch {
+            return .failure(LedgerError(.refused, "line \(line.number): \(error)"))
+        }
+    }
+}
+
+extension PreparerPool.Batch {
+    mutating func add(_ result: Result<PreparedEvent, LedgerError>, index: Int) {
+        switch result {
+        case .success(let event): events.append(event); eventIndexes.append(index)
+        case .failure(let error): refusals.append((index, error))
+        }
     }
 }
 
@@ -205,7 +241,7 @@ struct RejectsFile {
         out = OutputBuffer(fd: fd)
     }
 
-    mutating func write(line: Int, error: LedgerError, input: [UInt8]) {
+    mutating func write(line: Int, error: LedgerError, input: ArraySlice<UInt8>) {
         var object = JSONObject()
         object["line"] = .int(Int64(line))
         object["error"] = .string(error.message)
@@ -253,58 +289,5 @@ enum Spool {
         }
         close(fd)
         return path
-    }
-}
-
-/// Reads and prepares batches on a thread of their own, one batch ahead of the writer.
-final class PreparedBatches: @unchecked Sendable {
-    typealias Item = Result<(lines: [LineReader.Line], batch: PreparerPool.Batch), Error>
-
-    private let reader: LineReader
-    private let batchSize: Int
-    private let preparers: PreparerPool
-    private var ready: Item?
-    private var finished = false
-    private let filled = DispatchSemaphore(value: 0)
-    // Both start at zero: libdispatch traps when a semaphore is freed below its initial value.
-    private let emptied = DispatchSemaphore(value: 0)
-    private(set) var lineCount = 0
-
-    init(path: String, batchSize: Int, preparers: PreparerPool) throws {
-        reader = try LineReader(path: path)
-        self.batchSize = batchSize
-        self.preparers = preparers
-        emptied.signal()
-        let thread = Thread { [self] in produce() }
-        thread.start()
-    }
-
-    private func produce() {
-        while true {
-            emptied.wait()
-            do {
-                guard let lines = try reader.next(batchSize) else {
-                    finished = true
-                    lineCount = reader.lineNumber
-                    filled.signal()
-                    return
-                }
-                ready = .success((lines, preparers.prepare(lines)))
-            } catch {
-                ready = .failure(error)
-                finished = true
-            }
-            filled.signal()
-            if finished { return }
-        }
-    }
-
-    /// The next prepared batch, or nil at the end of the input.
-    func next() throws -> (lines: [LineReader.Line], batch: PreparerPool.Batch)? {
-        filled.wait()
-        guard let item = ready else { return nil }
-        ready = nil
-        emptied.signal()
-        return try item.get()
     }
 }

@@ -6,7 +6,7 @@ import Glibc
 final class LineReader {
     struct Line {
         let number: Int
-        let bytes: [UInt8]
+        let bytes: ArraySlice<UInt8>
     }
 
     private let file: UnsafeMutablePointer<FILE>
@@ -37,32 +37,47 @@ final class LineReader {
 
     deinit { if closeWhenDone { fclose(file) } }
 
-    /// The next up to `count` non-blank lines, or nil at the end of the input.
+    /// The next up to `count` non-blank lines, or nil at the end of the input. The lines of one
+    /// call share one buffer: an import reads a million of them.
     func next(_ count: Int) throws -> [Line]? {
-        var lines: [Line] = []
-        lines.reserveCapacity(count)
-        while lines.count < count, let line = try nextLine() {
-            if line.bytes.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) { lines.append(line) }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(count * 256)
+        var spans: [(number: Int, start: Int, end: Int)] = []
+        spans.reserveCapacity(count)
+        while spans.count < count, try nextLine(into: &chunk) {
+            let first = spans.last?.end ?? 0
+            // Blank (or whitespace-only) lines are skipped, and give back their bytes.
+            if chunk[first...].contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) {
+                spans.append((lineNumber, first, chunk.count))
+            } else {
+                chunk.removeSubrange(first...)
+            }
         }
-        return lines.isEmpty ? nil : lines
+        guard !spans.isEmpty else { return nil }
+        return spans.map { Line(number: $0.number, bytes: chunk[$0.start..<$0.end]) }
     }
 
-    private func nextLine() throws -> Line? {
+    /// Appends the next line (without its line break) to `out`; false at the end of the input.
+    private func nextLine(into out: inout [UInt8]) throws -> Bool {
         while true {
-            if let newline = buffer[start..<end].firstIndex(of: 10) {
+            let found = buffer.withUnsafeBytes { b -> Int? in
+                guard end > start, let hit = memchr(b.baseAddress! + start, 10, end - start) else { return nil }
+                return UnsafeRawPointer(hit) - b.baseAddress!
+            }
+            if let newline = found {
                 var stop = newline
                 if stop > start && buffer[stop - 1] == 13 { stop -= 1 }
-                let bytes = Array(buffer[start..<stop])
+                out.append(contentsOf: buffer[start..<stop])
                 start = newline + 1
                 lineNumber += 1
-                return Line(number: lineNumber, bytes: bytes)
+                return true
             }
             if eof {
-                guard start < end else { return nil }
-                let bytes = Array(buffer[start..<end])
+                guard start < end else { return false }
+                out.append(contentsOf: buffer[start..<end])
                 start = end
                 lineNumber += 1
-                return Line(number: lineNumber, bytes: bytes)
+                return true
             }
             // Move the partial line to the front; grow when one line fills the whole buffer.
             if start > 0 {

@@ -32,7 +32,7 @@ final class ScratchLedger {
 
     func prepare(_ line: String, source: String = "event") throws -> PreparedEvent {
         preparer.now = Clock.nowMicros()
-        return try preparer.prepare(line: Array(line.utf8), source: source)
+        return try preparer.prepare(line: Array(line.utf8), source: EventSource(source))
     }
 
     @discardableResult

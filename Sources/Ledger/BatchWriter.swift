@@ -1,0 +1,233 @@
+import Catalogue
+import LMDB
+import JSON
+
+/// The state of one append transaction: the tree's right edge, the ledger's clock, and the
+/// type and day index entries it has yet to write.
+struct BatchWriter {
+    let ledger: Ledger
+    let txn: WriteTransaction
+    let db: Ledger.Databases
+    var frontier: TreeFrontier
+    var lastRecordedAt: Int64
+    let now: Int64
+    let firstPosition: UInt64
+    /// Cursors kept for the whole batch: a put through the cursor that just found its key (or
+    /// wrote the id before, at the right edge of the time-ordered ids) starts from that page.
+    let streams: Cursor
+    let ids: Cursor
+    let states: Cursor
+    /// Positions per type and per day, appended to their index keys in one call each at the end:
+    /// a batch has a few dozen types and days but thousands of events.
+    var pendingTypes: [ObjectIdentifier: (name: String, positions: [UInt8])] = [:]
+    var pendingDays: [UInt32: [UInt8]] = [:]
+    /// Whether anyone was ever erased: only then do events need the two erasure lookups.
+    var anyErased: Bool
+
+    init(ledger: Ledger, txn: WriteTransaction) throws {
+        self.ledger = ledger
+        self.txn = txn
+        self.db = ledger.db
+        let log = try txn.cursor(db.log)
+        var size: UInt64 = 0
+        var last: Int64 = 0
+        if let entry = try log.last() {
+            size = Keys.readU64(entry.key)
+            last = try RecordView(entry.value).recordedAt
+        }
+        let current = try txn.get(db.meta, Array("catalogue".utf8)).map(Keys.readU32) ?? 0
+        guard current == ledger.catalogueNumber else {
+            throw LedgerError(.conflict, "the catalogue was updated (to number \(current)) while this command ran; run it again")
+        }
+        self.frontier = try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree))
+        self.lastRecordedAt = last
+        self.now = Clock.nowMicros()
+        self.firstPosition = size + 1
+        self.streams = try txn.cursor(db.streams)
+        self.ids = try txn.cursor(db.ids)
+        self.states = try txn.cursor(db.states)
+        self.anyErased = try txn.count(db.erased) > 0
+    }
+
+    mutating func append(_ event: PreparedEvent) throws -> AppendOutcome {
+        let position = UInt64(frontier.size) + 1
+        // Claim the id first: one descent serves both the idempotency check and the insert.
+        let claimed = try withUnsafeBytes(of: position.bigEndian) { positionBytes in
+            try event.id.withUnsafeBytes { try ids.insertIfAbsent($0, positionBytes).map { Keys.readU64($0) } }
+        }
+        if let existing = claimed {
+            guard let bytes = try txn.get(db.log, Keys.u64(existing)) else {
+                throw LedgerError.storage("the id index names position \(existing), which is not in the log (run `buurtboek verify`)")
+            }
+            guard try event.sameContent(as: try RecordView(bytes), sealer: ledger.sealer) else {
+                throw LedgerError.refused("\(event.label): id \(UUIDText.format(event.id)) is already recorded at position \(existing) with different content; an event id names one event forever")
+            }
+            return .alreadyRecorded(position: existing)
+        }
+        do {
+            return try place(event, position: position)
+        } catch let error as LedgerError where error.kind == .refused || error.kind == .conflict {
+            // Refused after the id was claimed: give it back, so the batch goes on without it.
+            // (Any other error, LMDB's MAP_FULL above all, has spoilt the transaction: let it go up.)
+            _ = try txn.delete(db.ids, event.id)
+            throw error
+        }
+    }
+
+    /// Checks the event against the ledger's state, then writes it: every check comes first,
+    /// so a refusal leaves nothing but the claimed id, which `append` gives back.
+    private mutating func place(_ event: PreparedEvent, position: UInt64) throws -> AppendOutcome {
+        try checkSubject(event)
+        let current = try streamVersion(event.streamKey)
+        guard event.expected.admits(current) else {
+            let actual = current == 0 ? "none (the stream does not exist)" : String(current)
+            throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
+        }
+        let moves = try lifecycleMoves(event, streamExists: current > 0)
+
+        var recordedAt = max(now, lastRecordedAt)
+        var streamVersion = current + 1
+        if let restore = event.restore {
+            guard restore.position == position else {
+                throw LedgerError.refused("\(event.label): restoring position \(restore.position), but the next position here is \(position); restore an export into an empty ledger, in order")
+            }
+            guard restore.streamVersion == streamVersion else {
+                throw LedgerError.refused("\(event.label): restoring stream version \(restore.streamVersion), but the stream is at \(current)")
+            }
+            recordedAt = restore.recordedAt
+            streamVersion = restore.streamVersion
+        }
+        let leaf = event.leafHash(streamVersion: streamVersion, recordedAt: recordedAt)
+        if let expectedLeaf = event.restore?.leafHash, expectedLeaf != leaf {
+            throw LedgerError.refused("\(event.label): the restored record's leaf hash is \(leaf.hex), not the exported \(expectedLeaf.hex); the export was altered or comes from another format")
+        }
+
+        try withUnsafeBytes(of: position.bigEndian) { positionBytes in
+            // Written straight into its page: the record is the largest thing an event writes.
+            try txn.put(db.log, positionBytes, reserving: event.recordTemplate.count, options: .append) {
+                event.writeRecord(into: $0, streamVersion: streamVersion, recordedAt: recordedAt)
+            }
+            var versionAndPosition = (streamVersion.bigEndian, position.bigEndian)
+            try withUnsafeBytes(of: &versionAndPosition) { value in
+                try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: .appendDuplicate) }
+            }
+            // The type and day indexes are written per key at the end of the batch.
+            pendingTypes[ObjectIdentifier(event.type), default: (event.type.name, [])].positions.append(contentsOf: positionBytes)
+            pendingDays[Keys.dayBits(event.occurredAt), default: []].append(contentsOf: positionBytes)
+        }
+        try frontier.append(leaf: leaf) { index, hash in
+            try hash.withUnsafeBytes { h in
+                try withUnsafeBytes(of: UInt64(bitPattern: index).bigEndian) { try txn.put(db.tree, $0, h, options: .append) }
+            }
+        }
+        for (key, state) in moves {
+            try key.withUnsafeBytes { k in try state.withUnsafeBytes { try states.put(k, $0) } }
+        }
+        if let resident = event.resident {
+            if streamVersion == 1 && !event.stream.hasPrefix("resident-") {
+                try txn.put(db.residentStreams, Array(resident.utf8), event.streamKey)
+            }
+            if event.type.erasesSubject { try markErased(resident) }
+        }
+        lastRecordedAt = recordedAt
+        return .appended(position: position, streamVersion: streamVersion)
+    }
+
+    /// Refuses events about an erased resident, and events that lack a consent they need.
+    func checkSubject(_ event: PreparedEvent) throws {
+        if anyErased {
+            if let resident = event.resident, try txn.get(db.erased, Array(resident.utf8)) != nil, !event.type.erasesSubject {
+                throw LedgerError.refused("\(event.label): resident \(resident) was erased; no event about them may be recorded")
+            }
+            if try txn.get(db.erasedStreams, event.streamKey) != nil {
+                throw LedgerError.refused("\(event.label): the stream belongs to an erased resident; no event may follow")
+            }
+        }
+        for consent in event.consents {
+            guard let state = try txn.get(db.states, consent.key), state.elementsEqual("GIVEN".utf8) else {
+                throw LedgerError.refused("\(event.label): \(consent.text)")
+            }
+        }
+    }
+
+    /// Marks a resident erased, and with them every stream that named them.
+    mutating func markErased(_ resident: String) throws {
+        anyErased = true
+        try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(frontier.size)))
+        let cursor = try txn.cursor(db.residentStreams)
+        var streams: [[UInt8]] = [Array("resident-\(resident)".utf8)]
+        var entry = try cursor.find(Array(resident.utf8))
+        while let e = entry {
+            streams.append(Array(e.value))
+            entry = try cursor.nextDuplicate()
+        }
+        for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
+    }
+
+    /// The stream's current version: its number of events (0 when it does not exist).
+    func streamVersion(_ streamKey: [UInt8]) throws -> UInt64 {
+        guard try streams.find(streamKey) != nil, let last = try streams.lastDuplicate() else { return 0 }
+        return Keys.readU64(last.value)
+    }
+
+    /// The state keys this event moves and their new states; throws when a machine refuses.
+    /// A stream's lifecycle states are keyed by the stream: a new one has none to look up.
+    func lifecycleMoves(_ event: PreparedEvent, streamExists: Bool) throws -> [([UInt8], [UInt8])] {
+        var moves: [([UInt8], [UInt8])] = []
+        for step in event.steps {
+            let lifecycle = step.lifecycle
+            var state = 0
+            if streamExists, let stored = try states.find(step.key)?.value {
+                guard let index = lifecycle.stateIndex(stored) else {
+                    throw LedgerError(.integrity, "\(event.stream): unknown state \(String(decoding: stored, as: UTF8.self)) in the \(lifecycle.name) lifecycle")
+                }
+                state = index
+            }
+            let bit = UInt64(1) << UInt64(state)
+            if lifecycle.terminalMask & bit != 0 {
+                throw refusal(event, step, state: state, terminal: true)
+            }
+            var chosen: Int?
+            var remaining = step.candidates
+            while remaining != 0 {
+                let i = remaining.trailingZeroBitCount
+                if lifecycle.fromMasks[i] & bit != 0 { chosen = i; break }
+                remaining &= remaining - 1
+            }
+            guard let transition = chosen else { throw refusal(event, step, state: state, terminal: false) }
+            if let to = lifecycle.targets[transition], to != state { moves.append((step.key, lifecycle.stateBytes[to])) }
+        }
+        return moves
+    }
+
+    private func refusal(_ event: PreparedEvent, _ step: LifecycleStep, state index: Int, terminal: Bool) -> LedgerError {
+        let lifecycle = step.lifecycle
+        let state = lifecycle.states[index]
+        let instance = step.instance.isEmpty ? "" : " for \(step.instance.replacing("\u{1F}", with: "/"))"
+        if terminal {
+            return .refused("\(event.label): the \(lifecycle.name) lifecycle\(instance) is in its terminal state \(state); no event may follow")
+        }
+        let allowed = lifecycle.allowedEvents(from: state)
+        let guards = lifecycle.transitions(for: event.type.name).filter { $0.from.contains(state) }.compactMap { $0.when?.text }
+        let condition = guards.isEmpty ? "" : " with this data (from \(state) it needs \(guards.joined(separator: " or ")))"
+        return .refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
+    }
+
+    /// Writes the type and day index entries gathered so far.
+    mutating func flushIndexes() throws {
+        for (_, type) in pendingTypes { try txn.putDuplicates(db.types, Array(type.name.utf8), values: type.positions, size: 8) }
+        for (day, positions) in pendingDays { try txn.putDuplicates(db.days, Keys.u32(day), values: positions, size: 8) }
+        pendingTypes.removeAll(keepingCapacity: true)
+        pendingDays.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the batch's type and day index entries, and records which catalogue validated the
+    /// events from this batch's first position on.
+    mutating func finish() throws {
+        try flushIndexes()
+        guard frontier.size >= Int64(firstPosition) else { return }
+        let history = try txn.cursor(db.catalogueHistory)
+        if let last = try history.last(), Keys.readU32(last.value) == ledger.catalogueNumber { return }
+        try txn.put(db.catalogueHistory, Keys.u64(firstPosition), Keys.u32(ledger.catalogueNumber), options: .append)
+    }
+}
