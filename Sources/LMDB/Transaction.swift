@@ -86,7 +86,9 @@ public final class WriteTransaction: Transaction {
     }
 
     /// Appends many fixed-size duplicates to one key of a `duplicateFixed` database in one call
-    /// (MDB_MULTIPLE): `values` holds `count` items of `size` bytes each, in order.
+    /// (MDB_MULTIPLE): `values` holds `count` items of `size` bytes each, in order. (Adding
+    /// MDB_APPENDDUP fails now and then with MDB_KEYEXIST in liblmdb 0.9.24, though every value
+    /// sorts last: not used.)
     public func putDuplicates(_ db: Database, _ key: [UInt8], values: [UInt8], size: Int) throws {
         guard !values.isEmpty else { return }
         var cursor: OpaquePointer?

@@ -96,7 +96,11 @@ struct ImportCommand: ParsableCommand {
             var chunks: [ImportPipeline.Chunk] = []
             var gathered = 0
             func write() throws {
-                defer { chunks.removeAll(keepingCapacity: true); gathered = 0 }
+                defer {
+                    pipeline.recycle(chunks)
+                    chunks.removeAll(keepingCapacity: true)
+                    gathered = 0
+                }
                 for chunk in chunks {
                     for refusal in chunk.batch.refusals { try reject(chunk.lines[refusal.index], refusal.error) }
                 }

@@ -26,6 +26,9 @@ final class ImportPipeline: @unchecked Sendable {
     private var failure: Error?
     private var stopped = false
     private var running: Int
+    /// Chunks the writer is done with, freed by a preparing thread: freeing a chunk's events
+    /// costs the writer time it cannot spare, and the preparing threads have it.
+    private var finished: [[Chunk]] = []
 
     init(path: String, preparers: PreparerPool, aheadEvents: Int) throws {
         reader = try LineReader(path: path)
@@ -47,6 +50,11 @@ final class ImportPipeline: @unchecked Sendable {
 
     private func work(_ worker: Int) {
         while true {
+            condition.lock()
+            var toFree = finished
+            finished.removeAll()
+            condition.unlock()
+            toFree.removeAll()
             condition.lock()
             while !stopped && failure == nil && lastChunk == nil && nextToRead - nextToTake >= maxAhead { condition.wait() }
             if stopped || failure != nil || lastChunk != nil {
@@ -99,6 +107,13 @@ final class ImportPipeline: @unchecked Sendable {
             if let last = lastChunk, nextToTake >= last { return nil }
             condition.wait()
         }
+    }
+
+    /// Hands chunks the writer has written back, to be freed on a preparing thread.
+    func recycle(_ chunks: [Chunk]) {
+        condition.lock()
+        finished.append(chunks)
+        condition.unlock()
     }
 
     /// Lets the threads end (after an error in the writer); they finish the chunk in hand.

@@ -79,6 +79,51 @@ final class ImportTests: LedgerTestCase {
         lines.removeAll()
     }
 
+    /// Lines are prepared in chunks on every core and written in batches of several chunks:
+    /// whatever the chunk and batch boundaries, the log keeps the input's order and the rejects
+    /// file names exactly the refused lines, in order.
+    func testChunksAndBatchesKeepTheInputOrder() throws {
+        let year = String(decoding: try CLI.year(events: 2500, seed: 5), as: UTF8.self).split(separator: "\n").map(String.init)
+        var lines: [String] = [], refused: [Int] = []
+        for (i, line) in year.enumerated() {
+            // Around the chunk boundaries (every 1,000 lines) and elsewhere: a broken line, a
+            // blank one and one that names an unknown type.
+            if [0, 998, 999, 1000, 1001, 1999, 2499].contains(i) {
+                lines.append("{broken \(i)")
+                refused.append(lines.count)
+                lines.append(i % 2 == 0 ? "" : "   ")
+                lines.append(#"{"type":"contact.vanished","stream":"contact-x","data":{}}"#)
+                refused.append(lines.count)
+            }
+            lines.append(line)
+        }
+        let file = work + "/chunked.jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let ids = year.map { line -> String in
+            let object = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["id"] as! String
+        }
+        for batchSize in ["700", "2600"] {
+            let ledger = CLI.temporary("chunked-\(batchSize)")
+            defer { try? FileManager.default.removeItem(atPath: ledger) }
+            try CLI.run(["init", "--ledger", ledger])
+            let result = try CLI.run(["import", file, "--batch-size", batchSize], ledger: ledger)
+            assertExit(result, 3, "2,500 appended, 0 already recorded, \(refused.count) refused")
+            let rejected = try String(contentsOfFile: file + ".rejects.jsonl", encoding: .utf8).split(separator: "\n").map {
+                (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["line"] as! Int
+            }
+            XCTAssertEqual(rejected, refused, "batch size \(batchSize): the refused lines, in order")
+            let exported = try CLI.run(["export"], ledger: ledger).stdout.split(separator: "\n").map { line -> String in
+                let object = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return object["id"] as! String
+            }
+            let firstDifference = zip(exported, ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            XCTAssertTrue(exported.count == ids.count && firstDifference == nil,
+                          "batch size \(batchSize): the log holds the good lines in input order (\(exported.count) exported; first difference at position \(firstDifference.map { $0 + 1 } ?? 0))")
+            assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 2,500 events")
+        }
+    }
+
     func testEmptyInputsAndDirectoriesAreRefused() throws {
         let empty = work + "/empty.jsonl"
         FileManager.default.createFile(atPath: empty, contents: Data())
