@@ -8,7 +8,9 @@ struct BatchWriter {
     let ledger: Ledger
     let txn: WriteTransaction
     let db: Ledger.Databases
-    var frontier: TreeFrontier
+    /// The log's size as this transaction sees it; the tree over it is `hasher`'s.
+    var size: Int64
+    let hasher: TreeHasher
     var lastRecordedAt: Int64
     let now: Int64
     let firstPosition: UInt64
@@ -39,7 +41,8 @@ struct BatchWriter {
         guard current == ledger.catalogueNumber else {
             throw LedgerError(.conflict, "the catalogue was updated (to number \(current)) while this command ran; run it again")
         }
-        self.frontier = try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree))
+        self.size = Int64(size)
+        self.hasher = TreeHasher(frontier: try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree)))
         self.lastRecordedAt = last
         self.now = Clock.nowMicros()
         self.firstPosition = size + 1
@@ -50,7 +53,7 @@ struct BatchWriter {
     }
 
     mutating func append(_ event: PreparedEvent) throws -> AppendOutcome {
-        let position = UInt64(frontier.size) + 1
+        let position = UInt64(size) + 1
         // Claim the id first: one descent serves both the idempotency check and the insert.
         let claimed = try withUnsafeBytes(of: position.bigEndian) { positionBytes in
             try event.id.withUnsafeBytes { try ids.insertIfAbsent($0, positionBytes).map { Keys.readU64($0) } }
@@ -97,9 +100,15 @@ struct BatchWriter {
             recordedAt = restore.recordedAt
             streamVersion = restore.streamVersion
         }
-        let leaf = event.leafHash(streamVersion: streamVersion, recordedAt: recordedAt)
-        if let expectedLeaf = event.restore?.leafHash, expectedLeaf != leaf {
-            throw LedgerError.refused("\(event.label): the restored record's leaf hash is \(leaf.hex), not the exported \(expectedLeaf.hex); the export was altered or comes from another format")
+        // A restored event is checked against its exported leaf before anything is written;
+        // any other is hashed into the tree off this thread.
+        var restoredLeaf: Hash?
+        if let expectedLeaf = event.restore?.leafHash {
+            let leaf = event.leafHash(streamVersion: streamVersion, recordedAt: recordedAt)
+            guard expectedLeaf == leaf else {
+                throw LedgerError.refused("\(event.label): the restored record's leaf hash is \(leaf.hex), not the exported \(expectedLeaf.hex); the export was altered or comes from another format")
+            }
+            restoredLeaf = leaf
         }
 
         try withUnsafeBytes(of: position.bigEndian) { positionBytes in
@@ -115,11 +124,8 @@ struct BatchWriter {
             pendingTypes[ObjectIdentifier(event.type), default: (event.type.name, [])].positions.append(contentsOf: positionBytes)
             pendingDays[Keys.dayBits(event.occurredAt), default: []].append(contentsOf: positionBytes)
         }
-        try frontier.append(leaf: leaf) { index, hash in
-            try hash.withUnsafeBytes { h in
-                try withUnsafeBytes(of: UInt64(bitPattern: index).bigEndian) { try txn.put(db.tree, $0, h, options: .append) }
-            }
-        }
+        hasher.add(restoredLeaf.map { .leaf($0) } ?? .event(event, streamVersion: streamVersion, recordedAt: recordedAt))
+        size += 1
         for (key, state) in moves {
             try key.withUnsafeBytes { k in try state.withUnsafeBytes { try states.put(k, $0) } }
         }
@@ -153,7 +159,7 @@ struct BatchWriter {
     /// Marks a resident erased, and with them every stream that named them.
     mutating func markErased(_ resident: String) throws {
         anyErased = true
-        try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(frontier.size)))
+        try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(size)))
         let cursor = try txn.cursor(db.residentStreams)
         var streams: [[UInt8]] = [Array("resident-\(resident)".utf8)]
         var entry = try cursor.find(Array(resident.utf8))
@@ -213,8 +219,13 @@ struct BatchWriter {
         return .refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
     }
 
-    /// Writes the type and day index entries gathered so far.
+    /// Writes the tree hashes and the type and day index entries gathered so far.
     mutating func flushIndexes() throws {
+        for (index, hash) in hasher.finish() {
+            try hash.withUnsafeBytes { h in
+                try withUnsafeBytes(of: UInt64(bitPattern: index).bigEndian) { try txn.put(db.tree, $0, h, options: .append) }
+            }
+        }
         for (_, type) in pendingTypes { try txn.putDuplicates(db.types, Array(type.name.utf8), values: type.positions, size: 8) }
         for (day, positions) in pendingDays { try txn.putDuplicates(db.days, Keys.u32(day), values: positions, size: 8) }
         pendingTypes.removeAll(keepingCapacity: true)
@@ -225,7 +236,7 @@ struct BatchWriter {
     /// events from this batch's first position on.
     mutating func finish() throws {
         try flushIndexes()
-        guard frontier.size >= Int64(firstPosition) else { return }
+        guard size >= Int64(firstPosition) else { return }
         let history = try txn.cursor(db.catalogueHistory)
         if let last = try history.last(), Keys.readU32(last.value) == ledger.catalogueNumber { return }
         try txn.put(db.catalogueHistory, Keys.u64(firstPosition), Keys.u32(ledger.catalogueNumber), options: .append)
