@@ -74,7 +74,7 @@ struct CheckpointCommand: ParsableCommand {
         defaultSubcommand: Sign.self)
 
     struct Sign: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sign the current tree (the default).")
+        static let configuration = CommandConfiguration(commandName: "sign", abstract: "Sign the current tree (the default).")
         @Option(help: ArgumentHelp("The signer key (default: $BUURTBOEK_CHECKPOINT_KEY).", valueName: "file")) var key: String?
         @OptionGroup var ledger: LedgerOptions
 
@@ -98,7 +98,7 @@ struct CheckpointCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the stored checkpoints.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the stored checkpoints.")
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
@@ -112,7 +112,7 @@ struct CheckpointCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the signed note of one checkpoint.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the signed note of one checkpoint.")
         @Argument(help: "The checkpoint's tree size.") var size: UInt64
         @OptionGroup var ledger: LedgerOptions
 
@@ -144,7 +144,7 @@ struct ProveCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument { case text, json }
 
     struct Inclusion: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Prove that the event at a position is in the tree.")
+        static let configuration = CommandConfiguration(commandName: "inclusion", abstract: "Prove that the event at a position is in the tree.")
         @Argument(help: "The position.") var position: Int64
         @Option(help: ArgumentHelp("The tree size (default: the current size).", valueName: "n")) var size: Int64?
         @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text
@@ -175,7 +175,7 @@ struct ProveCommand: ParsableCommand {
     }
 
     struct Consistency: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Prove that the tree of NEW events extends the tree of OLD.")
+        static let configuration = CommandConfiguration(commandName: "consistency", abstract: "Prove that the tree of NEW events extends the tree of OLD.")
         @Argument(help: "The older tree size.") var old: Int64
         @Argument(help: "The newer tree size.") var new: Int64
         @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text

@@ -20,7 +20,7 @@ struct CatalogueCommand: ParsableCommand {
         defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The catalogue in force and its history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "The catalogue in force and its history.")
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
@@ -35,7 +35,7 @@ struct CatalogueCommand: ParsableCommand {
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record the catalogue of a schema directory as the one in force.")
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Record the catalogue of a schema directory as the one in force.")
         @Option(help: ArgumentHelp("The schema directory (default: $BUURTBOEK_SCHEMAS, else the Schemas/ of this build).", valueName: "dir"))
         var schemas: String?
         @OptionGroup var ledger: LedgerOptions

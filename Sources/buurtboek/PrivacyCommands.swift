@@ -15,6 +15,7 @@ struct KeyCommand: ParsableCommand {
 
     struct Master: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "master",
             abstract: "Create a master key file (mode 0600), which seals residents' personal data.",
             discussion: Help.reflow("""
             Keep it apart from the ledger and its backups: whoever has both can read personal data.
@@ -53,7 +54,7 @@ struct EraseCommand: ParsableCommand {
         subcommands: [Resident.self])
 
     struct Resident: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Erase one resident.")
+        static let configuration = CommandConfiguration(commandName: "resident", abstract: "Erase one resident.")
         @Argument(help: "The resident id, e.g. R000123.") var id: String
         @Option(help: ArgumentHelp("The reference of the erasure request.", valueName: "ref")) var request: String
         @Option(name: .customLong("legal-basis"), help: ArgumentHelp("gdpr_art17 or retention_expired.", valueName: "basis"))
