@@ -44,10 +44,14 @@ public struct Record: Equatable, Sendable {
         append(UInt64(bitPattern: occurredAt), to: &out)
         append(UInt64(bitPattern: recordedAt), to: &out)
         out.append(contentsOf: id)
-        for text in [type, stream, recordedBy, neighbourhood, correlationId, causationId] {
-            append(UInt32(text.utf8.count), to: &out)
-            out.append(contentsOf: text.utf8)
-        }
+        // One call per section, not a loop over an array of them: a million records are
+        // encoded in an import, and the array would be made and freed for each.
+        appendSection(type, to: &out)
+        appendSection(stream, to: &out)
+        appendSection(recordedBy, to: &out)
+        appendSection(neighbourhood, to: &out)
+        appendSection(correlationId, to: &out)
+        appendSection(causationId, to: &out)
         append(UInt32(data.count), to: &out)
         out.append(contentsOf: data)
         append(UInt32(personal.count), to: &out)
@@ -59,6 +63,11 @@ public struct Record: Equatable, Sendable {
     static func place(_ header: UnsafeMutableRawBufferPointer, streamVersion: UInt64, recordedAt: Int64) {
         header.storeBytes(of: streamVersion.littleEndian, toByteOffset: 8, as: UInt64.self)
         header.storeBytes(of: UInt64(bitPattern: recordedAt).littleEndian, toByteOffset: 24, as: UInt64.self)
+    }
+
+    private func appendSection(_ text: String, to out: inout [UInt8]) {
+        append(UInt32(text.utf8.count), to: &out)
+        out.append(contentsOf: text.utf8)
     }
 
     private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
