@@ -138,7 +138,9 @@ enum Help {
         var out: [String] = []
         var joinable = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            let heading = !line.isEmpty && line == line.uppercased() && line.contains(where: \.isLetter)
+            // Byte tests, not Unicode case mapping: every command's help is reflowed when any
+            // command starts (the parser reads all configurations), and the texts are ASCII.
+            let heading = line.utf8.contains { $0 >= 65 && $0 <= 90 } && !line.utf8.contains { $0 >= 97 && $0 <= 122 }
             let prose = !line.isEmpty && !line.hasPrefix(" ") && !heading
             if prose && joinable { out[out.count - 1] += " " + line } else { out.append(line) }
             joinable = prose
