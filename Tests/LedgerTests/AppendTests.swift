@@ -165,6 +165,34 @@ final class AppendTests: XCTestCase {
         XCTAssertGreaterThan(small.ledger.environmentInfo.mapSize, 256 << 10)
     }
 
+    /// Records are hashed into the tree off the writer's thread, in segments: whatever the batch
+    /// sizes (across segment boundaries, several in one transaction, refusals in between), the
+    /// stored tree is the tree of the stored records at every size.
+    func testTheStoredTreeIsTheTreeOfTheStoredRecords() throws {
+        var next = 0
+        func contacts(_ n: Int) -> [String] {
+            defer { next += n }
+            return (next..<next + n).map { event("contact.recorded", "contact-tree-\($0)", #"{"mode":"street","topics":["safety"]}"#) }
+        }
+        _ = try scratch.ledger.append(try contacts(1).map { try scratch.prepare($0) })
+        var batch = contacts(2600)
+        batch[1100] = event("referral.accepted", "referral-404")
+        _ = try scratch.ledger.append(try batch.map { try scratch.prepare($0) }, mode: .skipRefused)
+        let first = try contacts(700).map { try scratch.prepare($0) }, second = try contacts(1030).map { try scratch.prepare($0) }
+        _ = try scratch.ledger.transaction(mode: .atomic) { appender in
+            _ = try appender.append(first)
+            _ = try appender.append(second)
+        }
+        try scratch.ledger.read { snapshot in
+            let size = try snapshot.size()
+            XCTAssertEqual(size, 1 + 2599 + 700 + 1030)
+            let leaves = try (1...size).map { Merkle.leafHash(try snapshot.record(at: $0)!.bytes) }
+            for n in [1, 2, 1024, 1025, 1101, 2048, 2600, 3300, Int(size)] {
+                XCTAssertEqual(try snapshot.root(size: UInt64(n)), referenceRoot(leaves[0..<n]), "size \(n)")
+            }
+        }
+    }
+
     func testRecordRoundTripsThroughItsBytes() throws {
         try scratch.append(referralMade(extra: #","reason":"x""#).replacingOccurrences(of: #""type""#, with: #""correlationId":"case-9","causationId":"c-1","type""#))
         try scratch.ledger.read { s in
