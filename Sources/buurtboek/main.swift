@@ -6,9 +6,22 @@ import Projections
 import Glibc
 #endif
 
+/// The worker's most frequent command is parsed on its own: building the whole command tree
+/// (every subcommand's arguments, reflected at run time) is a good part of a start, and an
+/// `append` is timed from process start to exit. Whatever does not parse that way (help,
+/// version, a mistake) goes through the whole tree, so its messages are the tree's.
+func parseCommand() throws -> ParsableCommand {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == AppendCommand.configuration.commandName,
+       let command = try? AppendCommand.parse(Array(arguments.dropFirst())) {
+        return command
+    }
+    return try Buurtboek.parseAsRoot()
+}
+
 // Every error leaves through here as one line on stderr and a documented exit code.
 do {
-    var command = try Buurtboek.parseAsRoot()
+    var command = try parseCommand()
     try command.run()
 } catch let error as LedgerError {
     Terminal.fail(error.message, details: error.details, code: ExitStatus.code(for: error.kind))
