@@ -2,8 +2,8 @@ import Catalogue
 import LMDB
 import JSON
 
-/// The state of one append transaction: the tree's right edge, the ledger's clock, and the
-/// type and day index entries it has yet to write.
+/// The state of one append transaction: the log's size, the ledger's clock, the thread that
+/// hashes the placed records into the tree, and the index entries still to be written.
 struct BatchWriter {
     let ledger: Ledger
     let txn: WriteTransaction

@@ -25,7 +25,6 @@ final class ImportPipeline: @unchecked Sendable {
     private var lastChunk: Int?
     private var failure: Error?
     private var stopped = false
-    private var running: Int
     /// Chunks the writer is done with, freed by a preparing thread: freeing a chunk's events
     /// costs the writer time it cannot spare, and the preparing threads have it.
     private var finished: [[Chunk]] = []
@@ -34,7 +33,6 @@ final class ImportPipeline: @unchecked Sendable {
         reader = try LineReader(path: path)
         self.preparers = preparers
         maxAhead = max(2 * preparers.count, aheadEvents / ImportPipeline.chunkLines)
-        running = preparers.count
         for worker in 0..<preparers.count {
             let thread = Thread { [self] in work(worker) }
             thread.start()
@@ -54,11 +52,11 @@ final class ImportPipeline: @unchecked Sendable {
             var toFree = finished
             finished.removeAll()
             condition.unlock()
-            toFree.removeAll()
+            toFree.removeAll()  // the events are freed here, outside the lock
+
             condition.lock()
             while !stopped && failure == nil && lastChunk == nil && nextToRead - nextToTake >= maxAhead { condition.wait() }
             if stopped || failure != nil || lastChunk != nil {
-                running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
@@ -69,14 +67,12 @@ final class ImportPipeline: @unchecked Sendable {
                 lines = try reader.next(ImportPipeline.chunkLines)
             } catch {
                 failure = error
-                running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
             }
             guard let lines else {
                 lastChunk = sequence
-                running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
