@@ -84,9 +84,6 @@ public final class PreparedEvent: Sendable {
     public let neighbourhood: String
     public let correlationId: String
     public let causationId: String
-    public let data: [UInt8]
-    /// The personal section as stored: sealed when `flags` says so.
-    public let personal: [UInt8]
     let flags: UInt8
     /// The clear personal fields (canonical JSON), kept only in memory, to compare retries.
     let personalClear: [UInt8]
@@ -97,7 +94,8 @@ public final class PreparedEvent: Sendable {
     let steps: [LifecycleStep]
     let restore: RestoredPlacement?
     /// The encoded record with stream version and recordedAt still 0: encoded while preparing,
-    /// on every core, so that the single writer only fills in what the ledger decides.
+    /// on every core, so that the single writer only fills in what the ledger decides. It holds
+    /// the data and the personal section as stored (sealed when `flags` says so).
     let recordTemplate: [UInt8]
     /// The stream id's bytes: the key of the streams index.
     let streamKey: [UInt8]
@@ -118,8 +116,6 @@ public final class PreparedEvent: Sendable {
         self.neighbourhood = neighbourhood
         self.correlationId = correlationId
         self.causationId = causationId
-        self.data = data
-        self.personal = personal
         self.flags = flags
         self.personalClear = personalClear
         self.resident = resident
@@ -157,15 +153,18 @@ public final class PreparedEvent: Sendable {
     /// Same content as a stored event, for idempotent retries: everything the appender said,
     /// and occurredAt only when the appender gave it (a retry that left it out defaults anew).
     func sameContent(as stored: RecordView, sealer: PersonalDataSealer?) throws -> Bool {
-        guard stored.type == type.name && Int(stored.schemaVersion) == type.version && stored.stream == stream
-            && stored.recordedBy == recordedBy && stored.neighbourhood == neighbourhood
-            && stored.correlationId == correlationId && stored.causationId == causationId
-            && stored.data.elementsEqual(data) && (!occurredAtGiven || stored.occurredAt == occurredAt) else { return false }
-        // Sealing is randomized: compare what was sealed, not the ciphertext.
-        if stored.isSealed && flags & Record.sealedFlag != 0 && restore == nil {
-            guard let sealer, case .clear(let clear) = try sealer.open(stored.personal, eventId: stored.id) else { return false }
-            return clear == personalClear
+        try recordTemplate.withUnsafeBytes { template in
+            let mine = try RecordView(template)
+            guard stored.type == type.name && Int(stored.schemaVersion) == type.version && stored.stream == stream
+                && stored.recordedBy == recordedBy && stored.neighbourhood == neighbourhood
+                && stored.correlationId == correlationId && stored.causationId == causationId
+                && stored.data.elementsEqual(mine.data) && (!occurredAtGiven || stored.occurredAt == occurredAt) else { return false }
+            // Sealing is randomized: compare what was sealed, not the ciphertext.
+            if stored.isSealed && flags & Record.sealedFlag != 0 && restore == nil {
+                guard let sealer, case .clear(let clear) = try sealer.open(stored.personal, eventId: stored.id) else { return false }
+                return clear == personalClear
+            }
+            return stored.personal.elementsEqual(mine.personal)
         }
-        return stored.personal.elementsEqual(personal)
     }
 }
