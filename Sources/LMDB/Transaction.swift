@@ -72,17 +72,9 @@ public final class WriteTransaction: Transaction {
 
     /// Inserts `key` unless present; returns the value already stored when it is (one B-tree
     /// descent for both the check and the insert).
-    public func insertIfAbsent(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
-        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        let rc = mdb_put(txn, db.dbi, &k, &v, UInt32(MDB_NOOVERWRITE))
-        if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
-        try LMDBError.check(rc, "put \(db.name)")
-        return nil
-    }
-
     public func insertIfAbsent(_ db: Database, _ key: [UInt8], _ value: [UInt8]) throws -> UnsafeRawBufferPointer? {
-        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try insertIfAbsent(db, k, v) } }
+        let cursor = try self.cursor(db)
+        return try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try cursor.insertIfAbsent(k, v) } }
     }
 
     /// Adds many fixed-size duplicates to one key of a `duplicateFixed` database in one call

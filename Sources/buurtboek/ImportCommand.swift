@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Catalogue
-import Dispatch
 import JSON
 import Ledger
 import Privacy
@@ -68,17 +67,18 @@ struct ImportCommand: ParsableCommand {
             defer { if file == "-" { unlink(source) } }
             summary = try ledger.transaction(mode: .atomic) { appender in
                 var summary = ImportSummary()
-                let reader = try LineReader(path: source)
-                while let lines = try reader.next(batchSize) {
-                    let batch = preparers.prepare(lines)
-                    if let refusal = batch.refusals.first {
+                let pipeline = try ImportPipeline(path: source, preparers: preparers, aheadEvents: batchSize)
+                defer { pipeline.stop() }
+                while let chunk = try pipeline.next() {
+                    if let refusal = chunk.batch.refusals.first {
                         throw LedgerError(refusal.error.kind, refusal.error.message + "; nothing was imported (--atomic)")
                     }
                     try sealer?.persist()
-                    for outcome in try appender.append(batch.events) { _ = summary.add(outcome) }
+                    for outcome in try appender.append(chunk.batch.events) { _ = summary.add(outcome) }
+                    pipeline.recycle([chunk])
                     progress.show(summary, started: started)
                 }
-                summary.lines = reader.lineNumber
+                summary.lines = pipeline.lineCount
                 return summary
             }
         } else {
@@ -159,8 +159,8 @@ struct ImportSummary {
     }
 }
 
-/// Prepares a batch of lines on every core: parsing and validation are the costly part of an
-/// import, and need no ledger state.
+/// One event preparer per core (each owns a parser): parsing and validation are the costly part
+/// of an import, and need no ledger state. `ImportPipeline` gives each its own thread.
 final class PreparerPool: @unchecked Sendable {
     struct Batch {
         var events: [PreparedEvent] = []
@@ -179,27 +179,6 @@ final class PreparerPool: @unchecked Sendable {
     }
 
     var count: Int { preparers.count }
-
-    /// Prepares `lines` on every core (for --atomic, which reads its batches in turn).
-    func prepare(_ lines: [LineReader.Line]) -> Batch {
-        let now = Clock.nowMicros()
-        let chunks = preparers.count
-        var results = [Result<PreparedEvent, LedgerError>?](repeating: nil, count: lines.count)
-        results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var i = chunk
-                while i < lines.count {
-                    out[i] = prepare(lines[i], with: chunk, now: now)
-                    i += chunks
-                }
-            }
-        }
-        var batch = Batch()
-        batch.events.reserveCapacity(lines.count)
-        for (i, result) in results.enumerated() { batch.add(result!, index: i) }
-        return batch
-    }
 
     /// Prepares `lines` with preparer number `worker` alone: for a thread of its own.
     func prepare(_ lines: [LineReader.Line], with worker: Int) -> Batch {

@@ -25,6 +25,9 @@ final class ImportPipeline: @unchecked Sendable {
     private var lastChunk: Int?
     private var failure: Error?
     private var stopped = false
+    /// Threads still working: `stop` waits for none, because the preparers they use (each owns
+    /// a parser) may be handed to a new pipeline at once, when an --atomic import starts again.
+    private var running: Int
     /// Chunks the writer is done with, freed by a preparing thread: freeing a chunk's events
     /// costs the writer time it cannot spare, and the preparing threads have it.
     private var finished: [[Chunk]] = []
@@ -33,6 +36,7 @@ final class ImportPipeline: @unchecked Sendable {
         reader = try LineReader(path: path)
         self.preparers = preparers
         maxAhead = max(2 * preparers.count, aheadEvents / ImportPipeline.chunkLines)
+        running = preparers.count
         for worker in 0..<preparers.count {
             let thread = Thread { [self] in work(worker) }
             thread.start()
@@ -57,6 +61,7 @@ final class ImportPipeline: @unchecked Sendable {
             condition.lock()
             while !stopped && failure == nil && lastChunk == nil && nextToRead - nextToTake >= maxAhead { condition.wait() }
             if stopped || failure != nil || lastChunk != nil {
+                running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
@@ -67,12 +72,14 @@ final class ImportPipeline: @unchecked Sendable {
                 lines = try reader.next(ImportPipeline.chunkLines)
             } catch {
                 failure = error
+                running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
             }
             guard let lines else {
                 lastChunk = sequence
+                running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
@@ -112,11 +119,12 @@ final class ImportPipeline: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Lets the threads end (after an error in the writer); they finish the chunk in hand.
+    /// Ends the threads and waits for them; each first finishes the chunk in hand.
     func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
+        while running > 0 { condition.wait() }
         condition.unlock()
     }
 }

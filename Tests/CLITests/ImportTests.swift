@@ -124,6 +124,15 @@ final class ImportTests: LedgerTestCase {
         }
     }
 
+    /// An --atomic import larger than the first map: the map grows and the whole import runs
+    /// again from its first line, with fresh threads on the same preparers.
+    func testAnAtomicImportThatGrowsTheMapStartsAgainCleanly() throws {
+        let file = work + "/large.jsonl"
+        try CLI.year(events: 130_000, seed: 3).write(to: URL(fileURLWithPath: file))
+        assertExit(try CLI.run(["import", "--atomic", file], ledger: ledger), 0, "130,000 appended, 0 already recorded, 0 refused")
+        assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 130,000 events")
+    }
+
     func testEmptyInputsAndDirectoriesAreRefused() throws {
         let empty = work + "/empty.jsonl"
         FileManager.default.createFile(atPath: empty, contents: Data())
