@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON", "Privacy"],
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON", "Privacy", "LMDB"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Ledger", "Catalogue", "JSON", "Privacy"]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Ledger", "Catalogue", "JSON"]),

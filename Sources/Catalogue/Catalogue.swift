@@ -126,6 +126,14 @@ public final class Catalogue: @unchecked Sendable {
     private var compiled: [String: EventType] = [:]
     private let lock = Lock()
 
+    /// A type name is a key of the ledger's type index (and part of a file name): at most 255
+    /// bytes, printable, no slash.
+    static func checkTypeName(_ name: String, file: String) throws {
+        guard (1...255).contains(name.utf8.count), name.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != 0x2F }) else {
+            throw CatalogueError("\(file): /types/\(name): a type name must be 1 to 255 bytes, with no spaces, slashes or control characters")
+        }
+    }
+
     /// Reads `catalogue.json` and the schema files it names from `directory`, and checks all of
     /// it (every schema compiles, every lifecycle guard reads a non-personal field).
     public static func load(directory: String) throws -> Catalogue {
@@ -141,6 +149,7 @@ public final class Catalogue: @unchecked Sendable {
         }
         var schemas = JSONObject()
         for (name, entry) in typeEntries {
+            try checkTypeName(name, file: directory + "/catalogue.json")
             for version in entry["versions"]?.array ?? [] {
                 guard let v = version.int else { throw CatalogueError("\(directory)/catalogue.json: /types/\(name)/versions must hold integers") }
                 schemas["\(name).v\(v)"] = try read("\(name).v\(v).json")
@@ -178,6 +187,7 @@ public final class Catalogue: @unchecked Sendable {
         }
         var entries: [String: TypeEntry] = [:]
         for (name, entry) in catalogue["types"]?.object ?? JSONObject() {
+            try Catalogue.checkTypeName(name, file: file)
             guard let kindName = entry["streamKind"]?.string, let kind = kinds[kindName] else {
                 throw CatalogueError("\(file): /types/\(name)/streamKind must name one of the streamKinds")
             }

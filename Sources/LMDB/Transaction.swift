@@ -41,8 +41,9 @@ public struct PutOptions: OptionSet, Sendable {
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// The key sorts after every key present: LMDB appends without searching.
     public static let append = PutOptions(rawValue: UInt32(MDB_APPEND))
-    /// As `append`, for the duplicates of one key.
-    public static let appendDuplicate = PutOptions(rawValue: UInt32(MDB_APPENDDUP))
+    /// Replace the value of the entry the cursor stands on (cursor puts only). A value of the
+    /// same size is overwritten in place, with no search.
+    public static let current = PutOptions(rawValue: UInt32(MDB_CURRENT))
     /// Fail with MDB_KEYEXIST instead of overwriting.
     public static let noOverwrite = PutOptions(rawValue: UInt32(MDB_NOOVERWRITE))
 }
@@ -75,24 +76,6 @@ public final class WriteTransaction: Transaction {
     public func insertIfAbsent(_ db: Database, _ key: [UInt8], _ value: [UInt8]) throws -> UnsafeRawBufferPointer? {
         let cursor = try self.cursor(db)
         return try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try cursor.insertIfAbsent(k, v) } }
-    }
-
-    /// Adds many fixed-size duplicates to one key of a `duplicateFixed` database in one call
-    /// (MDB_MULTIPLE): `values` holds `count` items of `size` bytes each. (MDB_APPENDDUP as well,
-    /// for values known to sort last, measured no faster for the type and day indexes.)
-    public func putDuplicates(_ db: Database, _ key: [UInt8], values: [UInt8], size: Int) throws {
-        guard !values.isEmpty else { return }
-        var cursor: OpaquePointer?
-        try LMDBError.check(mdb_cursor_open(txn, db.dbi, &cursor), "cursor_open \(db.name)")
-        defer { mdb_cursor_close(cursor) }
-        try key.withUnsafeBytes { kb in
-            try values.withUnsafeBytes { vb in
-                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
-                var data = [MDB_val(mv_size: size, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress)),
-                            MDB_val(mv_size: values.count / size, mv_data: nil)]
-                try LMDBError.check(mdb_cursor_put(cursor, &k, &data, UInt32(MDB_MULTIPLE)), "put multiple \(db.name)")
-            }
-        }
     }
 
     /// Removes every entry of `db`, keeping the database itself (mdb_drop without delete).

@@ -19,6 +19,7 @@ struct BatchWriter {
     let streams: Cursor
     let ids: Cursor
     let states: Cursor
+    let streamLinks: Cursor
     /// Positions per type and per day, appended to their index keys in one call each at the end:
     /// a batch has a few dozen types and days but thousands of events.
     var pendingTypes: [ObjectIdentifier: (name: String, positions: [UInt8])] = [:]
@@ -49,6 +50,7 @@ struct BatchWriter {
         self.streams = try txn.cursor(db.streams)
         self.ids = try txn.cursor(db.ids)
         self.states = try txn.cursor(db.states)
+        self.streamLinks = try txn.cursor(db.streamLinks)
         self.anyErased = try txn.count(db.erased) > 0
     }
 
@@ -81,7 +83,8 @@ struct BatchWriter {
     /// so a refusal leaves nothing but the claimed id, which `append` gives back.
     private mutating func place(_ event: PreparedEvent, position: UInt64) throws -> AppendOutcome {
         try checkSubject(event)
-        let current = try streamVersion(event.streamKey)
+        let head = try streamHead(event.streamKey)
+        let current = head?.version ?? 0
         guard event.expected.admits(current) else {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
             throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
@@ -116,10 +119,13 @@ struct BatchWriter {
             try txn.put(db.log, positionBytes, reserving: event.recordTemplate.count, options: .append) {
                 event.writeRecord(into: $0, streamVersion: streamVersion, recordedAt: recordedAt)
             }
-            var versionAndPosition = (streamVersion.bigEndian, position.bigEndian)
-            try withUnsafeBytes(of: &versionAndPosition) { value in
-                try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: .appendDuplicate) }
+            // The stream's head moves to this event, which links back to the head's last one.
+            // A head found above is overwritten where the cursor stands, without a descent.
+            var newHead = (streamVersion.bigEndian, position.bigEndian)
+            try withUnsafeBytes(of: &newHead) { value in
+                try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: head == nil ? [] : .current) }
             }
+            try withUnsafeBytes(of: (head?.last ?? 0).bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
             // The type and day indexes are written per key at the end of the batch.
             pendingTypes[ObjectIdentifier(event.type), default: (event.type.name, [])].positions.append(contentsOf: positionBytes)
             pendingDays[Keys.dayBits(event.occurredAt), default: []].append(contentsOf: positionBytes)
@@ -170,10 +176,10 @@ struct BatchWriter {
         for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
     }
 
-    /// The stream's current version: its number of events (0 when it does not exist).
-    func streamVersion(_ streamKey: [UInt8]) throws -> UInt64 {
-        guard try streams.find(streamKey) != nil, let last = try streams.lastDuplicate() else { return 0 }
-        return Keys.readU64(last.value)
+    /// The stream's head: its version (its number of events) and its last event's position;
+    /// nil when it does not exist. Leaves the streams cursor on the head, for the overwrite.
+    func streamHead(_ streamKey: [UInt8]) throws -> StreamIndex.Head? {
+        try streams.find(streamKey).map { StreamIndex.Head($0.value) }
     }
 
     /// The state keys this event moves and their new states; throws when a machine refuses.
@@ -226,8 +232,21 @@ struct BatchWriter {
                 try withUnsafeBytes(of: UInt64(bitPattern: index).bigEndian) { try txn.put(db.tree, $0, h, options: .append) }
             }
         }
-        for (_, type) in pendingTypes { try txn.putDuplicates(db.types, Array(type.name.utf8), values: type.positions, size: 8) }
-        for (day, positions) in pendingDays { try txn.putDuplicates(db.days, Keys.u32(day), values: positions, size: 8) }
+        // Two versions of one type are gathered apart but share a term: merged, in order.
+        var byName: [String: [UInt8]] = [:]
+        for (_, type) in pendingTypes {
+            if let other = byName[type.name] {
+                byName[type.name] = PostingBlocks.merge(other, type.positions)
+            } else {
+                byName[type.name] = type.positions
+            }
+        }
+        for (name, positions) in byName {
+            try PostingBlocks.add(positions, toTermWithPrefix: PostingBlocks.prefix(Array(name.utf8)), db: db.types, txn: txn)
+        }
+        for (day, positions) in pendingDays {
+            try PostingBlocks.add(positions, toTermWithPrefix: PostingBlocks.prefix(Keys.u32(day)), db: db.days, txn: txn)
+        }
         pendingTypes.removeAll(keepingCapacity: true)
         pendingDays.removeAll(keepingCapacity: true)
     }

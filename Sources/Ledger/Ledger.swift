@@ -8,7 +8,7 @@ import Glibc
 /// Merkle tree's stored hashes and the catalogues in force. See Schemas/RECORD-FORMAT.md.
 public final class Ledger: @unchecked Sendable {
     /// The on-disk format of the ledger as a whole (databases and their keys).
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public let path: String
     let env: Environment
@@ -19,22 +19,25 @@ public final class Ledger: @unchecked Sendable {
 
     struct Databases {
         let log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory: Database
+        /// Each position's previous position in its stream (see `StreamIndex`).
+        let streamLinks: Database
         /// Erased residents, the streams that named them, and each resident's streams.
         let erased, erasedStreams, residentStreams: Database
         /// Signed checkpoints by tree size.
         let checkpoints: Database
 
         static let specs: [(name: String, options: DatabaseOptions)] = [
-            ("log", []), ("tree", []), ("ids", []), ("streams", [.duplicateSort, .duplicateFixed]),
-            ("types", [.duplicateSort, .duplicateFixed]), ("days", [.duplicateSort, .duplicateFixed]),
+            ("log", []), ("tree", []), ("ids", []), ("streams", []), ("types", []), ("days", []),
             ("states", []), ("meta", []), ("catalogues", []), ("catalogue_history", []),
             ("erased", []), ("erased_streams", []), ("resident_streams", [.duplicateSort]), ("checkpoints", []),
+            ("stream_links", []),
         ]
 
         init(_ dbs: [Database]) {
             (log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory) =
                 (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8], dbs[9])
             (erased, erasedStreams, residentStreams, checkpoints) = (dbs[10], dbs[11], dbs[12], dbs[13])
+            streamLinks = dbs[14]
         }
     }
 
@@ -72,6 +75,21 @@ public final class Ledger: @unchecked Sendable {
             throw LedgerError.storage("\(path) is not a Buurtboek ledger (no data.mdb in it)")
         }
         let env = try wrap { try Environment(path: path, maxDatabases: 32) }
+        // The format is read first: another format may have other databases, or the same ones
+        // with other flags, which LMDB would refuse to open as this build declares them.
+        let format: String
+        do {
+            let meta = try env.databases([("meta", [])], create: false)[0]
+            format = try env.read { txn in try txn.get(meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } ?? "?" }
+        } catch let error as LMDBError where error.isNotFound {
+            throw LedgerError.storage("\(path) is not a Buurtboek ledger (an LMDB environment without the ledger's databases)")
+        } catch {
+            throw LedgerError.storage("\(path): \(error)")
+        }
+        guard format == String(formatVersion) else {
+            let hint = format == "1" ? " (export it with the build that wrote it, then `import --restore` the export into a new ledger)" : ""
+            throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)\(hint)")
+        }
         let dbs: Databases
         do {
             dbs = Databases(try env.databases(Databases.specs, create: false))
@@ -80,16 +98,12 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw LedgerError.storage("\(path): \(error)")
         }
-        let (format, number, bundle): (String, UInt32, [UInt8]) = try wrap {
+        let (number, bundle): (UInt32, [UInt8]) = try wrap {
             try env.read { txn in
-                let format = try txn.get(dbs.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
-                guard let n = try txn.get(dbs.meta, Array("catalogue".utf8)) else { return (format, 0, []) }
+                guard let n = try txn.get(dbs.meta, Array("catalogue".utf8)) else { return (0, []) }
                 let number = Keys.readU32(n)
-                return (format, number, try txn.get(dbs.catalogues, Keys.u32(number)).map { Array($0) } ?? [])
+                return (number, try txn.get(dbs.catalogues, Keys.u32(number)).map { Array($0) } ?? [])
             }
-        }
-        guard format == String(formatVersion) else {
-            throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)")
         }
         let catalogue: Catalogue
         do { catalogue = try Catalogue(bundle: bundle) } catch {

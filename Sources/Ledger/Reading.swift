@@ -78,50 +78,33 @@ public struct LedgerSnapshot {
         }
     }
 
-    /// How many events of each of `types` the log holds (one lookup per type).
+    /// How many events of each of `types` the log holds (one walk over each type's blocks).
     public func count(ofTypes types: [String]) throws -> Int {
         let cursor = try txn.cursor(db.types)
         var n = 0
-        for type in types where try cursor.find(Array(type.utf8)) != nil { n += try cursor.duplicateCount() }
+        for type in types { n += try PostingBlocks.count(withPrefix: PostingBlocks.prefix(Array(type.utf8)), cursor: cursor) }
         return n
     }
 
     /// A stream's events as (stream version, position), in order.
     public func streamPositions(_ stream: String) throws -> [(version: UInt64, position: UInt64)] {
-        let cursor = try txn.cursor(db.streams)
-        var out: [(UInt64, UInt64)] = []
-        var entry = try cursor.find(Array(stream.utf8))
-        while let e = entry {
-            out.append((Keys.readU64(e.value), Keys.readU64(e.value, at: 8)))
-            entry = try cursor.nextDuplicate()
-        }
-        return out
+        try StreamIndex.positions(of: Array(stream.utf8), txn: txn, db: db)
     }
 
     /// Positions of every event of `type`, ascending.
     public func positions(ofType type: String) throws -> [UInt64] {
-        try duplicates(db.types, Array(type.utf8))
+        try PostingBlocks.positions(withPrefix: PostingBlocks.prefix(Array(type.utf8)), cursor: try txn.cursor(db.types))
     }
 
     /// Positions of events that occurred on days `from...to` (days since 1970), grouped by day.
     public func positions(occurredFromDay from: Int, toDay to: Int) throws -> [UInt64] {
         let cursor = try txn.cursor(db.days)
         var out: [UInt64] = []
-        var entry = try cursor.seek(Keys.dayKey(from))
-        while let e = entry, Keys.dayNumber(e.key) <= to {
-            out.append(Keys.readU64(e.value))
+        // Every day's key prefix has the same length, so key order is day order.
+        var entry = try cursor.seek(PostingBlocks.prefix(Keys.dayKey(from)))
+        while let e = entry, let term = PostingBlocks.term(ofKey: e.key), term.count == 4, Keys.dayNumber(term) <= to {
+            for offset in stride(from: 0, to: e.value.count, by: 8) { out.append(Keys.readU64(e.value, at: offset)) }
             entry = try cursor.next()
-        }
-        return out
-    }
-
-    private func duplicates(_ database: Database, _ key: [UInt8]) throws -> [UInt64] {
-        let cursor = try txn.cursor(database)
-        var out: [UInt64] = []
-        var entry = try cursor.find(key)
-        while let e = entry {
-            out.append(Keys.readU64(e.value))
-            entry = try cursor.nextDuplicate()
         }
         return out
     }
@@ -129,22 +112,19 @@ public struct LedgerSnapshot {
     /// Every event type in the log with its count.
     public func typeCounts() throws -> [(type: String, count: Int)] {
         let cursor = try txn.cursor(db.types)
-        var out: [(String, Int)] = []
+        var out: [(type: String, count: Int)] = []
         var entry = try cursor.first()
         while let e = entry {
-            out.append((String(decoding: e.key, as: UTF8.self), try cursor.duplicateCount()))
-            entry = try cursor.nextKey()
+            if let term = PostingBlocks.term(ofKey: e.key) {
+                let name = String(decoding: term, as: UTF8.self)
+                if out.last?.type == name { out[out.count - 1].count += e.value.count / 8 } else { out.append((name, e.value.count / 8)) }
+            }
+            entry = try cursor.next()
         }
-        return out
+        return out.sorted { $0.type < $1.type }
     }
 
-    public func streamCount() throws -> Int {
-        let cursor = try txn.cursor(db.streams)
-        var n = 0
-        var entry = try cursor.first()
-        while entry != nil { n += 1; entry = try cursor.nextKey() }
-        return n
-    }
+    public func streamCount() throws -> Int { try txn.count(db.streams) }
 
     /// The lifecycle states of a stream: (lifecycle, instance, state).
     public func lifecycleStates(_ stream: String) throws -> [(lifecycle: String, instance: String, state: String)] {

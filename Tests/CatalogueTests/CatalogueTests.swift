@@ -67,6 +67,12 @@ final class CatalogueTests: XCTestCase {
         try #"{"streamKinds":{"thing":{"idPattern":"^thing-[0-9]+$"}},"types":{"thing.made":{"streamKind":"thing","versions":[1]}},"lifecycles":{"thing":{"streamKind":"thing","transitions":[{"event":"thing.made","from":["none"],"to":"MADE","when":{"field":"note","equals":"x"}}]}}}"#
             .write(toFile: dir + "/catalogue.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Catalogue.load(directory: dir)) { XCTAssertTrue("\($0)".contains("non-personal field"), "\($0)") }
+        // A type name is a key of the type index: no spaces, at most 255 bytes.
+        for name in ["thing made", String(repeating: "t", count: 256)] {
+            try #"{"streamKinds":{"thing":{"idPattern":"^thing-[0-9]+$"}},"types":{"\#(name)":{"streamKind":"thing","versions":[1]}}}"#
+                .write(toFile: dir + "/catalogue.json", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Catalogue.load(directory: dir)) { XCTAssertTrue("\($0)".contains("1 to 255 bytes"), "\($0)") }
+        }
     }
 
     func testAStoredCatalogueCompilesTypesOnFirstUse() throws {

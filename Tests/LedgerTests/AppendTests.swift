@@ -22,6 +22,41 @@ final class AppendTests: XCTestCase {
         }
     }
 
+    /// Two versions of one type in one batch are gathered apart; their positions must still
+    /// come out as one ascending list, and verify must agree.
+    func testTwoVersionsOfATypeShareOneOrderedTypeIndex() throws {
+        func v1(_ stream: String) -> String {
+            #"{"type":"referral.made","schemaVersion":1,"stream":"\#(stream)","data":{"resident_id":"R000123","target_organisation":"org-buurtwerk","service":"debt_help","handover":"warm","support_level":"moderate"}}"#
+        }
+        try scratch.append(referralMade("referral-2024-0001"), v1("referral-2024-0002"), referralMade("referral-2024-0003"), v1("referral-2024-0004"))
+        XCTAssertEqual(try scratch.ledger.read { try $0.positions(ofType: "referral.made") }, [1, 2, 3, 4])
+        XCTAssertEqual(try scratch.ledger.verify().size, 4)
+    }
+
+    /// Single appends add to the type's last block while it is small; a full one is left alone.
+    func testSmallTypeBlocksAreMergedIntoAndFullOnesLeftAlone() throws {
+        func contacts(_ range: Range<Int>) -> [String] {
+            range.map { event("contact.recorded", "contact-\($0)", #"{"mode":"street","topics":["safety"]}"#) }
+        }
+        func blockCount() throws -> Int {
+            try scratch.ledger.read { s in
+                var n = 0
+                try PostingBlocks.blocks(withPrefix: PostingBlocks.prefix(Array("contact.recorded".utf8)), cursor: try s.txn.cursor(s.db.types)) { _ in n += 1; return true }
+                return n
+            }
+        }
+        for i in 0..<3 { try scratch.append(contacts(i..<i + 1)[0]) }
+        XCTAssertEqual(try blockCount(), 1)
+        let batch = try contacts(3..<603).map { try scratch.prepare($0) }
+        _ = try scratch.ledger.append(batch)
+        XCTAssertEqual(try blockCount(), 1, "600 positions join the block of 3")
+        try scratch.append(contacts(603..<604)[0])
+        XCTAssertEqual(try blockCount(), 2, "a block of 603 is not rewritten for one more")
+        XCTAssertEqual(try scratch.ledger.read { try $0.positions(ofType: "contact.recorded") }, Array(1...604))
+        XCTAssertEqual(try scratch.ledger.read { try $0.count(ofTypes: ["contact.recorded", "referral.made"]) }, 604)
+        XCTAssertEqual(try scratch.ledger.verify().size, 604)
+    }
+
     func testTheSameIdTwiceIsAlreadyRecordedAndDifferentContentIsRefused() throws {
         let id = "0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f"
         try scratch.append(referralMade(id: id))

@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 @testable import Catalogue
 @testable import Ledger
+import LMDB
+import JSON
 
 final class VerifyTests: XCTestCase {
     var scratch: ScratchLedger!
@@ -65,14 +67,109 @@ final class VerifyTests: XCTestCase {
         }
     }
 
-    func testAMissingIndexEntryIsFound() throws {
+    /// Breaks one index in `damage`, then expects verify to name `expected` (a message prefix).
+    func assertVerifyNames(_ expected: String, file: StaticString = #filePath, line: UInt = #line,
+                           _ damage: (WriteTransaction, Ledger.Databases) throws -> Void) throws {
+        try scratch.ledger.env.write { try damage($0, scratch.ledger.db) }
+        XCTAssertThrowsError(try scratch.ledger.verify(), file: file, line: line) { error in
+            XCTAssertEqual((error as? LedgerError)?.kind, .integrity, file: file, line: line)
+            XCTAssertTrue("\(error)".hasPrefix(expected), "\(error)", file: file, line: line)
+        }
+    }
+
+    /// The positions of a posting-block term, as stored, for rewriting in a test.
+    func blocks(_ txn: WriteTransaction, _ db: Database, term: [UInt8]) throws -> [(key: [UInt8], positions: [UInt64])] {
+        let cursor = try txn.cursor(db)
+        let prefix = PostingBlocks.prefix(term)
+        var out: [([UInt8], [UInt64])] = []
+        var entry = try cursor.seek(prefix)
+        while let e = entry, e.key.starts(with: prefix) {
+            out.append((Array(e.key), stride(from: 0, to: e.value.count, by: 8).map { Keys.readU64(e.value, at: $0) }))
+            entry = try cursor.next()
+        }
+        return out
+    }
+
+    func packed(_ positions: [UInt64]) -> [UInt8] { positions.flatMap { Keys.u64($0) } }
+
+    func testAPositionMissingFromTheTypeIndexIsFound() throws {
         try fill(20)
-        try scratch.ledger.env.write { txn in
-            _ = try txn.delete(scratch.ledger.db.types, Array("contact.recorded".utf8), value: Keys.u64(UInt64(9)))
+        try assertVerifyNames("position 9: its entry in the types index is missing") { txn, db in
+            let block = try XCTUnwrap(blocks(txn, db.types, term: Array("contact.recorded".utf8)).first)
+            try txn.put(db.types, block.key, packed(block.positions.filter { $0 != 9 }))
         }
-        XCTAssertThrowsError(try scratch.ledger.verify()) { error in
-            XCTAssertTrue("\(error)".contains("position 9: its entry in the types index"), "\(error)")
+    }
+
+    func testAPositionListedUnderTheWrongDayIsFound() throws {
+        try fill(20)
+        try scratch.append(event("contact.recorded", "contact-late", #"{"mode":"street","topics":["safety"]}"#, extra: #","occurredAt":"2024-03-05T10:00:00Z""#))
+        try assertVerifyNames("position 21: the days index lists it under a day that is not the event's") { txn, db in
+            let today = try XCTUnwrap(blocks(txn, db.days, term: Keys.day(Clock.nowMicros())).first)
+            try txn.put(db.days, today.key, packed(today.positions + [21]))
         }
+    }
+
+    func testAPositionMissingFromItsDayIsFound() throws {
+        try fill(20)
+        try scratch.append(event("contact.recorded", "contact-late", #"{"mode":"street","topics":["safety"]}"#, extra: #","occurredAt":"2024-03-05T10:00:00Z""#))
+        try assertVerifyNames("position 21: its entry in the days index is missing") { txn, db in
+            let late = try XCTUnwrap(blocks(txn, db.days, term: Keys.day(RFC3339.parse("2024-03-05T10:00:00Z")!)).first)
+            _ = try txn.delete(db.days, late.key)
+        }
+    }
+
+    func testABlockOutOfOrderIsFound() throws {
+        try fill(20)
+        try assertVerifyNames("position 4: out of order in a block of the types index") { txn, db in
+            let block = try XCTUnwrap(blocks(txn, db.types, term: Array("contact.recorded".utf8)).first)
+            var positions = block.positions
+            positions.swapAt(3, 4)
+            try txn.put(db.types, block.key, packed(positions))
+        }
+    }
+
+    func testAStreamLinkToTheWrongEventIsFound() throws {
+        try fill(3)
+        try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"),
+                           event("referral.first_contact_made", "referral-2024-0042", #"{"mode":"phone","accompanied_by_referrer":false}"#))
+        // Position 6 (version 3) should link to 5; link it to 4 (version 1).
+        try assertVerifyNames("position 6: the stream index links it to position 4, which is not event 2 of referral-2024-0042") { txn, db in
+            try txn.put(db.streamLinks, Keys.u64(UInt64(6)), Keys.u64(UInt64(4)))
+        }
+    }
+
+    func testAMissingStreamHeadIsFound() throws {
+        try fill(3)
+        try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"))
+        try assertVerifyNames("position 4: the streams index has no head for referral-2024-0042") { txn, db in
+            _ = try txn.delete(db.streams, Array("referral-2024-0042".utf8))
+        }
+    }
+
+    func testAStaleStreamHeadIsFound() throws {
+        try fill(3)
+        try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"))
+        // The head says version 1 at position 4, but the stream's event 2 is at position 5.
+        try assertVerifyNames("position 5: the streams index has no head for referral-2024-0042 at version 2") { txn, db in
+            try txn.put(db.streams, Array("referral-2024-0042".utf8), Keys.u64(UInt64(1)) + Keys.u64(UInt64(4)))
+        }
+    }
+
+    func testAMissingStreamLinkIsFound() throws {
+        try fill(5)
+        try assertVerifyNames("position 3: its link in the stream index is missing") { txn, db in
+            _ = try txn.delete(db.streamLinks, Keys.u64(UInt64(3)))
+        }
+    }
+
+    func testAStreamReadsBackFromItsHeadInOrder() throws {
+        try fill(2)
+        try scratch.append(referralMade(), event("contact.recorded", "contact-x", #"{"mode":"street","topics":["safety"]}"#),
+                           event("referral.accepted", "referral-2024-0042"))
+        let positions = try scratch.ledger.read { try $0.streamPositions("referral-2024-0042") }
+        XCTAssertEqual(positions.map(\.version), [1, 2])
+        XCTAssertEqual(positions.map(\.position), [3, 5])
+        XCTAssertEqual(try scratch.ledger.read { try $0.streamPositions("referral-2024-0999") }.count, 0)
     }
 
     func testExportedRecordsRestoreToTheSameTree() throws {

@@ -1,0 +1,237 @@
+import LMDB
+
+// How `verify` checks the indexes against the log, in sequential reads only.
+//
+// Each index is compared as a multiset digest: an order-independent sum of entry hashes,
+// computed once from the log (during verify's pass over it) and once from the index. Only on
+// a mismatch does a slower pass look entries up one by one to name the first wrong position.
+//
+// The stream index (a head per stream, a link per position; see `StreamIndex`) is checked by
+// telescoping: every event (stream, version v, position p) must be referenced exactly once,
+// by the link of the stream's event v+1 or, for the last one, by the stream's head. So the
+// digest of all events equals the digest of {(stream of p, version of p - 1, link of p)} for
+// every p past a stream's first event, plus {(stream, head version, head position)}.
+
+/// Order-independent digests of the entries the indexes should hold.
+struct IndexDigests {
+    struct Digest: Equatable {
+        var sum: UInt64 = 0
+        var count = 0
+        mutating func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+            var hasher = Hasher()
+            hasher.combine(bytes: key)
+            hasher.combine(0xFF as UInt8)
+            hasher.combine(bytes: value)
+            sum &+= UInt64(bitPattern: Int64(hasher.finalize()))
+            count += 1
+        }
+        mutating func add(_ key: UnsafeRawBufferPointer, _ first: UInt64, _ second: UInt64) {
+            withUnsafeBytes(of: (first.bigEndian, second.bigEndian)) { add(key, $0) }
+        }
+        mutating func add(_ key: UnsafeRawBufferPointer, _ value: UInt64) {
+            withUnsafeBytes(of: value.bigEndian) { add(key, $0) }
+        }
+    }
+
+    var ids = Digest(), types = Digest(), days = Digest()
+    /// Every event as (stream, version, position), and the references to events that the
+    /// links name (the heads' are added when the heads are read).
+    var events = Digest(), references = Digest()
+
+    /// Adds what the record at `position` should have in the indexes, without allocating: the
+    /// hot loop of verify. `link` is the position its stream link names.
+    mutating func add(record: RecordView, position: UInt64, link: UInt64) throws {
+        let stream = record.streamBytes
+        let version = record.streamVersion
+        if version <= 1 {
+            guard link == 0 else {
+                throw LedgerError(.integrity, "position \(position): the stream index links the first event of \(record.stream) to position \(link)")
+            }
+        } else {
+            guard link > 0 && link < position else {
+                throw LedgerError(.integrity, "position \(position): the stream index links it to position \(link), not to an earlier event")
+            }
+            references.add(stream, version - 1, link)
+        }
+        events.add(stream, version, position)
+        ids.add(record.id, position)
+        types.add(record.typeBytes, position)
+        withUnsafeBytes(of: Keys.dayBits(record.occurredAt).bigEndian) { days.add($0, position) }
+    }
+}
+
+/// Steps through the stream links in step with verify's pass over the log.
+struct LinkReader {
+    let cursor: Cursor
+    private var entry: Cursor.Entry?
+
+    init(_ cursor: Cursor) throws {
+        self.cursor = cursor
+        entry = try cursor.first()
+    }
+
+    /// The link of `position`, which must be the next one stored.
+    mutating func next(_ position: UInt64) throws -> UInt64 {
+        guard let e = entry, e.key.count == 8, Keys.readU64(e.key) == position, e.value.count == 8 else {
+            throw LedgerError(.integrity, "position \(position): its link in the stream index is missing or malformed")
+        }
+        entry = try cursor.next()
+        return Keys.readU64(e.value)
+    }
+
+    func checkNoneBeyond(_ size: UInt64) throws {
+        if let e = entry {
+            throw LedgerError(.integrity, "the stream index links position \(e.key.count == 8 ? Keys.readU64(e.key) : 0), beyond the \(size) events in the log")
+        }
+    }
+}
+
+extension Ledger {
+    func checkIndexes(_ snapshot: LedgerSnapshot, expected: IndexDigests, size: UInt64) throws {
+        let txn = snapshot.txn
+        var ids = IndexDigests.Digest()
+        try each(txn, db.ids) { ids.add($0, $1) }
+        if ids != expected.ids {
+            try locateIdFault(snapshot, size: size)
+            throw LedgerError(.integrity, "the ids index holds entries that no event in the log accounts for")
+        }
+
+        var references = expected.references
+        try each(txn, db.streams) { key, value in
+            guard value.count == 16 else { throw LedgerError(.integrity, "the streams index holds a malformed head for \(String(decoding: key, as: UTF8.self))") }
+            references.add(key, value)
+        }
+        if references != expected.events {
+            try locateStreamFault(snapshot)
+            throw LedgerError(.integrity, "the stream index holds entries that no event in the log accounts for")
+        }
+
+        for (database, digest) in [(db.types, expected.types), (db.days, expected.days)] {
+            var found = IndexDigests.Digest()
+            try each(txn, database) { key, value in
+                guard let term = PostingBlocks.term(ofKey: key), value.count % 8 == 0, !value.isEmpty,
+                      Keys.readU64(key, at: key.count - 8) == Keys.readU64(value) else {
+                    throw LedgerError(.integrity, "the \(database.name) index holds a malformed block")
+                }
+                var previous: UInt64 = 0
+                for offset in stride(from: 0, to: value.count, by: 8) {
+                    let position = Keys.readU64(value, at: offset)
+                    guard position > previous else {
+                        throw LedgerError(.integrity, "position \(position): out of order in a block of the \(database.name) index")
+                    }
+                    previous = position
+                    found.add(term, position)
+                }
+            }
+            if found != digest {
+                try locateBlockFault(snapshot, database: database)
+                throw LedgerError(.integrity, "the \(database.name) index holds entries that no event in the log accounts for")
+            }
+        }
+    }
+
+    private func each(_ txn: Transaction, _ database: Database,
+                      _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        let cursor = try txn.cursor(database)
+        var entry = try cursor.first()
+        while let e = entry {
+            try body(e.key, e.value)
+            entry = try cursor.next()
+        }
+    }
+
+    private func locateIdFault(_ snapshot: LedgerSnapshot, size: UInt64) throws {
+        let txn = snapshot.txn
+        try snapshot.scan { position, record in
+            guard let stored = try txn.get(db.ids, record.id), stored.count == 8, Keys.readU64(stored) == position else {
+                throw LedgerError(.integrity, "position \(position): its entry in the ids index is missing or wrong")
+            }
+            return true
+        }
+        try each(txn, db.ids) { key, value in
+            let position = value.count == 8 ? Keys.readU64(value) : 0
+            guard position >= 1, position <= size, let record = try snapshot.record(at: position), record.id.elementsEqual(key) else {
+                throw LedgerError(.integrity, "position \(position): the ids index has an entry for it that the event does not match")
+            }
+        }
+    }
+
+    /// Links that do not name the stream's previous event, heads that do not name its last.
+    private func locateStreamFault(_ snapshot: LedgerSnapshot) throws {
+        let txn = snapshot.txn
+        try snapshot.scan { position, record in
+            let version = record.streamVersion
+            if version > 1 {
+                let link = try txn.get(db.streamLinks, Keys.u64(position)).map { Keys.readU64($0) } ?? 0
+                guard let previous = try snapshot.record(at: link), previous.streamBytes.elementsEqual(record.streamBytes),
+                      previous.streamVersion == version - 1 else {
+                    throw LedgerError(.integrity, "position \(position): the stream index links it to position \(link), which is not event \(version - 1) of \(record.stream)")
+                }
+            }
+            guard let head = try txn.get(db.streams, record.streamBytes).map(StreamIndex.Head.init), head.version >= version else {
+                throw LedgerError(.integrity, "position \(position): the streams index has no head for \(record.stream) at version \(version) or later")
+            }
+            return true
+        }
+        try each(txn, db.streams) { key, value in
+            let head = StreamIndex.Head(value)
+            guard let last = try snapshot.record(at: head.last), last.streamBytes.elementsEqual(key), last.streamVersion == head.version else {
+                throw LedgerError(.integrity, "position \(head.last): the streams index names it as event \(head.version) of \(String(decoding: key, as: UTF8.self)), which it is not")
+            }
+        }
+    }
+
+    /// Walks the log and every term's positions side by side: the next position a term lists
+    /// must be the next event that has that term.
+    private func locateBlockFault(_ snapshot: LedgerSnapshot, database: Database) throws {
+        let txn = snapshot.txn
+        var terms: [[UInt8]: TermWalker] = [:]
+        try each(txn, database) { key, _ in
+            if let term = PostingBlocks.term(ofKey: key), terms[Array(term)] == nil {
+                terms[Array(term)] = try TermWalker(prefix: PostingBlocks.prefix(term), cursor: txn.cursor(database))
+            }
+        }
+        let name = database.name
+        try snapshot.scan { position, record in
+            let term = name == "types" ? Array(record.typeBytes) : Keys.day(record.occurredAt)
+            guard let listed = try terms[term]?.next(), listed <= position else {
+                throw LedgerError(.integrity, "position \(position): its entry in the \(name) index is missing")
+            }
+            guard listed == position else {
+                throw LedgerError(.integrity, "position \(listed): the \(name) index lists it under a \(name == "types" ? "type" : "day") that is not the event's")
+            }
+            return true
+        }
+        for walker in terms.values {
+            if let extra = try walker.next() {
+                throw LedgerError(.integrity, "position \(extra): the \(name) index lists it under a \(name == "types" ? "type" : "day") that is not the event's")
+            }
+        }
+    }
+}
+
+/// One term's positions, read block by block.
+private final class TermWalker {
+    let prefix: [UInt8]
+    let cursor: Cursor
+    var block: UnsafeRawBufferPointer?
+    var offset = 0
+
+    init(prefix: [UInt8], cursor: Cursor) throws {
+        self.prefix = prefix
+        self.cursor = cursor
+        block = try cursor.seek(prefix).flatMap { $0.key.starts(with: prefix) && $0.key.count == prefix.count + 8 ? $0.value : nil }
+    }
+
+    func next() throws -> UInt64? {
+        while let b = block {
+            if offset + 8 <= b.count {
+                defer { offset += 8 }
+                return Keys.readU64(b, at: offset)
+            }
+            offset = 0
+            block = try cursor.next().flatMap { $0.key.starts(with: prefix) && $0.key.count == prefix.count + 8 ? $0.value : nil }
+        }
+        return nil
+    }
+}
