@@ -51,6 +51,7 @@ public final class Lifecycle: @unchecked Sendable {
     /// `none`) and, per transition, its source states as a bit mask and its target's index.
     public let states: [String]
     public let stateBytes: [[UInt8]]
+    public let nameBytes: [UInt8]
     public let terminalMask: UInt64
     public let fromMasks: [UInt64]
     public let targets: [Int?]
@@ -103,8 +104,13 @@ public final class Lifecycle: @unchecked Sendable {
         }
         for state in terminal { _ = index(state) }
         guard states.count <= 64 else { throw CatalogueError("\(here): more than 64 states") }
+        // Names and states are stored with a length byte (in a stream's head).
+        if let long = ([name] + states).first(where: { $0.utf8.count > 255 }) {
+            throw CatalogueError("\(here): \"\(long.prefix(40))…\" is longer than 255 bytes")
+        }
         self.states = states
         self.stateBytes = states.map { Array($0.utf8) }
+        self.nameBytes = Array(name.utf8)
         self.terminalMask = terminal.reduce(0) { $0 | 1 << UInt64(states.firstIndex(of: $1)!) }
         self.fromMasks = fromMasks
         self.targets = targets

@@ -26,6 +26,8 @@ struct BatchWriter {
     var pendingDays: [UInt32: [UInt8]] = [:]
     /// Whether anyone was ever erased: only then do events need the two erasure lookups.
     var anyErased: Bool
+    /// The bytes of the head being written, kept to reuse their storage.
+    var headBytes: [UInt8] = []
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -89,7 +91,7 @@ struct BatchWriter {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
             throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
         }
-        let moves = try lifecycleMoves(event, streamExists: current > 0)
+        let moves = try lifecycleMoves(event, head: head)
 
         var recordedAt = max(now, lastRecordedAt)
         var streamVersion = current + 1
@@ -121,8 +123,10 @@ struct BatchWriter {
             }
             // The stream's head moves to this event, which links back to the head's last one.
             // A head found above is overwritten where the cursor stands, without a descent.
-            var newHead = (streamVersion.bigEndian, position.bigEndian)
-            try withUnsafeBytes(of: &newHead) { value in
+            var newHead = StreamIndex.Head(version: streamVersion, last: position, states: head?.states ?? [])
+            for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
+            newHead.encode(into: &headBytes)
+            try headBytes.withUnsafeBytes { value in
                 try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: head == nil ? [] : .current) }
             }
             try withUnsafeBytes(of: (head?.last ?? 0).bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
@@ -132,8 +136,9 @@ struct BatchWriter {
         }
         hasher.add(restoredLeaf.map { .leaf($0) } ?? .event(event, streamVersion: streamVersion, recordedAt: recordedAt))
         size += 1
-        for (key, state) in moves {
-            try key.withUnsafeBytes { k in try state.withUnsafeBytes { try states.put(k, $0) } }
+        for move in moves {
+            guard let key = move.key else { continue }
+            try key.withUnsafeBytes { k in try move.state.withUnsafeBytes { try states.put(k, $0) } }
         }
         if let resident = event.resident {
             if streamVersion == 1 && !event.stream.hasPrefix("resident-") {
@@ -179,18 +184,31 @@ struct BatchWriter {
     /// The stream's head: its version (its number of events) and its last event's position;
     /// nil when it does not exist. Leaves the streams cursor on the head, for the overwrite.
     func streamHead(_ streamKey: [UInt8]) throws -> StreamIndex.Head? {
-        try streams.find(streamKey).map { StreamIndex.Head($0.value) }
+        try streams.find(streamKey).map { try StreamIndex.Head($0.value) }
     }
 
-    /// The state keys this event moves and their new states; throws when a machine refuses.
-    /// A stream's lifecycle states are keyed by the stream: a new one has none to look up.
-    func lifecycleMoves(_ event: PreparedEvent, streamExists: Bool) throws -> [([UInt8], [UInt8])] {
-        var moves: [([UInt8], [UInt8])] = []
+    /// A lifecycle state this event changes: in the stream's head (`key` nil) or in `states`.
+    struct Move {
+        let lifecycle: Lifecycle
+        let key: [UInt8]?
+        let state: [UInt8]
+    }
+
+    /// The states this event moves and their new values; throws when a machine refuses. A
+    /// stream's lifecycle states belong to the stream: a new one has none to look up.
+    func lifecycleMoves(_ event: PreparedEvent, head: StreamIndex.Head?) throws -> [Move] {
+        var moves: [Move] = []
         for step in event.steps {
             let lifecycle = step.lifecycle
             var state = 0
-            if streamExists, let stored = try states.find(step.key)?.value {
-                guard let index = lifecycle.stateIndex(stored) else {
+            let stored: [UInt8]?
+            if let key = step.key {
+                stored = head == nil ? nil : try states.find(key).map { Array($0.value) }
+            } else {
+                stored = head?.state(of: lifecycle.nameBytes)
+            }
+            if let stored {
+                guard let index = stored.withUnsafeBytes({ lifecycle.stateIndex($0) }) else {
                     throw LedgerError(.integrity, "\(event.stream): unknown state \(String(decoding: stored, as: UTF8.self)) in the \(lifecycle.name) lifecycle")
                 }
                 state = index
@@ -207,7 +225,7 @@ struct BatchWriter {
                 remaining &= remaining - 1
             }
             guard let transition = chosen else { throw refusal(event, step, state: state, terminal: false) }
-            if let to = lifecycle.targets[transition], to != state { moves.append((step.key, lifecycle.stateBytes[to])) }
+            if let to = lifecycle.targets[transition], to != state { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
         return moves
     }

@@ -230,9 +230,8 @@ public final class EventPreparer {
                 if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
                 candidates |= 1 << UInt64(i)
             }
-            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance,
-                                       key: Keys.state(stream: stream, lifecycle: lifecycle.name, instance: instance),
-                                       candidates: candidates))
+            let key = lifecycle.instanceBy.isEmpty ? nil : Keys.state(stream: stream, lifecycle: lifecycle.name, instance: instance)
+            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, key: key, candidates: candidates))
         }
 
         var restore: RestoredPlacement?

@@ -98,8 +98,8 @@ extension Ledger {
 
         var references = expected.references
         try each(txn, db.streams) { key, value in
-            guard value.count == 16 else { throw LedgerError(.integrity, "the streams index holds a malformed head for \(String(decoding: key, as: UTF8.self))") }
-            references.add(key, value)
+            guard value.count >= 16 else { throw LedgerError(.integrity, "the streams index holds a malformed head for \(String(decoding: key, as: UTF8.self))") }
+            references.add(key, UnsafeRawBufferPointer(rebasing: value[0..<16]))
         }
         if references != expected.events {
             try locateStreamFault(snapshot)
@@ -168,13 +168,13 @@ extension Ledger {
                     throw LedgerError(.integrity, "position \(position): the stream index links it to position \(link), which is not event \(version - 1) of \(record.stream)")
                 }
             }
-            guard let head = try txn.get(db.streams, record.streamBytes).map(StreamIndex.Head.init), head.version >= version else {
+            guard let head = try txn.get(db.streams, record.streamBytes).map({ try StreamIndex.Head($0) }), head.version >= version else {
                 throw LedgerError(.integrity, "position \(position): the streams index has no head for \(record.stream) at version \(version) or later")
             }
             return true
         }
         try each(txn, db.streams) { key, value in
-            let head = StreamIndex.Head(value)
+            let head = try StreamIndex.Head(value)
             guard let last = try snapshot.record(at: head.last), last.streamBytes.elementsEqual(key), last.streamVersion == head.version else {
                 throw LedgerError(.integrity, "position \(head.last): the streams index names it as event \(head.version) of \(String(decoding: key, as: UTF8.self)), which it is not")
             }

@@ -41,8 +41,9 @@ public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
 struct LifecycleStep: Sendable {
     let lifecycle: Lifecycle
     let instance: String
-    /// The instance's key in the states database (see `Keys.state`).
-    let key: [UInt8]
+    /// The instance's key in the states database (see `Keys.state`); nil for a machine without
+    /// instances, whose state the stream's head holds.
+    let key: [UInt8]?
     /// Bit i set: transition i of the lifecycle applies and its guard passes.
     let candidates: UInt64
 }

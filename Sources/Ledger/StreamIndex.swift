@@ -2,8 +2,10 @@ import LMDB
 
 /// The stream index, in two databases that an append touches once each:
 ///
-/// - `streams`: stream id -> its head, 16 bytes: the stream's version (its number of events)
-///   and the position of its last event, both u64 big-endian;
+/// - `streams`: stream id -> its head: the stream's version (its number of events) and the
+///   position of its last event, both u64 big-endian, then the states of the stream's lifecycles
+///   that have no instances, each as u8 length ‖ lifecycle name ‖ u8 length ‖ state, sorted by
+///   name (a lifecycle with instances keeps them in `states`);
 /// - `stream_links`: position -> the position of the previous event of the same stream (u64
 ///   big-endian; 0 for a stream's first event).
 ///
@@ -15,17 +17,64 @@ enum StreamIndex {
     struct Head {
         let version: UInt64
         let last: UInt64
+        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle.
+        var states: [(lifecycle: [UInt8], state: [UInt8])]
 
-        init(_ value: UnsafeRawBufferPointer) {
+        /// Copies what it needs: the stored bytes are valid only until the next write.
+        init(_ value: UnsafeRawBufferPointer) throws {
+            guard value.count >= 16 else { throw LedgerError(.integrity, "a stream head of \(value.count) bytes (run `buurtboek verify`)") }
             version = Keys.readU64(value)
             last = Keys.readU64(value, at: 8)
+            states = []
+            var at = 16
+            while at < value.count {
+                let nameLength = Int(value[at])
+                let stateAt = at + 1 + nameLength
+                guard stateAt < value.count, stateAt + 1 + Int(value[stateAt]) <= value.count else {
+                    throw LedgerError(.integrity, "a stream head with malformed lifecycle states (run `buurtboek verify`)")
+                }
+                let stateLength = Int(value[stateAt])
+                states.append((Array(value[(at + 1)..<stateAt]), Array(value[(stateAt + 1)..<(stateAt + 1 + stateLength)])))
+                at = stateAt + 1 + stateLength
+            }
+        }
+
+        init(version: UInt64, last: UInt64, states: [(lifecycle: [UInt8], state: [UInt8])]) {
+            self.version = version
+            self.last = last
+            self.states = states
+        }
+
+        func state(of lifecycle: [UInt8]) -> [UInt8]? {
+            states.first { $0.lifecycle == lifecycle }?.state
+        }
+
+        mutating func set(_ lifecycle: [UInt8], to state: [UInt8]) {
+            if let i = states.firstIndex(where: { $0.lifecycle == lifecycle }) {
+                states[i].state = state
+            } else {
+                states.append((lifecycle, state))
+                states.sort { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }
+            }
+        }
+
+        /// The stored bytes, into `out` (cleared first, its capacity kept).
+        func encode(into out: inout [UInt8]) {
+            out.removeAll(keepingCapacity: true)
+            withUnsafeBytes(of: (version.bigEndian, last.bigEndian)) { out.append(contentsOf: $0) }
+            for (lifecycle, state) in states {
+                out.append(UInt8(lifecycle.count))
+                out.append(contentsOf: lifecycle)
+                out.append(UInt8(state.count))
+                out.append(contentsOf: state)
+            }
         }
     }
 
     /// A stream's events as (stream version, position), oldest first.
     static func positions(of stream: [UInt8], txn: Transaction, db: Ledger.Databases) throws -> [(version: UInt64, position: UInt64)] {
         guard let value = try txn.get(db.streams, stream) else { return [] }
-        let head = Head(value)
+        let head = try Head(value)
         var out: [(UInt64, UInt64)] = []
         out.reserveCapacity(Int(min(head.version, 1 << 20)))
         var position = head.last
