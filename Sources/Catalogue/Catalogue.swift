@@ -91,6 +91,8 @@ public final class StreamKind: @unchecked Sendable {
         var stream = stream
         return stream.withUTF8 { pattern.matches(UnsafeRawBufferPointer($0)) }
     }
+
+    public func accepts(streamBytes: UnsafeRawBufferPointer) -> Bool { pattern.matches(streamBytes) }
 }
 
 /// A catalogue that cannot be loaded.

@@ -1,5 +1,8 @@
 import Catalogue
 import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns JSON event lines into prepared events. Not thread-safe (it owns a parser): use one
 /// per thread. Lines have the import keys: id, type, schemaVersion, stream, expectedVersion,
@@ -14,6 +17,9 @@ public final class EventPreparer {
     let catalogue: Catalogue
     let parser = JSONParser()
     let defaultWorker: String?
+    let defaultWorkerBytes: [UInt8]?
+    /// The envelope's members by slot, for the event being prepared (reused: one per preparer).
+    private let slots = UnsafeMutableBufferPointer<JSONNode?>.allocate(capacity: EventPreparer.envelopeKeys.count)
     let restoring: Bool
     let sealer: PersonalDataSealer?
     public var now: Int64
@@ -24,10 +30,13 @@ public final class EventPreparer {
                 now: Int64 = Clock.nowMicros()) {
         self.catalogue = catalogue
         self.defaultWorker = defaultWorker
+        self.defaultWorkerBytes = defaultWorker.map { Array($0.utf8) }
         self.restoring = restoring
         self.sealer = sealer
         self.now = now
     }
+
+    deinit { slots.deallocate() }
 
     /// The envelope's key names, for messages.
     static let knownKeys: [String] = envelopeKeys.map { String(decoding: $0, as: UTF8.self) }
@@ -37,7 +46,7 @@ public final class EventPreparer {
             throw LedgerError.refused("\(source): \(line.count) bytes, more than the \(EventPreparer.maxLineBytes)-byte limit for one event")
         }
         do {
-            return try parser.parse(line) { root in try prepare(root, source: source) }
+            return try parser.parse(line) { root in try prepare(root, source: source, lineLength: line.count) }
         } catch let error as JSONSyntaxError {
             throw LedgerError.refused("\(source): \(error)")
         }
@@ -58,14 +67,24 @@ public final class EventPreparer {
              causationId, data, position, streamVersion, recordedAt, leafHash, sealed
     }
 
-    private func prepare(_ root: JSONNode, source: EventSource) throws -> PreparedEvent {
+    /// The slot of an envelope key, by its bytes.
+    static func slot(of key: UnsafeRawBufferPointer) -> Int? {
+        guard let first = key.first else { return nil }
+        for (i, known) in envelopeKeys.enumerated() where known.count == key.count && known[0] == first {
+            if known.withUnsafeBytes({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) { return i }
+        }
+        return nil
+    }
+
+    private func prepare(_ root: JSONNode, source: EventSource, lineLength: Int) throws -> PreparedEvent {
         func refuse(_ path: String, _ rule: String) -> LedgerError { .refused("\(source): \(path): \(rule)") }
         guard root.kind == .object else { throw refuse("/", "an event must be a JSON object, not \(root.kind.name)") }
         // One pass over the members, sorting them into the envelope's slots.
-        var slots = [JSONNode?](repeating: nil, count: EventPreparer.envelopeKeys.count)
+        let slots = self.slots
+        slots.update(repeating: nil)
         for member in root.members {
             let key = member.key.stringBytes
-            guard let slot = EventPreparer.envelopeKeys.firstIndex(where: { $0.elementsEqual(key) }) else {
+            guard let slot = EventPreparer.slot(of: key) else {
                 throw refuse("/\(member.name)", "unknown key (known: \(EventPreparer.knownKeys.joined(separator: ", ")))")
             }
             guard slots[slot] == nil else { throw refuse("/\(member.name)", "appears twice") }
@@ -75,14 +94,18 @@ public final class EventPreparer {
             guard let n = slots[key.rawValue], n.kind != .null else { return nil }
             return n
         }
-        func text(_ key: Slot, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> String? {
+        /// A string member's bytes (borrowed from the parsed line), checked for type and length.
+        func textBytes(_ key: Slot, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> UnsafeRawBufferPointer? {
             guard let node = node(key) else {
                 if required { throw refuse("/\(key)", "is required") }
                 return nil
             }
-            guard let s = node.string else { throw refuse("/\(key)", "must be a string, not \(node.kind.name)") }
-            guard s.utf8.count <= max else { throw refuse("/\(key)", "longer than \(max) bytes") }
-            return s
+            guard node.kind == .string else { throw refuse("/\(key)", "must be a string, not \(node.kind.name)") }
+            guard node.stringBytes.count <= max else { throw refuse("/\(key)", "longer than \(max) bytes") }
+            return node.stringBytes
+        }
+        func text(_ key: Slot, required: Bool = false, max: Int = EventPreparer.maxEnvelopeText) throws -> String? {
+            try textBytes(key, required: required, max: max).map { String(decoding: $0, as: UTF8.self) }
         }
         guard let typeNode = node(.type) else { throw refuse("/type", "is required") }
         guard typeNode.kind == .string else { throw refuse("/type", "must be a string, not \(typeNode.kind.name)") }
@@ -98,18 +121,22 @@ public final class EventPreparer {
             }
             throw refuse("/type", "unknown event type \"\(typeName)\" (see `buurtboek types`)")
         }
-        let stream = try text(.stream, required: true)!
-        guard type.streamKind.accepts(stream: stream) else {
+        let streamBytes = try textBytes(.stream, required: true)!
+        guard type.streamKind.accepts(streamBytes: streamBytes) else {
+            let stream = String(decoding: streamBytes, as: UTF8.self)
             throw refuse("/stream", "\"\(stream)\" is not a \(type.streamKind.name) stream id (\(type.streamKind.idPattern)), as \(type.name) needs")
         }
+        let stream = String(decoding: streamBytes, as: UTF8.self)
         func refuseEvent(_ path: String, _ rule: String) -> LedgerError {
             .refused("\(source) (\(type.name), stream \(stream)): \(path): \(rule)")
         }
 
         var id: [UInt8]
         var idGiven = false
-        if let text = try text(.id) {
-            guard let bytes = UUIDText.parse(text) else { throw refuseEvent("/id", "must be a UUID (\"\(text)\" is not)") }
+        if let text = try textBytes(.id) {
+            guard let bytes = UUIDText.parse(text) else {
+                throw refuseEvent("/id", "must be a UUID (\"\(String(decoding: text, as: UTF8.self))\" is not)")
+            }
             id = bytes
             idGiven = true
         } else {
@@ -125,26 +152,37 @@ public final class EventPreparer {
         }
         var occurredAt = now
         var occurredAtGiven = false
-        if let text = try text(.occurredAt) {
-            guard text.utf8.count > 10, let micros = RFC3339.parse(text) else {
+        if let text = try textBytes(.occurredAt) {
+            guard text.count > 10, let micros = RFC3339.parse(text) else {
                 throw refuseEvent("/occurredAt", "must be an RFC 3339 date-time such as 2024-03-05T14:30:00+01:00")
             }
             guard restoring || micros <= now + EventPreparer.futureTolerance else {
-                throw refuseEvent("/occurredAt", "\(text) lies in the future (more than 5 minutes after the ledger's clock, \(RFC3339.format(now)))")
+                throw refuseEvent("/occurredAt", "\(String(decoding: text, as: UTF8.self)) lies in the future (more than 5 minutes after the ledger's clock, \(RFC3339.format(now)))")
             }
             guard micros >= -2_208_988_800_000_000 else { throw refuseEvent("/occurredAt", "lies before 1900") }
             occurredAt = micros
             occurredAtGiven = true
         }
-        guard let recordedBy = try text(.recordedBy) ?? defaultWorker, !recordedBy.isEmpty else {
+
+        // The record is encoded as the envelope is read: its sections are borrowed bytes.
+        var record = RecordEncoder(capacity: Record.headerSize + 96 + lineLength,
+                                   schemaVersion: UInt16(type.version), occurredAt: occurredAt, id: id)
+        type.nameBytes.withUnsafeBytes { record.section($0) }
+        record.section(streamBytes)
+        if let given = try textBytes(.recordedBy), !given.isEmpty {
+            record.section(given)
+        } else if let worker = defaultWorkerBytes, !worker.isEmpty {
+            record.section(worker)
+        } else {
             throw refuseEvent("/recordedBy", "no worker: give recordedBy, --by or $BUURTBOEK_WORKER")
         }
-        let neighbourhood = try text(.neighbourhood) ?? ""
+        let neighbourhood = try textBytes(.neighbourhood) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         guard neighbourhood.isEmpty || EventPreparer.isCode(neighbourhood) else {
-            throw refuseEvent("/neighbourhood", "\"\(neighbourhood)\" is not a neighbourhood code (letters, digits, . _ -; at most 32)")
+            throw refuseEvent("/neighbourhood", "\"\(String(decoding: neighbourhood, as: UTF8.self))\" is not a neighbourhood code (letters, digits, . _ -; at most 32)")
         }
-        let correlationId = try text(.correlationId) ?? ""
-        let causationId = try text(.causationId) ?? ""
+        record.section(neighbourhood)
+        record.section(try textBytes(.correlationId) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        record.section(try textBytes(.causationId) ?? UnsafeRawBufferPointer(start: nil, count: 0))
 
         guard let data = node(.data) else { throw refuseEvent("/data", "is required") }
         guard data.kind == .object else { throw refuseEvent("/data", "must be a JSON object, not \(data.kind.name)") }
@@ -167,13 +205,14 @@ public final class EventPreparer {
         for member in data.members {
             if type.dataClass(ofKey: member.key.stringBytes)!.isPersonal { personalMembers.append(member) } else { publicMembers.append(member) }
         }
-        var publicBytes: [UInt8] = []
-        publicBytes.reserveCapacity(512)
-        publicBytes.append(UInt8(ascii: "{"))
         var personalClear: [UInt8] = []
+        let publicLength: Int
         do {
-            try JSONNode.writeSortedMembers(publicMembers, into: &publicBytes)
-            publicBytes.append(UInt8(ascii: "}"))
+            publicLength = try record.section { out in
+                out.append(UInt8(ascii: "{"))
+                try JSONNode.writeSortedMembers(publicMembers, into: &out)
+                out.append(UInt8(ascii: "}"))
+            }
             if !personalMembers.isEmpty {
                 personalClear.append(UInt8(ascii: "{"))
                 try JSONNode.writeSortedMembers(personalMembers, into: &personalClear)
@@ -182,30 +221,30 @@ public final class EventPreparer {
         } catch let error as JSONSyntaxError {
             throw refuseEvent("/data", error.message)
         }
-        guard publicBytes.count + personalClear.count <= catalogue.maxDataBytes else {
-            throw refuseEvent("/data", "\(publicBytes.count + personalClear.count) bytes, more than the catalogue's limit of \(catalogue.maxDataBytes)")
+        guard publicLength + personalClear.count <= catalogue.maxDataBytes else {
+            throw refuseEvent("/data", "\(publicLength + personalClear.count) bytes, more than the catalogue's limit of \(catalogue.maxDataBytes)")
         }
         let resident = DataKeyId.resident(stream: stream, residentField: data["resident_id"]?.string)
 
         // The personal section is sealed under the resident's (or the stream's) data key.
-        var personal: [UInt8] = []
-        var flags: UInt8 = 0
         if let bytes = sealedSection {
             guard personalMembers.isEmpty else { throw refuseEvent("/data", "holds personal fields beside a sealed section") }
-            personal = bytes
-            flags = Record.sealedFlag
+            record.section(bytes)
+            record.setFlags(Record.sealedFlag)
         } else if !personalClear.isEmpty {
             guard let sealer else {
                 let names = personalMembers.map(\.name).sorted().joined(separator: ", ")
                 throw refuseEvent("/data", "holds personal fields (\(names)); recording them needs the master key (--master-key FILE or $BUURTBOEK_MASTER_KEY_FILE)")
             }
             do {
-                personal = try sealer.seal(personalClear, keyId: DataKeyId.forEvent(stream: stream, residentId: resident),
-                                           fields: personalMembers.map(\.name).sorted(), eventId: id)
+                record.section(try sealer.seal(personalClear, keyId: DataKeyId.forEvent(stream: stream, residentId: resident),
+                                               fields: personalMembers.map(\.name).sorted(), eventId: id))
             } catch let error as LedgerError {
                 throw LedgerError(error.kind, "\(source) (\(type.name), stream \(stream)): \(error.message)")
             }
-            flags = Record.sealedFlag
+            record.setFlags(Record.sealedFlag)
+        } else {
+            record.section(UnsafeRawBufferPointer(start: nil, count: 0))
         }
 
         var consents: [(key: [UInt8], text: String)] = []
@@ -250,11 +289,9 @@ public final class EventPreparer {
             }
             restore = RestoredPlacement(position: UInt64(position), streamVersion: UInt64(version), recordedAt: recordedAt, leafHash: leaf)
         }
-        return PreparedEvent(source: source, id: id, type: type, stream: stream, expected: expected,
-                             occurredAt: occurredAt, occurredAtGiven: occurredAtGiven, recordedBy: recordedBy,
-                             neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
-                             data: publicBytes, personal: personal, flags: flags, personalClear: personalClear,
-                             resident: resident, consents: consents, steps: steps, restore: restore)
+        return PreparedEvent(source: source, id: id, type: type, stream: stream, streamKey: Array(streamBytes), expected: expected,
+                             occurredAt: occurredAt, occurredAtGiven: occurredAtGiven, personalClear: personalClear,
+                             resident: resident, consents: consents, steps: steps, restore: restore, recordTemplate: record.bytes)
     }
 
     /// Types already looked up by this preparer, by a hash of name and version: an import names
@@ -278,7 +315,11 @@ public final class EventPreparer {
     }
 
     static func isCode(_ s: String) -> Bool {
-        let bytes = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { isCode(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func isCode(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard !bytes.isEmpty, bytes.count <= 32 else { return false }
         func ok(_ c: UInt8) -> Bool {
             (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45

@@ -81,11 +81,6 @@ public final class PreparedEvent: Sendable {
     public let expected: ExpectedVersion
     public let occurredAt: Int64
     let occurredAtGiven: Bool
-    public let recordedBy: String
-    public let neighbourhood: String
-    public let correlationId: String
-    public let causationId: String
-    let flags: UInt8
     /// The clear personal fields (canonical JSON), kept only in memory, to compare retries.
     let personalClear: [UInt8]
     /// The resident this event is about, if any (its stream, or its `resident_id`).
@@ -96,39 +91,32 @@ public final class PreparedEvent: Sendable {
     let restore: RestoredPlacement?
     /// The encoded record with stream version and recordedAt still 0: encoded while preparing,
     /// on every core, so that the single writer only fills in what the ledger decides. It holds
-    /// the data and the personal section as stored (sealed when `flags` says so).
+    /// the envelope, the data and the personal section as stored (sealed when its flags say so).
     let recordTemplate: [UInt8]
     /// The stream id's bytes: the key of the streams index.
     let streamKey: [UInt8]
 
-    init(source: EventSource, id: [UInt8], type: EventType, stream: String, expected: ExpectedVersion,
-         occurredAt: Int64, occurredAtGiven: Bool, recordedBy: String, neighbourhood: String,
-         correlationId: String, causationId: String, data: [UInt8], personal: [UInt8], flags: UInt8,
-         personalClear: [UInt8], resident: String?, consents: [(key: [UInt8], text: String)],
-         steps: [LifecycleStep], restore: RestoredPlacement?) {
+    init(source: EventSource, id: [UInt8], type: EventType, stream: String, streamKey: [UInt8], expected: ExpectedVersion,
+         occurredAt: Int64, occurredAtGiven: Bool, personalClear: [UInt8], resident: String?,
+         consents: [(key: [UInt8], text: String)], steps: [LifecycleStep], restore: RestoredPlacement?, recordTemplate: [UInt8]) {
         self.source = source
         self.id = id
         self.type = type
         self.stream = stream
+        self.streamKey = streamKey
         self.expected = expected
         self.occurredAt = occurredAt
         self.occurredAtGiven = occurredAtGiven
-        self.recordedBy = recordedBy
-        self.neighbourhood = neighbourhood
-        self.correlationId = correlationId
-        self.causationId = causationId
-        self.flags = flags
         self.personalClear = personalClear
         self.resident = resident
         self.consents = consents
         self.steps = steps
         self.restore = restore
-        self.streamKey = Array(stream.utf8)
-        self.recordTemplate = Record(schemaVersion: UInt16(type.version), streamVersion: 0, occurredAt: occurredAt,
-                                     recordedAt: 0, id: id, type: type.name, stream: stream, recordedBy: recordedBy,
-                                     neighbourhood: neighbourhood, correlationId: correlationId, causationId: causationId,
-                                     data: data, personal: personal, flags: flags).encoded()
+        self.recordTemplate = recordTemplate
     }
+
+    /// Whether the personal section is sealed.
+    var flags: UInt8 { recordTemplate[1] }
 
     /// The first words of every message about this event.
     var label: String { "\(source) (\(type.name), stream \(stream))" }
@@ -156,9 +144,8 @@ public final class PreparedEvent: Sendable {
     func sameContent(as stored: RecordView, sealer: PersonalDataSealer?) throws -> Bool {
         try recordTemplate.withUnsafeBytes { template in
             let mine = try RecordView(template)
-            guard stored.type == type.name && Int(stored.schemaVersion) == type.version && stored.stream == stream
-                && stored.recordedBy == recordedBy && stored.neighbourhood == neighbourhood
-                && stored.correlationId == correlationId && stored.causationId == causationId
+            guard stored.typeBytes.elementsEqual(mine.typeBytes) && stored.schemaVersion == mine.schemaVersion
+                && stored.streamBytes.elementsEqual(mine.streamBytes) && stored.envelopeText.elementsEqual(mine.envelopeText)
                 && stored.data.elementsEqual(mine.data) && (!occurredAtGiven || stored.occurredAt == occurredAt) else { return false }
             // Sealing is randomized: compare what was sealed, not the ciphertext.
             if stored.isSealed && flags & Record.sealedFlag != 0 && restore == nil {
