@@ -28,6 +28,9 @@ struct BatchWriter {
     var anyErased: Bool
     /// The bytes of the head being written, kept to reuse their storage.
     var headBytes: [UInt8] = []
+    /// Resident-stream keys (see `Keys.residentStream`) still to be written: sorted first, they
+    /// are written in key order, where the B-tree pages each one needs are the last one's.
+    var pendingResidentStreams: [[UInt8]] = []
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -142,7 +145,7 @@ struct BatchWriter {
         }
         if let resident = event.resident {
             if streamVersion == 1 && !event.stream.hasPrefix("resident-") {
-                try txn.put(db.residentStreams, Array(resident.utf8), event.streamKey)
+                pendingResidentStreams.append(Keys.residentStream(resident: resident, stream: event.streamKey))
             }
             if event.type.erasesSubject { try markErased(resident) }
         }
@@ -171,13 +174,9 @@ struct BatchWriter {
     mutating func markErased(_ resident: String) throws {
         anyErased = true
         try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(size)))
-        let cursor = try txn.cursor(db.residentStreams)
+        try flushResidentStreams()
         var streams: [[UInt8]] = [Array("resident-\(resident)".utf8)]
-        var entry = try cursor.find(Array(resident.utf8))
-        while let e = entry {
-            streams.append(Array(e.value))
-            entry = try cursor.nextDuplicate()
-        }
+        streams += try Keys.residentStreams(resident, txn: txn, db: db.residentStreams)
         for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
     }
 
@@ -243,8 +242,19 @@ struct BatchWriter {
         return .refused("\(event.label): \(event.type.name) is not allowed\(condition) in state \(state) of the \(lifecycle.name) lifecycle\(instance); allowed from \(state): \(allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))")
     }
 
-    /// Writes the tree hashes and the type and day index entries gathered so far.
+    mutating func flushResidentStreams() throws {
+        guard !pendingResidentStreams.isEmpty else { return }
+        pendingResidentStreams.sort { $0.lexicographicallyPrecedes($1) }
+        let cursor = try txn.cursor(db.residentStreams)
+        for key in pendingResidentStreams {
+            try key.withUnsafeBytes { try cursor.put($0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+        }
+        pendingResidentStreams.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the tree hashes and the type, day and resident index entries gathered so far.
     mutating func flushIndexes() throws {
+        try flushResidentStreams()
         for (index, hash) in hasher.finish() {
             try hash.withUnsafeBytes { h in
                 try withUnsafeBytes(of: UInt64(bitPattern: index).bigEndian) { try txn.put(db.tree, $0, h, options: .append) }

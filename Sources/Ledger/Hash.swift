@@ -1,10 +1,14 @@
-import Crypto
+import LibCryptoShim
 
 /// A SHA-256 value, stored inline (no allocation), as the tree handles millions of them.
 public struct Hash: Hashable, Sendable, CustomStringConvertible {
     var a: UInt64, b: UInt64, c: UInt64, d: UInt64
 
     public static let size = 32
+
+    init(a: UInt64, b: UInt64, c: UInt64, d: UInt64) {
+        (self.a, self.b, self.c, self.d) = (a, b, c, d)
+    }
 
     public init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count == 32, "a hash is 32 bytes")
@@ -50,6 +54,20 @@ public struct Hash: Hashable, Sendable, CustomStringConvertible {
     public static let empty = Hash.sha256([])
 
     public static func sha256(_ bytes: [UInt8]) -> Hash {
-        SHA256.hash(data: bytes).withUnsafeBytes { Hash($0) }
+        bytes.withUnsafeBytes { sha256(prefix: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+    }
+
+    /// SHA-256(prefix || a || b), hashed in place (libcrypto; see Sources/LibCryptoShim).
+    static func sha256(prefix: UInt8?, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Hash {
+        var out = Hash(a: 0, b: 0, c: 0, d: 0)
+        Swift.withUnsafeMutableBytes(of: &out) { digest in
+            let target = digest.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if let prefix {
+                bb_sha256_prefixed(prefix, a.baseAddress, a.count, b.baseAddress, b.count, target)
+            } else {
+                bb_sha256_plain(a.baseAddress, a.count, target)
+            }
+        }
+        return out
     }
 }

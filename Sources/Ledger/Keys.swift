@@ -1,4 +1,5 @@
 import JSON
+import LMDB
 
 /// Big-endian keys, so that LMDB's byte order is numeric order and appends can use MDB_APPEND.
 enum Keys {
@@ -25,6 +26,29 @@ enum Keys {
         Int(Int32(bitPattern: readU32(key) ^ 0x8000_0000))
     }
     static func dayKey(_ day: Int) -> [UInt8] { u32(UInt32(bitPattern: Int32(day)) ^ 0x8000_0000) }
+
+    /// A resident-streams key: resident ‖ 0x00 ‖ stream (the value is empty).
+    static func residentStream(resident: String, stream: [UInt8]) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(resident.utf8.count + 1 + stream.count)
+        key.append(contentsOf: resident.utf8)
+        key.append(0)
+        key.append(contentsOf: stream)
+        return key
+    }
+
+    /// The streams, other than the resident's own, whose events named `resident`.
+    static func residentStreams(_ resident: String, txn: Transaction, db: Database) throws -> [[UInt8]] {
+        let prefix = Array(resident.utf8) + [0]
+        let cursor = try txn.cursor(db)
+        var out: [[UInt8]] = []
+        var entry = try cursor.seek(prefix)
+        while let e = entry, e.key.starts(with: prefix) {
+            out.append(Array(e.key[prefix.count...]))
+            entry = try cursor.next()
+        }
+        return out
+    }
 
     /// A lifecycle instance's state key: stream, lifecycle and instance, NUL-separated.
     static func state(stream: String, lifecycle: String, instance: String) -> [UInt8] {

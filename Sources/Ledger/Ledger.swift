@@ -29,7 +29,7 @@ public final class Ledger: @unchecked Sendable {
         static let specs: [(name: String, options: DatabaseOptions)] = [
             ("log", []), ("tree", []), ("ids", []), ("streams", []), ("types", []), ("days", []),
             ("states", []), ("meta", []), ("catalogues", []), ("catalogue_history", []),
-            ("erased", []), ("erased_streams", []), ("resident_streams", [.duplicateSort]), ("checkpoints", []),
+            ("erased", []), ("erased_streams", []), ("resident_streams", []), ("checkpoints", []),
             ("stream_links", []),
         ]
 

@@ -1,4 +1,3 @@
-import Crypto
 
 /// The RFC 9162 (Certificate Transparency v2) Merkle tree, as small pure functions over hashes.
 ///
@@ -13,21 +12,13 @@ public enum Merkle {
 
     /// The leaf hash of the concatenation of `head` and `tail`.
     public static func leafHash(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) -> Hash {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: head)
-        if tail.count > 0 { hasher.update(bufferPointer: tail) }
-        return hasher.finalize().withUnsafeBytes { Hash($0) }
+        Hash.sha256(prefix: 0x00, head, tail)
     }
 
     public static func leafHash(_ bytes: [UInt8]) -> Hash { bytes.withUnsafeBytes { leafHash($0) } }
 
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
-        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().withUnsafeBytes { Hash($0) }
+        left.withUnsafeBytes { l in right.withUnsafeBytes { r in Hash.sha256(prefix: 0x01, l, r) } }
     }
 
     // MARK: Storage order

@@ -150,14 +150,7 @@ public struct LedgerSnapshot {
 
     /// The streams (other than their own) whose events named the resident.
     public func residentStreams(_ resident: String) throws -> [String] {
-        let cursor = try txn.cursor(db.residentStreams)
-        var out: [String] = []
-        var entry = try cursor.find(Array(resident.utf8))
-        while let e = entry {
-            out.append(String(decoding: e.value, as: UTF8.self))
-            entry = try cursor.nextDuplicate()
-        }
-        return out
+        try Keys.residentStreams(resident, txn: txn, db: db.residentStreams).map { String(decoding: $0, as: UTF8.self) }
     }
 
     public func isErased(_ resident: String) throws -> Bool {

@@ -74,11 +74,11 @@ public final class KeyStore: @unchecked Sendable {
 
     /// The data key `id` (made when missing) and a fresh nonce to seal under it, under one lock:
     /// every sealed event needs both, and preparing threads share the store.
-    func sealingKey(_ id: String) throws -> (key: SymmetricKey, nonce: ChaChaPoly.Nonce) {
+    func sealingKey(_ id: String) throws -> (key: SymmetricKey, nonce: [UInt8]) {
         lock.lock()
         defer { lock.unlock() }
         guard let key = try unlockedDataKey(id, create: true) else { throw LedgerError(.storage, "no data key \(id)") }
-        return (key, try ChaChaPoly.Nonce(data: try randomness.take(12)))
+        return (key, try randomness.take(12))
     }
 
     private func unlockedDataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
@@ -91,12 +91,12 @@ public final class KeyStore: @unchecked Sendable {
         }
         guard create else { return nil }
         let key = SymmetricKey(data: try randomness.take(32))
-        let nonce = try ChaChaPoly.Nonce(data: try randomness.take(12))
+        let nonce = try randomness.take(12)
         let wrapped = try key.withUnsafeBytes { raw in
-            try ChaChaPoly.seal(Array(raw), using: master.key, nonce: nonce, authenticating: Array(id.utf8)).combined
+            try Array(id.utf8).withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: nonce, associatedData: $0) }
         }
         cache[id] = key
-        pending.append((id, Array(wrapped)))
+        pending.append((id, wrapped))
         return key
     }
 

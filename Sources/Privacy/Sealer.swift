@@ -41,9 +41,16 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
 
     public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
         let (key, nonce) = try keyStore.sealingKey(keyId)
-        var section = SealedSection.header(keyId: keyId, fields: fields)
-        let box = try ChaChaPoly.seal(plaintext, using: key, nonce: nonce, authenticating: section + eventId)
-        section.append(contentsOf: box.combined)
+        let header = SealedSection.header(keyId: keyId, fields: fields)
+        // header ‖ nonce ‖ ciphertext ‖ tag: the layout of ChaChaPoly's `combined` after the header.
+        var section = header
+        try header.withUnsafeBytes { h in
+            try eventId.withUnsafeBytes { e in
+                try plaintext.withUnsafeBytes { p in
+                    section.append(contentsOf: try AEAD.seal(p, key: key, nonce: nonce, associatedData: h, e))
+                }
+            }
+        }
         return section
     }
 

@@ -3,6 +3,7 @@ import XCTest
 @testable import Catalogue
 @testable import Ledger
 @testable import Privacy
+import Crypto
 
 final class PrivacyTests: XCTestCase {
     var dir = ""
@@ -11,6 +12,30 @@ final class PrivacyTests: XCTestCase {
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// The libcrypto sealing path produces what swift-crypto produces and opens, byte for byte,
+    /// and the RFC 8439 (section 2.8.2) test vector's tag.
+    func testSealingThroughLibcryptoIsChaChaPolyOfRFC8439() throws {
+        let key = SymmetricKey(data: (0x80...0x9f).map { UInt8($0) })
+        let nonce: [UInt8] = [0x07, 0, 0, 0, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47]
+        let aad: [UInt8] = [0x50, 0x51, 0x52, 0x53, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7]
+        let message = Array("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".utf8)
+        // The associated data in two pieces, as the sealer passes header and event id.
+        let ours = try message.withUnsafeBytes { m in
+            try aad.withUnsafeBytes { a in
+                try AEAD.seal(m, key: key, nonce: nonce, associatedData: UnsafeRawBufferPointer(rebasing: a[..<5]),
+                              UnsafeRawBufferPointer(rebasing: a[5...]))
+            }
+        }
+        let theirs = try ChaChaPoly.seal(message, using: key, nonce: try ChaChaPoly.Nonce(data: nonce), authenticating: aad).combined
+        XCTAssertEqual(ours, Array(theirs))
+        XCTAssertEqual(ours.suffix(16).map { String(format: "%02x", $0) }.joined(), "1ae10b594f09e26a7e902ecbd0600691")
+        XCTAssertEqual(Array(try ChaChaPoly.open(try ChaChaPoly.SealedBox(combined: ours), using: key, authenticating: aad)), message)
+        // Nothing to encrypt still authenticates.
+        let empty = try [UInt8]().withUnsafeBytes { m in try aad.withUnsafeBytes { try AEAD.seal(m, key: key, nonce: nonce, associatedData: $0) } }
+        XCTAssertEqual(empty.count, 12 + 16)
+        XCTAssertEqual(Array(try ChaChaPoly.open(try ChaChaPoly.SealedBox(combined: empty), using: key, authenticating: aad)), [])
+    }
 
     func testMasterKeyFilesAreCreatedPrivateAndLooseOnesRefused() throws {
         let path = dir + "/master.key"
