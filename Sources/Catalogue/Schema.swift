@@ -16,7 +16,11 @@ public final class Schema: @unchecked Sendable {
 
     public enum Format: String, Sendable { case dateTime = "date-time", date, uuid }
 
-    var types: [String]?
+    var types: [String]? { didSet { kindMask = types.map(Schema.kindMask) } }
+    /// The node kinds `types` admits, one bit per `JSONNode.Kind` raw value (and
+    /// `integralDoubleBit`): checked per value, where comparing type names cost a string switch.
+    private(set) var kindMask: UInt16?
+    static let integralDoubleBit: UInt16 = 1 << 15
     var properties: [(name: String, schema: Schema)] = []
     var propertyIndex: [String: Schema] = [:]
     /// Property names as bytes, in `properties` order, for lookups without making Strings.
@@ -59,6 +63,24 @@ public final class Schema: @unchecked Sendable {
     public var requiredProperties: [String] { required + (reference?.requiredProperties ?? []) }
     public var allowsAdditionalProperties: Bool { additional == nil || !(additional!.rejectsEverything) }
     public func annotation(_ keyword: String) -> JSONValue? { annotationsByKeyword[keyword] }
+    static func kindMask(_ types: [String]) -> UInt16 {
+        func bit(_ kind: JSONNode.Kind) -> UInt16 { 1 << UInt16(kind.rawValue) }
+        var mask: UInt16 = 0
+        for type in types {
+            switch type {
+            case "null": mask |= bit(.null)
+            case "boolean": mask |= bit(.false) | bit(.true)
+            case "object": mask |= bit(.object)
+            case "array": mask |= bit(.array)
+            case "string": mask |= bit(.string)
+            case "number": mask |= bit(.int) | bit(.uint) | bit(.double)
+            case "integer": mask |= bit(.int) | bit(.uint) | integralDoubleBit
+            default: break
+            }
+        }
+        return mask
+    }
+
     public var typeNames: [String] { types ?? reference?.typeNames ?? [] }
     public var enumeration: [JSONValue]? { enumValues ?? reference?.enumeration }
 

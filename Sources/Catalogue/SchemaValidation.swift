@@ -27,8 +27,9 @@ extension Schema {
     public func validate(_ node: JSONNode) -> ValidationFailure? {
         if rejectsEverything { return ValidationFailure(path: "", rule: "is not allowed here") }
         if let reference, let failure = reference.validate(node) { return failure }
-        if let types, !types.contains(where: { Schema.node(node, hasType: $0) }) {
-            return ValidationFailure(path: "", rule: "must be \(types.joined(separator: " or ")), not \(node.kind.name)")
+        if let kindMask, kindMask & (1 << UInt16(node.kind.rawValue)) == 0,
+           !(kindMask & Schema.integralDoubleBit != 0 && node.kind == .double && node.int != nil) {
+            return ValidationFailure(path: "", rule: "must be \((types ?? []).joined(separator: " or ")), not \(node.kind.name)")
         }
         if let constValue, !Schema.node(node, equals: constValue) {
             return ValidationFailure(path: "", rule: "must be \(JSONWriter.ordered(constValue))")
@@ -134,19 +135,6 @@ extension Schema {
 
     static func escape(_ name: String) -> String {
         name.replacing("~", with: "~0").replacing("/", with: "~1")
-    }
-
-    static func node(_ node: JSONNode, hasType type: String) -> Bool {
-        switch type {
-        case "null": return node.kind == .null
-        case "boolean": return node.kind == .true || node.kind == .false
-        case "object": return node.kind == .object
-        case "array": return node.kind == .array
-        case "string": return node.kind == .string
-        case "number": return node.isNumber
-        case "integer": return node.isNumber && node.int != nil
-        default: return false
-        }
     }
 
     static func node(_ node: JSONNode, equals value: JSONValue) -> Bool {

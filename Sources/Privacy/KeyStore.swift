@@ -74,11 +74,39 @@ public final class KeyStore: @unchecked Sendable {
 
     /// The data key `id` (made when missing) and a fresh nonce to seal under it, under one lock:
     /// every sealed event needs both, and preparing threads share the store.
+    ///
+    /// The lock is held only for the cache and the random pool: looking a missing key up in
+    /// the store, and wrapping a new one, happen outside it, since the preparing threads seal
+    /// concurrently and most sealed events of an import name a resident seen for the first time.
     func sealingKey(_ id: String) throws -> (key: SymmetricKey, nonce: [UInt8]) {
         lock.lock()
+        if let key = cache[id] {
+            defer { lock.unlock() }
+            return (key, try randomness.take(12))
+        }
+        let store = env
+        let fresh: (key: [UInt8], nonce: [UInt8])
+        do {
+            defer { lock.unlock() }
+            fresh = (try randomness.take(32), try randomness.take(12))
+        }
+        let idBytes = Array(id.utf8)
+        var made: (key: SymmetricKey, wrapped: [UInt8]?)
+        if let wrapped = try store.read({ try $0.get(keys, idBytes).map { Array($0) } }) {
+            made = (SymmetricKey(data: try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: wrapped), using: master.key, authenticating: idBytes)), nil)
+        } else {
+            let wrapped = try fresh.key.withUnsafeBytes { raw in
+                try idBytes.withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: fresh.nonce, associatedData: $0) }
+            }
+            made = (SymmetricKey(data: fresh.key), wrapped)
+        }
+        lock.lock()
         defer { lock.unlock() }
-        guard let key = try unlockedDataKey(id, create: true) else { throw LedgerError(.storage, "no data key \(id)") }
-        return (key, try randomness.take(12))
+        // Another thread may have made or found the same key meanwhile: the first one stands.
+        if let key = cache[id] { return (key, try randomness.take(12)) }
+        cache[id] = made.key
+        if let wrapped = made.wrapped { pending.append((id, wrapped)) }
+        return (made.key, try randomness.take(12))
     }
 
     private func unlockedDataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
