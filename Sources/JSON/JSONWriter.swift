@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Writes JSON. The canonical form (used for everything the ledger hashes) has object
 /// members sorted by the bytes of their keys, no insignificant white space, integers as
 /// plain digits, other numbers in Swift's shortest round-trip form, and strings with only
@@ -64,6 +67,18 @@ public enum JSONWriter {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Byte order of two keys (memcmp, then length): the canonical member order, without the
+    /// generic element-by-element comparison.
+    @inline(__always)
+    static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let common = min(a.count, b.count)
+        if common > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, common)
+            if c != 0 { return c < 0 }
+        }
+        return a.count < b.count
+    }
+
     public static func writeString(bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var plainStart = 0
@@ -113,7 +128,7 @@ extension JSONNode {
 
     /// Writes the given members (of one object) sorted by key, without braces.
     public static func writeSortedMembers(_ members: [Member], into out: inout [UInt8]) throws {
-        let sorted = members.sorted { $0.key.stringBytes.lexicographicallyPrecedes($1.key.stringBytes) }
+        let sorted = members.sorted { JSONWriter.precedes($0.key.stringBytes, $1.key.stringBytes) }
         for (i, member) in sorted.enumerated() {
             if i > 0 {
                 if sorted[i - 1].key.stringBytes.elementsEqual(member.key.stringBytes) {
