@@ -122,30 +122,29 @@ public enum UUIDText {
     }
 
     public static func parse(_ b: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard b.count == 36 else { return nil }
-        var out = [UInt8](repeating: 0, count: 16)
-        var j = 0
-        var i = 0
-        while i < 36 {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard b[i] == UInt8(ascii: "-") else { return nil }
-                i += 1
-                continue
+        guard b.count == 36, b[8] == 0x2D, b[13] == 0x2D, b[18] == 0x2D, b[23] == 0x2D else { return nil }
+        var bad: UInt8 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: 16) { buffer, count in
+            var i = 0
+            for j in 0..<16 {
+                if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
+                let hi = nibbles[Int(b[i])], lo = nibbles[Int(b[i + 1])]
+                bad |= (hi | lo) & 0x10
+                buffer[j] = hi << 4 | (lo & 0x0F)
+                i += 2
             }
-            guard let hi = nibble(b[i]), let lo = nibble(b[i + 1]) else { return nil }
-            out[j] = hi << 4 | lo
-            j += 1
-            i += 2
+            count = 16
         }
-        return out
+        return bad == 0 ? out : nil
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
+    /// Hex digit values; 0x10 marks a byte that is not a hex digit.
+    private static let nibbles: [UInt8] = (0...255).map { c in
         switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
+        case 48...57: return UInt8(c - 48)
+        case 97...102: return UInt8(c - 87)
+        case 65...70: return UInt8(c - 55)
+        default: return 0x10
         }
     }
 

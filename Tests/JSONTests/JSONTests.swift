@@ -67,6 +67,11 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(UUIDText.parse(text.uppercased()).map(UUIDText.format), text)
         XCTAssertNil(UUIDText.parse("0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6"))
         XCTAssertNil(UUIDText.parse("0190f6d2x8a4b-7c3e-9d2f-1a2b3c4d5e6f"))
+        // A byte that is no hex digit, in a high and in a low nibble, anywhere.
+        XCTAssertNil(UUIDText.parse("0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6g"))
+        XCTAssertNil(UUIDText.parse("g190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f"))
+        XCTAssertNil(UUIDText.parse("0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e-f"))
+        XCTAssertNil(UUIDText.parse("0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5\u{E9}f"))
     }
 
     func testCalendarRoundTripsEveryDayOfFourCenturies() {
