@@ -80,24 +80,33 @@ public enum JSONWriter {
     }
 
     public static func writeString(bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+        out.append(0x22)
+        let count = bytes.count
+        guard count > 0 else { out.append(0x22); return }
+        // Runs of bytes that need no escape (nearly all of them) are copied whole.
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var plainStart = 0
-        for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[plainStart..<i]))
+        for i in 0..<count {
+            let b = base[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
+            if i > plainStart { out.append(contentsOf: UnsafeBufferPointer(start: base + plainStart, count: i - plainStart)) }
             plainStart = i + 1
+            out.append(0x5C)
             switch b {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x22, 0x5C: out.append(b)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
             default:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hex[Int(b >> 4)], hex[Int(b & 15)]])
+                out.append(UInt8(ascii: "u"))
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "0"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 15)])
             }
         }
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[plainStart..<bytes.count]))
-        out.append(UInt8(ascii: "\""))
+        if count > plainStart { out.append(contentsOf: UnsafeBufferPointer(start: base + plainStart, count: count - plainStart)) }
+        out.append(0x22)
     }
 }
 
