@@ -162,6 +162,25 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    /// A ledger of another format is refused on opening, before its databases are opened with
+    /// flags they may not have; a format-1 ledger is told the way over.
+    func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
+        try fill(2)
+        for (format, expected) in [("1", "has ledger format 1; this build reads format 2 (export it with the build that wrote it"),
+                                   ("3", "has ledger format 3; this build reads format 2")] {
+            try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array(format.utf8)) }
+            // Opened from a copy: one process should not open an environment twice.
+            let copy = scratch.path + "-format-\(format)"
+            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: copy) }
+            try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
+            XCTAssertThrowsError(try Ledger.open(at: copy)) { error in
+                XCTAssertEqual((error as? LedgerError)?.kind, .storage)
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
     func testAStreamReadsBackFromItsHeadInOrder() throws {
         try fill(2)
         try scratch.append(referralMade(), event("contact.recorded", "contact-x", #"{"mode":"street","topics":["safety"]}"#),
