@@ -88,13 +88,28 @@ struct BatchWriter {
     /// so a refusal leaves nothing but the claimed id, which `append` gives back.
     private mutating func place(_ event: PreparedEvent, position: UInt64) throws -> AppendOutcome {
         try checkSubject(event)
-        let head = try streamHead(event.streamKey)
+        // Most events of an import start a stream. When this one may, the new head is offered
+        // to the index with one descent that also finds an existing head; then (the cursor on
+        // it) the event takes the usual path. Nothing after this insert can refuse the event.
+        var head: StreamIndex.Head?
+        var newStreamMoves: [Move]?
+        if event.restore == nil && event.expected.admits(0), let moves = movesForNewStream(event) {
+            var newHead = StreamIndex.Head(version: 1, last: position, states: [])
+            for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
+            newHead.encode(into: &headBytes)
+            let existing = try headBytes.withUnsafeBytes { value in
+                try event.streamKey.withUnsafeBytes { try streams.insertIfAbsent($0, value) }
+            }
+            if let existing { head = try StreamIndex.Head(existing) } else { newStreamMoves = moves }
+        } else {
+            head = try streamHead(event.streamKey)
+        }
         let current = head?.version ?? 0
         guard event.expected.admits(current) else {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
             throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
         }
-        let moves = try lifecycleMoves(event, head: head)
+        let moves = try newStreamMoves ?? lifecycleMoves(event, head: head)
 
         var recordedAt = max(now, lastRecordedAt)
         var streamVersion = current + 1
@@ -126,11 +141,13 @@ struct BatchWriter {
             }
             // The stream's head moves to this event, which links back to the head's last one.
             // A head found above is overwritten where the cursor stands, without a descent.
-            var newHead = StreamIndex.Head(version: streamVersion, last: position, states: head?.states ?? [])
-            for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
-            newHead.encode(into: &headBytes)
-            try headBytes.withUnsafeBytes { value in
-                try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: head == nil ? [] : .current) }
+            if newStreamMoves == nil {
+                var newHead = StreamIndex.Head(version: streamVersion, last: position, states: head?.states ?? [])
+                for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
+                newHead.encode(into: &headBytes)
+                try headBytes.withUnsafeBytes { value in
+                    try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: head == nil ? [] : .current) }
+                }
             }
             try withUnsafeBytes(of: (head?.last ?? 0).bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
             // The type and day indexes are written per key at the end of the batch.
@@ -195,6 +212,26 @@ struct BatchWriter {
 
     /// The states this event moves and their new values; throws when a machine refuses. A
     /// stream's lifecycle states belong to the stream: a new one has none to look up.
+    /// The moves of the event as the first of a new stream, or nil when a new stream could
+    /// not start with it. Reads nothing and builds no message: it is asked of most events.
+    func movesForNewStream(_ event: PreparedEvent) -> [Move]? {
+        var moves: [Move] = []
+        for step in event.steps {
+            let lifecycle = step.lifecycle
+            // State 0 (none): never terminal.
+            var chosen: Int?
+            var remaining = step.candidates
+            while remaining != 0 {
+                let i = remaining.trailingZeroBitCount
+                if lifecycle.fromMasks[i] & 1 != 0 { chosen = i; break }
+                remaining &= remaining - 1
+            }
+            guard let transition = chosen else { return nil }
+            if let to = lifecycle.targets[transition], to != 0 { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
+        }
+        return moves
+    }
+
     func lifecycleMoves(_ event: PreparedEvent, head: StreamIndex.Head?) throws -> [Move] {
         var moves: [Move] = []
         for step in event.steps {
