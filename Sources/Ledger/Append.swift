@@ -73,11 +73,6 @@ struct TransactionHashReader: HashReader {
     let tree: Database
 
     func hashes(at indexes: [Int64]) throws -> [Hash] {
-        try indexes.map { index in
-            guard let bytes = try txn.get(tree, Keys.u64(index)), bytes.count == Hash.size else {
-                throw LedgerError(.integrity, "tree hash \(index) is missing or malformed")
-            }
-            return Hash(bytes)
-        }
+        try TreeTiles.hashes(at: indexes, txn: txn, db: tree)
     }
 }

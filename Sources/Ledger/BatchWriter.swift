@@ -292,11 +292,7 @@ struct BatchWriter {
     /// Writes the tree hashes and the type, day and resident index entries gathered so far.
     mutating func flushIndexes() throws {
         try flushResidentStreams()
-        for (index, hash) in hasher.finish() {
-            try hash.withUnsafeBytes { h in
-                try withUnsafeBytes(of: UInt64(bitPattern: index).bigEndian) { try txn.put(db.tree, $0, h, options: .append) }
-            }
-        }
+        try TreeTiles.append(hasher.finish(), txn: txn, db: db.tree)
         // Two versions of one type are gathered apart but share a term: merged, in order.
         var byName: [String: [UInt8]] = [:]
         for (_, type) in pendingTypes {

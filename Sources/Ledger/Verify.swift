@@ -19,7 +19,7 @@ extension Ledger {
             var expected = IndexDigests()
             var links = try LinkReader(txn.cursor(db.streamLinks))
             var position: UInt64 = 0
-            var treeEntry = try tree.first()
+            var stored = try TreeTiles.Walker(tree)
             var entry = try log.first()
             while let e = entry {
                 position += 1
@@ -35,23 +35,23 @@ extension Ledger {
                 var level = 0
                 try frontier.append(leaf: leaf) { index, hash in
                     defer { level += 1 }
-                    guard let stored = treeEntry, Keys.readU64(stored.key) == UInt64(index), stored.value.count == Hash.size else {
+                    guard stored.index == index, let storedHash = try stored.next() else {
                         throw LedgerError(.integrity, "position \(position): tree hash \(index) is missing")
                     }
-                    guard Hash(stored.value) == hash else {
+                    guard storedHash == hash else {
                         if level == 0 {
-                            throw LedgerError(.integrity, "position \(position): the record's leaf hash \(hash.hex) does not match the stored \(Hash(stored.value).hex): the record was altered, or the log reordered")
+                            throw LedgerError(.integrity, "position \(position): the record's leaf hash \(hash.hex) does not match the stored \(storedHash.hex): the record was altered, or the log reordered")
                         }
                         throw LedgerError(.integrity, "position \(position): stored tree hash \(index) (level \(level)) does not match the one recomputed from the leaves")
                     }
-                    treeEntry = try tree.next()
                 }
                 try expected.add(record: record, position: position, link: try links.next(position))
                 if position & 0xFFFF == 0 { progress?(position) }
                 entry = try log.next()
             }
-            if let extra = treeEntry {
-                throw LedgerError(.integrity, "the tree stores hash \(Keys.readU64(extra.key)) beyond the \(position) events in the log")
+            let beyond = stored.index
+            if try stored.next() != nil {
+                throw LedgerError(.integrity, "the tree stores hash \(beyond) beyond the \(position) events in the log")
             }
             try links.checkNoneBeyond(position)
             try checkIndexes(snapshot, expected: expected, size: position)

@@ -155,6 +155,24 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    func testADamagedTreeTileIsFound() throws {
+        try fill(40)
+        // Storage order: leaf 0, leaf 1, then node (level 1, index 0), which position 2 completes.
+        try assertVerifyNames("position 2: stored tree hash 2 (level 1) does not match") { txn, db in
+            var tile = Array(try XCTUnwrap(try txn.get(db.tree, Keys.u64(UInt64(0)))))
+            tile[2 * 32] ^= 1
+            try txn.put(db.tree, Keys.u64(UInt64(0)), tile)
+        }
+    }
+
+    func testAMissingLastTreeTileIsFound() throws {
+        try fill(40)
+        // Tiles 0 and 1 hold hashes 0-63; hash 64 is the leaf of position 34 (33 + 16 + 8 + 4 + 2 + 1).
+        try assertVerifyNames("position 34: tree hash 64 is missing") { txn, db in
+            _ = try txn.delete(db.tree, Keys.u64(UInt64(2)))
+        }
+    }
+
     func testAMissingStreamLinkIsFound() throws {
         try fill(5)
         try assertVerifyNames("position 3: its link in the stream index is missing") { txn, db in
