@@ -94,7 +94,7 @@ struct BatchWriter {
         var head: StreamIndex.Head?
         var newStreamMoves: [Move]?
         if event.restore == nil && event.expected.admits(0), let moves = movesForNewStream(event) {
-            var newHead = StreamIndex.Head(version: 1, last: position, states: [])
+            var newHead = StreamIndex.Head(version: 1, last: position)
             for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
             newHead.encode(into: &headBytes)
             let existing = try headBytes.withUnsafeBytes { value in
@@ -142,7 +142,7 @@ struct BatchWriter {
             // The stream's head moves to this event, which links back to the head's last one.
             // A head found above is overwritten where the cursor stands, without a descent.
             if newStreamMoves == nil {
-                var newHead = StreamIndex.Head(version: streamVersion, last: position, states: head?.states ?? [])
+                var newHead = StreamIndex.Head(version: streamVersion, last: position, stateBytes: head?.stateBytes ?? [])
                 for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
                 newHead.encode(into: &headBytes)
                 try headBytes.withUnsafeBytes { value in

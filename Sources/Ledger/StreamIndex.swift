@@ -17,44 +17,84 @@ enum StreamIndex {
     struct Head {
         let version: UInt64
         let last: UInt64
-        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle.
-        var states: [(lifecycle: [UInt8], state: [UInt8])]
+        /// The lifecycle states as stored: (u8 n, lifecycle, u8 m, state)*, sorted by lifecycle.
+        /// Kept as one byte string: most heads are read and written back with the same states.
+        private(set) var stateBytes: [UInt8]
 
         /// Copies what it needs: the stored bytes are valid only until the next write.
         init(_ value: UnsafeRawBufferPointer) throws {
             guard value.count >= 16 else { throw LedgerError(.integrity, "a stream head of \(value.count) bytes (run `buurtboek verify`)") }
             version = Keys.readU64(value)
             last = Keys.readU64(value, at: 8)
-            states = []
-            var at = 16
-            while at < value.count {
-                let nameLength = Int(value[at])
-                let stateAt = at + 1 + nameLength
-                guard stateAt < value.count, stateAt + 1 + Int(value[stateAt]) <= value.count else {
-                    throw LedgerError(.integrity, "a stream head with malformed lifecycle states (run `buurtboek verify`)")
-                }
-                let stateLength = Int(value[stateAt])
-                states.append((Array(value[(at + 1)..<stateAt]), Array(value[(stateAt + 1)..<(stateAt + 1 + stateLength)])))
-                at = stateAt + 1 + stateLength
+            stateBytes = value.count > 16 ? Array(value[16...]) : []
+            guard Head.wellFormed(stateBytes) else {
+                throw LedgerError(.integrity, "a stream head with malformed lifecycle states (run `buurtboek verify`)")
             }
         }
 
-        init(version: UInt64, last: UInt64, states: [(lifecycle: [UInt8], state: [UInt8])]) {
+        init(version: UInt64, last: UInt64, stateBytes: [UInt8] = []) {
             self.version = version
             self.last = last
-            self.states = states
+            self.stateBytes = stateBytes
         }
 
+        private static func wellFormed(_ bytes: [UInt8]) -> Bool {
+            var at = 0
+            while at < bytes.count {
+                let stateAt = at + 1 + Int(bytes[at])
+                guard stateAt < bytes.count, stateAt + 1 + Int(bytes[stateAt]) <= bytes.count else { return false }
+                at = stateAt + 1 + Int(bytes[stateAt])
+            }
+            return true
+        }
+
+        /// The (lifecycle, state) ranges in `bytes`, or nil when they do not parse.
+        private static func entries(_ bytes: [UInt8]) -> [(lifecycle: Range<Int>, state: Range<Int>)]? {
+            var out: [(Range<Int>, Range<Int>)] = []
+            var at = 0
+            while at < bytes.count {
+                let stateAt = at + 1 + Int(bytes[at])
+                guard stateAt < bytes.count, stateAt + 1 + Int(bytes[stateAt]) <= bytes.count else { return nil }
+                let end = stateAt + 1 + Int(bytes[stateAt])
+                out.append(((at + 1)..<stateAt, (stateAt + 1)..<end))
+                at = end
+            }
+            return out
+        }
+
+        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle.
+        var states: [(lifecycle: [UInt8], state: [UInt8])] {
+            (Head.entries(stateBytes) ?? []).map { (Array(stateBytes[$0.lifecycle]), Array(stateBytes[$0.state])) }
+        }
+
+        /// Read in place: asked once per event of a stream with a lifecycle.
         func state(of lifecycle: [UInt8]) -> [UInt8]? {
-            states.first { $0.lifecycle == lifecycle }?.state
+            var at = 0
+            while at < stateBytes.count {
+                let stateAt = at + 1 + Int(stateBytes[at])
+                let end = stateAt + 1 + Int(stateBytes[stateAt])
+                if stateAt - at - 1 == lifecycle.count && stateBytes[(at + 1)..<stateAt].elementsEqual(lifecycle) {
+                    return Array(stateBytes[(stateAt + 1)..<end])
+                }
+                at = end
+            }
+            return nil
         }
 
         mutating func set(_ lifecycle: [UInt8], to state: [UInt8]) {
-            if let i = states.firstIndex(where: { $0.lifecycle == lifecycle }) {
-                states[i].state = state
+            var all = states
+            if let i = all.firstIndex(where: { $0.lifecycle == lifecycle }) {
+                all[i].state = state
             } else {
-                states.append((lifecycle, state))
-                states.sort { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }
+                all.append((lifecycle, state))
+                all.sort { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }
+            }
+            stateBytes.removeAll(keepingCapacity: true)
+            for (name, value) in all {
+                stateBytes.append(UInt8(name.count))
+                stateBytes.append(contentsOf: name)
+                stateBytes.append(UInt8(value.count))
+                stateBytes.append(contentsOf: value)
             }
         }
 
@@ -62,12 +102,7 @@ enum StreamIndex {
         func encode(into out: inout [UInt8]) {
             out.removeAll(keepingCapacity: true)
             withUnsafeBytes(of: (version.bigEndian, last.bigEndian)) { out.append(contentsOf: $0) }
-            for (lifecycle, state) in states {
-                out.append(UInt8(lifecycle.count))
-                out.append(contentsOf: lifecycle)
-                out.append(UInt8(state.count))
-                out.append(contentsOf: state)
-            }
+            out.append(contentsOf: stateBytes)
         }
     }
 
