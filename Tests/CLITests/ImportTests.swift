@@ -133,6 +133,22 @@ final class ImportTests: LedgerTestCase {
         assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 130,000 events")
     }
 
+    /// CRLF endings are stripped, blank and whitespace-only lines skipped but counted, and the
+    /// last line needs no line break.
+    func testLineEndingsAndBlankLinesKeepLineNumbers() throws {
+        func contact(_ n: Int) -> String { #"{"type":"contact.recorded","stream":"contact-\#(n)","data":{"mode":"street","topics":["safety"]}}"# }
+        let text = contact(1) + "\r\n" + "\r\n" + " \t \r\n" + contact(2) + "\r\n" + "{broken\r\n" + "\n" + contact(3)
+        let file = work + "/crlf.jsonl"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        assertExit(try CLI.run(["import", file], ledger: ledger), 3, "3 appended, 0 already recorded, 1 refused")
+        let rejected = try String(contentsOfFile: file + ".rejects.jsonl", encoding: .utf8)
+        XCTAssertTrue(rejected.contains(#"{"line":5,"#) && rejected.contains(#""input":"{broken"}"#), rejected)
+        let streams = try CLI.run(["log", "--format", "jsonl"], ledger: ledger).stdout.split(separator: "\n").map {
+            (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["stream"] as! String
+        }
+        XCTAssertEqual(streams, ["contact-1", "contact-2", "contact-3"])
+    }
+
     func testEmptyInputsAndDirectoriesAreRefused() throws {
         let empty = work + "/empty.jsonl"
         FileManager.default.createFile(atPath: empty, contents: Data())
