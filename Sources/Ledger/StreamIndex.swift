@@ -81,21 +81,37 @@ enum StreamIndex {
             return nil
         }
 
+        /// Sets one lifecycle's state, keeping the entries sorted by lifecycle: one pass over
+        /// the stored bytes into a new byte string.
         mutating func set(_ lifecycle: [UInt8], to state: [UInt8]) {
-            var all = states
-            if let i = all.firstIndex(where: { $0.lifecycle == lifecycle }) {
-                all[i].state = state
-            } else {
-                all.append((lifecycle, state))
-                all.sort { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }
+            var out: [UInt8] = []
+            out.reserveCapacity(stateBytes.count + lifecycle.count + state.count + 2)
+            func appendEntry() {
+                out.append(UInt8(lifecycle.count))
+                out.append(contentsOf: lifecycle)
+                out.append(UInt8(state.count))
+                out.append(contentsOf: state)
             }
-            stateBytes.removeAll(keepingCapacity: true)
-            for (name, value) in all {
-                stateBytes.append(UInt8(name.count))
-                stateBytes.append(contentsOf: name)
-                stateBytes.append(UInt8(value.count))
-                stateBytes.append(contentsOf: value)
+            var placed = false
+            var at = 0
+            while at < stateBytes.count {
+                let stateAt = at + 1 + Int(stateBytes[at])
+                let end = stateAt + 1 + Int(stateBytes[stateAt])
+                let name = stateBytes[(at + 1)..<stateAt]
+                if !placed && name.elementsEqual(lifecycle) {
+                    appendEntry()
+                    placed = true
+                } else {
+                    if !placed && lifecycle.lexicographicallyPrecedes(name) {
+                        appendEntry()
+                        placed = true
+                    }
+                    out.append(contentsOf: stateBytes[at..<end])
+                }
+                at = end
             }
+            if !placed { appendEntry() }
+            stateBytes = out
         }
 
         /// The stored bytes, into `out` (cleared first, its capacity kept).

@@ -57,6 +57,26 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(try scratch.ledger.verify().size, 604)
     }
 
+    /// A head's lifecycle states stay sorted by lifecycle through inserts and updates, and
+    /// read back from the stored bytes.
+    func testAStreamHeadKeepsItsStatesSortedAndReadsThemBack() throws {
+        var head = StreamIndex.Head(version: 3, last: 42)
+        for (lifecycle, state) in [("mid", "ONE"), ("alpha", "A"), ("zulu", "Z"), ("mid", "TWO-LONGER"), ("alpha", "")] {
+            head.set(Array(lifecycle.utf8), to: Array(state.utf8))
+        }
+        var bytes: [UInt8] = []
+        head.encode(into: &bytes)
+        let read = try bytes.withUnsafeBytes { try StreamIndex.Head($0) }
+        XCTAssertEqual(read.version, 3)
+        XCTAssertEqual(read.last, 42)
+        XCTAssertEqual(read.states.map { String(decoding: $0.lifecycle, as: UTF8.self) + "=" + String(decoding: $0.state, as: UTF8.self) },
+                       ["alpha=", "mid=TWO-LONGER", "zulu=Z"])
+        XCTAssertEqual(read.state(of: Array("mid".utf8)), Array("TWO-LONGER".utf8))
+        XCTAssertNil(read.state(of: Array("mi".utf8)))
+        // A truncated head is refused, not misread.
+        XCTAssertThrowsError(try bytes.dropLast().withUnsafeBytes { try StreamIndex.Head($0) })
+    }
+
     func testTheSameIdTwiceIsAlreadyRecordedAndDifferentContentIsRefused() throws {
         let id = "0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f"
         try scratch.append(referralMade(id: id))
