@@ -87,7 +87,7 @@ public final class Ledger: @unchecked Sendable {
             throw LedgerError.storage("\(path): \(error)")
         }
         guard format == String(formatVersion) else {
-            let hint = format == "1" ? " (export it with the build that wrote it, then `import --restore` the export into a new ledger)" : ""
+            let hint = format == "1" ? " (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it, and `import --restore` the export)" : ""
             throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)\(hint)")
         }
         let dbs: Databases

@@ -184,7 +184,7 @@ final class VerifyTests: XCTestCase {
     /// flags they may not have; a format-1 ledger is told the way over.
     func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
         try fill(2)
-        for (format, expected) in [("1", "has ledger format 1; this build reads format 2 (export it with the build that wrote it"),
+        for (format, expected) in [("1", "has ledger format 1; this build reads format 2 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
                                    ("3", "has ledger format 3; this build reads format 2")] {
             try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array(format.utf8)) }
             // Opened from a copy: one process should not open an environment twice.
