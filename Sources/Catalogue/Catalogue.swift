@@ -87,11 +87,6 @@ public final class StreamKind: @unchecked Sendable {
         self.pattern = try Pattern(idPattern)
     }
 
-    public func accepts(stream: String) -> Bool {
-        var stream = stream
-        return stream.withUTF8 { pattern.matches(UnsafeRawBufferPointer($0)) }
-    }
-
     public func accepts(streamBytes: UnsafeRawBufferPointer) -> Bool { pattern.matches(streamBytes) }
 }
 

@@ -314,11 +314,6 @@ public final class EventPreparer {
         return node.double.map { String($0) } ?? ""
     }
 
-    static func isCode(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { isCode(UnsafeRawBufferPointer($0)) }
-    }
-
     static func isCode(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard !bytes.isEmpty, bytes.count <= 32 else { return false }
         func ok(_ c: UInt8) -> Bool {

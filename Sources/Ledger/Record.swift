@@ -33,45 +33,22 @@ public struct Record: Equatable, Sendable {
     public var personal: [UInt8]
 
     public func encoded() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(Record.headerSize + 64 + data.count + personal.count
-                            + type.utf8.count + stream.utf8.count + recordedBy.utf8.count)
-        out.append(Record.formatVersion)
-        out.append(flags)
-        append(UInt16(schemaVersion), to: &out)
-        append(UInt32(0), to: &out)
-        append(streamVersion, to: &out)
-        append(UInt64(bitPattern: occurredAt), to: &out)
-        append(UInt64(bitPattern: recordedAt), to: &out)
-        out.append(contentsOf: id)
-        // One call per section, not a loop over an array of them: a million records are
-        // encoded in an import, and the array would be made and freed for each.
-        appendSection(type, to: &out)
-        appendSection(stream, to: &out)
-        appendSection(recordedBy, to: &out)
-        appendSection(neighbourhood, to: &out)
-        appendSection(correlationId, to: &out)
-        appendSection(causationId, to: &out)
-        append(UInt32(data.count), to: &out)
-        out.append(contentsOf: data)
-        append(UInt32(personal.count), to: &out)
-        out.append(contentsOf: personal)
-        return out
+        var encoder = RecordEncoder(capacity: Record.headerSize + 64 + data.count + personal.count + stream.utf8.count,
+                                    schemaVersion: schemaVersion, occurredAt: occurredAt, id: id)
+        encoder.setFlags(flags)
+        for text in [type, stream, recordedBy, neighbourhood, correlationId, causationId] {
+            var text = text
+            text.withUTF8 { encoder.section(UnsafeRawBufferPointer($0)) }
+        }
+        encoder.section(data)
+        encoder.section(personal)
+        return encoder.placed(streamVersion: streamVersion, recordedAt: recordedAt)
     }
 
     /// Sets the two fields the ledger decides at append, in an encoded header.
     static func place(_ header: UnsafeMutableRawBufferPointer, streamVersion: UInt64, recordedAt: Int64) {
         header.storeBytes(of: streamVersion.littleEndian, toByteOffset: 8, as: UInt64.self)
         header.storeBytes(of: UInt64(bitPattern: recordedAt).littleEndian, toByteOffset: 24, as: UInt64.self)
-    }
-
-    private func appendSection(_ text: String, to out: inout [UInt8]) {
-        append(UInt32(text.utf8.count), to: &out)
-        out.append(contentsOf: text.utf8)
-    }
-
-    private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 
     public init(schemaVersion: UInt16, streamVersion: UInt64, occurredAt: Int64, recordedAt: Int64, id: [UInt8],
@@ -211,6 +188,13 @@ struct RecordEncoder {
     }
 
     mutating func setFlags(_ flags: UInt8) { bytes[1] = flags }
+
+    /// The record with the two fields the ledger decides filled in.
+    func placed(streamVersion: UInt64, recordedAt: Int64) -> [UInt8] {
+        var out = bytes
+        out.withUnsafeMutableBytes { Record.place($0, streamVersion: streamVersion, recordedAt: recordedAt) }
+        return out
+    }
 
     private mutating func append<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
