@@ -66,13 +66,3 @@ public final class Appender {
         return outcomes
     }
 }
-
-/// Reads stored tree hashes inside a transaction.
-struct TransactionHashReader: HashReader {
-    let txn: Transaction
-    let tree: Database
-
-    func hashes(at indexes: [Int64]) throws -> [Hash] {
-        try TreeTiles.hashes(at: indexes, txn: txn, db: tree)
-    }
-}

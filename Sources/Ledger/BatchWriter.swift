@@ -94,9 +94,7 @@ struct BatchWriter {
         var head: StreamIndex.Head?
         var newStreamMoves: [Move]?
         if event.restore == nil && event.expected.admits(0), let moves = movesForNewStream(event) {
-            var newHead = StreamIndex.Head(version: 1, last: position)
-            for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
-            newHead.encode(into: &headBytes)
+            encodeHead(version: 1, last: position, after: nil, moves: moves)
             let existing = try headBytes.withUnsafeBytes { value in
                 try event.streamKey.withUnsafeBytes { try streams.insertIfAbsent($0, value) }
             }
@@ -142,9 +140,7 @@ struct BatchWriter {
             // The stream's head moves to this event, which links back to the head's last one.
             // A head found above is overwritten where the cursor stands, without a descent.
             if newStreamMoves == nil {
-                var newHead = StreamIndex.Head(version: streamVersion, last: position, stateBytes: head?.stateBytes ?? [])
-                for move in moves where move.key == nil { newHead.set(move.lifecycle.nameBytes, to: move.state) }
-                newHead.encode(into: &headBytes)
+                encodeHead(version: streamVersion, last: position, after: head, moves: moves)
                 try headBytes.withUnsafeBytes { value in
                     try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: head == nil ? [] : .current) }
                 }
@@ -168,6 +164,14 @@ struct BatchWriter {
         }
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: streamVersion)
+    }
+
+    /// The stream's new head, into `headBytes`: the previous head's states with the moves of
+    /// the lifecycles it holds applied.
+    private mutating func encodeHead(version: UInt64, last: UInt64, after previous: StreamIndex.Head?, moves: [Move]) {
+        var head = StreamIndex.Head(version: version, last: last, stateBytes: previous?.stateBytes ?? [])
+        for move in moves where move.key == nil { head.set(move.lifecycle.nameBytes, to: move.state) }
+        head.encode(into: &headBytes)
     }
 
     /// Refuses events about an erased resident, and events that lack a consent they need.

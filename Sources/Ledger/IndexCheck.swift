@@ -220,7 +220,7 @@ private final class TermWalker {
     init(prefix: [UInt8], cursor: Cursor) throws {
         self.prefix = prefix
         self.cursor = cursor
-        block = try cursor.seek(prefix).flatMap { $0.key.starts(with: prefix) && $0.key.count == prefix.count + 8 ? $0.value : nil }
+        block = try cursor.seek(prefix).flatMap { PostingBlocks.isBlock($0.key, of: prefix) ? $0.value : nil }
     }
 
     func next() throws -> UInt64? {
@@ -230,7 +230,7 @@ private final class TermWalker {
                 return Keys.readU64(b, at: offset)
             }
             offset = 0
-            block = try cursor.next().flatMap { $0.key.starts(with: prefix) && $0.key.count == prefix.count + 8 ? $0.value : nil }
+            block = try cursor.next().flatMap { PostingBlocks.isBlock($0.key, of: prefix) ? $0.value : nil }
         }
         return nil
     }

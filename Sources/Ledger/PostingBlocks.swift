@@ -65,12 +65,17 @@ enum PostingBlocks {
         return out
     }
 
+    /// Whether `key` is a block of the term with `prefix`.
+    static func isBlock(_ key: UnsafeRawBufferPointer, of prefix: [UInt8]) -> Bool {
+        key.count == prefix.count + 8 && key.starts(with: prefix)
+    }
+
     /// The term's block with the greatest first position.
     private static func lastBlock(_ prefix: [UInt8], _ cursor: Cursor) throws -> Cursor.Entry? {
         var after = prefix
         after.append(contentsOf: [UInt8](repeating: 0xFF, count: 8))
         let entry = try cursor.seek(after) != nil ? try cursor.previous() : try cursor.last()
-        guard let entry, entry.key.count == prefix.count + 8, entry.key.starts(with: prefix) else { return nil }
+        guard let entry, isBlock(entry.key, of: prefix) else { return nil }
         return entry
     }
 
@@ -78,7 +83,7 @@ enum PostingBlocks {
     static func blocks(withPrefix prefix: [UInt8], cursor: Cursor,
                        _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         var entry = try cursor.seek(prefix)
-        while let e = entry, e.key.count == prefix.count + 8, e.key.starts(with: prefix) {
+        while let e = entry, isBlock(e.key, of: prefix) {
             guard try body(e.value) else { return }
             entry = try cursor.next()
         }
@@ -88,10 +93,15 @@ enum PostingBlocks {
     static func positions(withPrefix prefix: [UInt8], cursor: Cursor) throws -> [UInt64] {
         var out: [UInt64] = []
         try blocks(withPrefix: prefix, cursor: cursor) { block in
-            for offset in stride(from: 0, to: block.count, by: 8) { out.append(Keys.readU64(block, at: offset)) }
+            append(block, to: &out)
             return true
         }
         return out
+    }
+
+    /// Appends a block's positions to `out`.
+    static func append(_ block: UnsafeRawBufferPointer, to out: inout [UInt64]) {
+        for offset in stride(from: 0, to: block.count, by: 8) { out.append(Keys.readU64(block, at: offset)) }
     }
 
     /// How many positions a term holds.

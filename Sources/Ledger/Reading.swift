@@ -103,7 +103,7 @@ public struct LedgerSnapshot {
         // Every day's key prefix has the same length, so key order is day order.
         var entry = try cursor.seek(PostingBlocks.prefix(Keys.dayKey(from)))
         while let e = entry, let term = PostingBlocks.term(ofKey: e.key), term.count == 4, Keys.dayNumber(term) <= to {
-            for offset in stride(from: 0, to: e.value.count, by: 8) { out.append(Keys.readU64(e.value, at: offset)) }
+            PostingBlocks.append(e.value, to: &out)
             entry = try cursor.next()
         }
         return out

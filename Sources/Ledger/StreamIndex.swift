@@ -27,7 +27,7 @@ enum StreamIndex {
             version = Keys.readU64(value)
             last = Keys.readU64(value, at: 8)
             stateBytes = value.count > 16 ? Array(value[16...]) : []
-            guard Head.wellFormed(stateBytes) else {
+            guard Head.walk(stateBytes, { _, _ in true }) else {
                 throw LedgerError(.integrity, "a stream head with malformed lifecycle states (run `buurtboek verify`)")
             }
         }
@@ -38,47 +38,39 @@ enum StreamIndex {
             self.stateBytes = stateBytes
         }
 
-        private static func wellFormed(_ bytes: [UInt8]) -> Bool {
+        /// Visits the (lifecycle, state) ranges of `bytes` in order while `body` returns true;
+        /// false when the bytes do not parse. The one reader of the layout.
+        private static func walk(_ bytes: [UInt8], _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
             var at = 0
             while at < bytes.count {
                 let stateAt = at + 1 + Int(bytes[at])
                 guard stateAt < bytes.count, stateAt + 1 + Int(bytes[stateAt]) <= bytes.count else { return false }
-                at = stateAt + 1 + Int(bytes[stateAt])
+                let end = stateAt + 1 + Int(bytes[stateAt])
+                guard body((at + 1)..<stateAt, (stateAt + 1)..<end) else { return true }
+                at = end
             }
             return true
         }
 
-        /// The (lifecycle, state) ranges in `bytes`, or nil when they do not parse.
-        private static func entries(_ bytes: [UInt8]) -> [(lifecycle: Range<Int>, state: Range<Int>)]? {
-            var out: [(Range<Int>, Range<Int>)] = []
-            var at = 0
-            while at < bytes.count {
-                let stateAt = at + 1 + Int(bytes[at])
-                guard stateAt < bytes.count, stateAt + 1 + Int(bytes[stateAt]) <= bytes.count else { return nil }
-                let end = stateAt + 1 + Int(bytes[stateAt])
-                out.append(((at + 1)..<stateAt, (stateAt + 1)..<end))
-                at = end
+        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle.
+        var states: [(lifecycle: [UInt8], state: [UInt8])] {
+            var out: [(lifecycle: [UInt8], state: [UInt8])] = []
+            _ = Head.walk(stateBytes) { name, state in
+                out.append((Array(stateBytes[name]), Array(stateBytes[state])))
+                return true
             }
             return out
         }
 
-        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle.
-        var states: [(lifecycle: [UInt8], state: [UInt8])] {
-            (Head.entries(stateBytes) ?? []).map { (Array(stateBytes[$0.lifecycle]), Array(stateBytes[$0.state])) }
-        }
-
         /// Read in place: asked once per event of a stream with a lifecycle.
         func state(of lifecycle: [UInt8]) -> [UInt8]? {
-            var at = 0
-            while at < stateBytes.count {
-                let stateAt = at + 1 + Int(stateBytes[at])
-                let end = stateAt + 1 + Int(stateBytes[stateAt])
-                if stateAt - at - 1 == lifecycle.count && stateBytes[(at + 1)..<stateAt].elementsEqual(lifecycle) {
-                    return Array(stateBytes[(stateAt + 1)..<end])
-                }
-                at = end
+            var found: [UInt8]?
+            _ = Head.walk(stateBytes) { name, state in
+                guard stateBytes[name].elementsEqual(lifecycle) else { return true }
+                found = Array(stateBytes[state])
+                return false
             }
-            return nil
+            return found
         }
 
         /// Sets one lifecycle's state, keeping the entries sorted by lifecycle: one pass over
@@ -93,22 +85,19 @@ enum StreamIndex {
                 out.append(contentsOf: state)
             }
             var placed = false
-            var at = 0
-            while at < stateBytes.count {
-                let stateAt = at + 1 + Int(stateBytes[at])
-                let end = stateAt + 1 + Int(stateBytes[stateAt])
-                let name = stateBytes[(at + 1)..<stateAt]
-                if !placed && name.elementsEqual(lifecycle) {
+            _ = Head.walk(stateBytes) { name, value in
+                let entry = (name.lowerBound - 1)..<value.upperBound
+                if !placed && stateBytes[name].elementsEqual(lifecycle) {
                     appendEntry()
                     placed = true
-                } else {
-                    if !placed && lifecycle.lexicographicallyPrecedes(name) {
-                        appendEntry()
-                        placed = true
-                    }
-                    out.append(contentsOf: stateBytes[at..<end])
+                    return true
                 }
-                at = end
+                if !placed && lifecycle.lexicographicallyPrecedes(stateBytes[name]) {
+                    appendEntry()
+                    placed = true
+                }
+                out.append(contentsOf: stateBytes[entry])
+                return true
             }
             if !placed { appendEntry() }
             stateBytes = out

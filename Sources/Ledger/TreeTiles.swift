@@ -104,3 +104,13 @@ enum TreeTiles {
         }
     }
 }
+
+/// Reads stored tree hashes inside a transaction.
+struct TransactionHashReader: HashReader {
+    let txn: Transaction
+    let tree: Database
+
+    func hashes(at indexes: [Int64]) throws -> [Hash] {
+        try TreeTiles.hashes(at: indexes, txn: txn, db: tree)
+    }
+}

@@ -64,16 +64,18 @@ public final class KeyStore: @unchecked Sendable {
         }
     }
 
-    /// The data key `id`; with `create`, a new one when there is none (kept in memory until
-    /// `persist`, which must run before anything sealed under it is committed).
-    func dataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
+    /// The data key `id`, or nil when there is none (never made, or destroyed).
+    func dataKey(_ id: String) throws -> SymmetricKey? {
         lock.lock()
         defer { lock.unlock() }
-        return try unlockedDataKey(id, create: create)
+        if let key = cache[id] { return key }
+        let key = try storedKey(id, in: env)
+        if let key { cache[id] = key }
+        return key
     }
 
-    /// The data key `id` (made when missing) and a fresh nonce to seal under it, under one lock:
-    /// every sealed event needs both, and preparing threads share the store.
+    /// The data key `id` (made when missing) and a fresh nonce to seal under it: every sealed
+    /// event needs both, and preparing threads share the store.
     ///
     /// The lock is held only for the cache and the random pool: looking a missing key up in
     /// the store, and wrapping a new one, happen outside it, since the preparing threads seal
@@ -90,13 +92,12 @@ public final class KeyStore: @unchecked Sendable {
             defer { lock.unlock() }
             fresh = (try randomness.take(32), try randomness.take(12))
         }
-        let idBytes = Array(id.utf8)
         var made: (key: SymmetricKey, wrapped: [UInt8]?)
-        if let wrapped = try store.read({ try $0.get(keys, idBytes).map { Array($0) } }) {
-            made = (SymmetricKey(data: try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: wrapped), using: master.key, authenticating: idBytes)), nil)
+        if let stored = try storedKey(id, in: store) {
+            made = (stored, nil)
         } else {
             let wrapped = try fresh.key.withUnsafeBytes { raw in
-                try idBytes.withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: fresh.nonce, associatedData: $0) }
+                try Array(id.utf8).withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: fresh.nonce, associatedData: $0) }
             }
             made = (SymmetricKey(data: fresh.key), wrapped)
         }
@@ -109,23 +110,11 @@ public final class KeyStore: @unchecked Sendable {
         return (made.key, try randomness.take(12))
     }
 
-    private func unlockedDataKey(_ id: String, create: Bool) throws -> SymmetricKey? {
-        if let key = cache[id] { return key }
-        if let wrapped = try env.read({ try $0.get(keys, Array(id.utf8)).map { Array($0) } }) {
-            let raw = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: wrapped), using: master.key, authenticating: Array(id.utf8))
-            let key = SymmetricKey(data: raw)
-            cache[id] = key
-            return key
-        }
-        guard create else { return nil }
-        let key = SymmetricKey(data: try randomness.take(32))
-        let nonce = try randomness.take(12)
-        let wrapped = try key.withUnsafeBytes { raw in
-            try Array(id.utf8).withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: nonce, associatedData: $0) }
-        }
-        cache[id] = key
-        pending.append((id, wrapped))
-        return key
+    /// The key `id` as stored (unwrapped with the master key), or nil when the store has none.
+    private func storedKey(_ id: String, in store: Environment) throws -> SymmetricKey? {
+        let idBytes = Array(id.utf8)
+        guard let wrapped = try store.read({ try $0.get(keys, idBytes).map { Array($0) } }) else { return nil }
+        return SymmetricKey(data: try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: wrapped), using: master.key, authenticating: idBytes))
     }
 
     /// Writes the keys created since the last call, durably. Call before committing events.
