@@ -52,7 +52,11 @@ public final class Appender {
         self.mode = mode
     }
 
-    public func append(_ events: [PreparedEvent]) throws -> [AppendOutcome] {
+    /// Appends `events` after those already in this transaction. With `flush`, the tree hashes
+    /// and the type, day and resident index entries are written now; without it they wait for
+    /// the next flush or the commit: an import that hands over many small chunks per transaction
+    /// writes each index block once, not once a chunk.
+    public func append(_ events: [PreparedEvent], flush: Bool = true) throws -> [AppendOutcome] {
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(events.count)
         for event in events {
@@ -62,7 +66,7 @@ public final class Appender {
                 outcomes.append(.refused(error))
             }
         }
-        try writer.flushIndexes()
+        if flush { try writer.flushIndexes() }
         return outcomes
     }
 }

@@ -32,7 +32,7 @@ public final class EventPreparer {
         self.defaultWorker = defaultWorker
         self.defaultWorkerBytes = defaultWorker.map { Array($0.utf8) }
         self.restoring = restoring
-        self.sealer = sealer
+        self.sealer = sealer?.forOneThread()
         self.now = now
     }
 

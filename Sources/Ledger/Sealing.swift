@@ -6,6 +6,13 @@ public protocol PersonalDataSealer: AnyObject, Sendable {
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8]
     /// Opens a sealed section.
     func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData
+    /// A sealer for use by one thread at a time, which may keep state of its own (keys, random
+    /// bytes) to spare the threads a shared lock. Each `EventPreparer` takes one.
+    func forOneThread() -> PersonalDataSealer
+}
+
+extension PersonalDataSealer {
+    public func forOneThread() -> PersonalDataSealer { self }
 }
 
 public enum OpenedPersonalData {

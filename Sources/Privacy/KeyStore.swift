@@ -16,10 +16,12 @@ public final class KeyStore: @unchecked Sendable {
     private var env: Environment
     private var keys: Database, meta: Database, accessLog: Database
     private let master: MasterKey
+    /// Guards the cache, `pending` and `env`, for moments only.
     private let lock = NSLock()
+    /// Serializes writing the store: persisting new keys, destroying keys and compacting.
+    private let persisting = NSLock()
     private var cache: [String: SymmetricKey] = [:]
     private var pending: [(id: String, wrapped: [UInt8])] = []
-    private var randomness = RandomPool()
     private let lockFile: Int32
 
     public init(ledgerPath: String, masterKey: MasterKey) throws {
@@ -74,40 +76,37 @@ public final class KeyStore: @unchecked Sendable {
         return key
     }
 
-    /// The data key `id` (made when missing) and a fresh nonce to seal under it: every sealed
-    /// event needs both, and preparing threads share the store.
+    /// The data key `id`, made when missing from bytes of the caller's `randomness`: every
+    /// sealed event needs its key, and the preparing threads share the store.
     ///
-    /// The lock is held only for the cache and the random pool: looking a missing key up in
-    /// the store, and wrapping a new one, happen outside it, since the preparing threads seal
-    /// concurrently and most sealed events of an import name a resident seen for the first time.
-    func sealingKey(_ id: String) throws -> (key: SymmetricKey, nonce: [UInt8]) {
+    /// The lock is held only for the cache: looking a missing key up in the store, and wrapping
+    /// a new one, happen outside it. Each preparing thread keeps its own randomness and its own
+    /// cache in front of this one (see `Sealer.forOneThread`), so an import's threads meet here
+    /// only for a key that one of them has not used yet.
+    func sealingKey(_ id: String, randomness: inout RandomPool) throws -> SymmetricKey {
         lock.lock()
-        if let key = cache[id] {
-            defer { lock.unlock() }
-            return (key, try randomness.take(12))
-        }
+        let cached = cache[id]
         let store = env
-        let fresh: (key: [UInt8], nonce: [UInt8])
-        do {
-            defer { lock.unlock() }
-            fresh = (try randomness.take(32), try randomness.take(12))
-        }
+        lock.unlock()
+        if let cached { return cached }
         var made: (key: SymmetricKey, wrapped: [UInt8]?)
         if let stored = try storedKey(id, in: store) {
             made = (stored, nil)
         } else {
-            let wrapped = try fresh.key.withUnsafeBytes { raw in
-                try Array(id.utf8).withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: fresh.nonce, associatedData: $0) }
+            let fresh = try randomness.take(32)
+            let nonce = try randomness.take(12)
+            let wrapped = try fresh.withUnsafeBytes { raw in
+                try Array(id.utf8).withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: nonce, associatedData: $0) }
             }
-            made = (SymmetricKey(data: fresh.key), wrapped)
+            made = (SymmetricKey(data: fresh), wrapped)
         }
         lock.lock()
         defer { lock.unlock() }
         // Another thread may have made or found the same key meanwhile: the first one stands.
-        if let key = cache[id] { return (key, try randomness.take(12)) }
+        if let key = cache[id] { return key }
         cache[id] = made.key
         if let wrapped = made.wrapped { pending.append((id, wrapped)) }
-        return (made.key, try randomness.take(12))
+        return made.key
     }
 
     /// The key `id` as stored (unwrapped with the master key), or nil when the store has none.
@@ -118,24 +117,38 @@ public final class KeyStore: @unchecked Sendable {
     }
 
     /// Writes the keys created since the last call, durably. Call before committing events.
+    /// The keys are taken from `pending` and written outside the cache's lock: the write waits
+    /// for the disk, and the preparing threads must not wait with it. The cache still holds them.
     public func persist() throws {
+        persisting.lock()
+        defer { persisting.unlock() }
         lock.lock()
-        defer { lock.unlock() }
-        guard !pending.isEmpty else { return }
         let created = pending
-        try env.write { txn in
-            for (id, wrapped) in created {
-                if try txn.insertIfAbsent(keys, Array(id.utf8), wrapped) != nil {
-                    throw LedgerError(.conflict, "the data key \(id) was created by another process at the same time; run the command again")
+        pending.removeAll()
+        let store = env
+        lock.unlock()
+        guard !created.isEmpty else { return }
+        do {
+            try store.write { txn in
+                for (id, wrapped) in created {
+                    if try txn.insertIfAbsent(keys, Array(id.utf8), wrapped) != nil {
+                        throw LedgerError(.conflict, "the data key \(id) was created by another process at the same time; run the command again")
+                    }
                 }
             }
+        } catch {
+            lock.lock()
+            pending.insert(contentsOf: created, at: 0)
+            lock.unlock()
+            throw error
         }
-        pending.removeAll()
     }
 
     /// Destroys data keys, then rewrites the store without its free pages, so that no copy of a
     /// destroyed key survives in any file. Returns how many keys existed.
     public func destroy(_ ids: [String]) throws -> Int {
+        persisting.lock()
+        defer { persisting.unlock() }
         lock.lock()
         defer { lock.unlock() }
         let destroyed = try env.write { txn in try ids.reduce(0) { $0 + (try txn.delete(keys, Array($1.utf8)) ? 1 : 0) } }

@@ -69,15 +69,20 @@ struct ImportCommand: ParsableCommand {
                 var summary = ImportSummary()
                 let pipeline = try ImportPipeline(path: source, preparers: preparers, aheadEvents: batchSize)
                 defer { pipeline.stop() }
+                var unflushed = 0
                 while let chunk = try pipeline.next() {
                     if let refusal = chunk.batch.refusals.first {
                         throw LedgerError(refusal.error.kind, refusal.error.message + "; nothing was imported (--atomic)")
                     }
-                    try sealer?.persist()
-                    for outcome in try appender.append(chunk.batch.events) { _ = summary.add(outcome) }
+                    // The index entries are written a batch at a time, as without --atomic.
+                    unflushed += chunk.batch.events.count
+                    for outcome in try appender.append(chunk.batch.events, flush: unflushed >= batchSize) { _ = summary.add(outcome) }
+                    if unflushed >= batchSize { unflushed = 0 }
                     pipeline.recycle([chunk])
                     progress.show(summary, started: started)
                 }
+                // New data keys are durable before anything sealed under them is.
+                try sealer?.persist()
                 summary.lines = pipeline.lineCount
                 return summary
             }
@@ -89,38 +94,52 @@ struct ImportCommand: ParsableCommand {
                 rejectsFile!.write(line: line.number, error: error, input: line.bytes)
                 summary.refused += 1
             }
-            // Every core prepares chunks of lines while this thread writes; a write transaction
-            // takes chunks, in input order, until it holds a batch.
+            // Every core prepares chunks of lines while this thread writes them, in input order,
+            // into a transaction that commits once it holds a batch: the writer works while the
+            // lines are prepared, so what is left after the last chunk is one chunk and a commit.
             let pipeline = try ImportPipeline(path: file, preparers: preparers, aheadEvents: batchSize)
             defer { pipeline.stop() }
-            var chunks: [ImportPipeline.Chunk] = []
-            var gathered = 0
-            func write() throws {
-                defer {
-                    pipeline.recycle(chunks)
-                    chunks.removeAll(keepingCapacity: true)
-                    gathered = 0
+            var atEnd = false
+            while !atEnd {
+                // The chunks of this transaction, kept to be written again if the map has to grow
+                // (which runs the transaction again from its start).
+                var taken: [ImportPipeline.Chunk] = []
+                let outcomes = try ledger.transaction(mode: .skipRefused) { appender -> [[AppendOutcome]] in
+                    var outcomes: [[AppendOutcome]] = []
+                    var gathered = 0
+                    for chunk in taken {
+                        outcomes.append(try appender.append(chunk.batch.events, flush: false))
+                        gathered += chunk.lines.count
+                    }
+                    while gathered < batchSize {
+                        guard let chunk = try pipeline.next() else { atEnd = true; break }
+                        taken.append(chunk)
+                        outcomes.append(try appender.append(chunk.batch.events, flush: false))
+                        gathered += chunk.lines.count
+                    }
+                    // New data keys are durable before anything sealed under them is.
+                    try sealer?.persist()
+                    return outcomes
                 }
-                for chunk in chunks {
-                    for refusal in chunk.batch.refusals { try reject(chunk.lines[refusal.index], refusal.error) }
-                }
-                // New data keys are durable before anything sealed under them is.
-                try sealer?.persist()
-                let outcomes = try ledger.append(chunks.flatMap(\.batch.events), mode: .skipRefused)
-                var next = outcomes.makeIterator()
-                for chunk in chunks {
-                    for index in chunk.batch.eventIndexes {
-                        if let error = summary.add(next.next()!) { try reject(chunk.lines[index], error) }
+                // Committed: count, and write the refused lines of each chunk in line order.
+                for (chunk, chunkOutcomes) in zip(taken, outcomes) {
+                    var refusals = chunk.batch.refusals.makeIterator()
+                    var nextRefusal = refusals.next()
+                    for (index, outcome) in zip(chunk.batch.eventIndexes, chunkOutcomes) {
+                        while let refusal = nextRefusal, refusal.index < index {
+                            try reject(chunk.lines[refusal.index], refusal.error)
+                            nextRefusal = refusals.next()
+                        }
+                        if let error = summary.add(outcome) { try reject(chunk.lines[index], error) }
+                    }
+                    while let refusal = nextRefusal {
+                        try reject(chunk.lines[refusal.index], refusal.error)
+                        nextRefusal = refusals.next()
                     }
                 }
+                pipeline.recycle(taken)
                 progress.show(summary, started: started)
             }
-            while let chunk = try pipeline.next() {
-                chunks.append(chunk)
-                gathered += chunk.lines.count
-                if gathered >= batchSize { try write() }
-            }
-            if !chunks.isEmpty { try write() }
             summary.lines = pipeline.lineCount
         }
         progress.clear()
@@ -159,8 +178,8 @@ struct ImportSummary {
     }
 }
 
-/// One event preparer per core (each owns a parser): parsing and validation are the costly part
-/// of an import, and need no ledger state. `ImportPipeline` gives each its own thread.
+/// One event preparer per preparing thread (each owns a parser): parsing and validation are the
+/// costly part of an import, and need no ledger state. See `ImportPipeline` for the threads.
 final class PreparerPool: @unchecked Sendable {
     struct Batch {
         var events: [PreparedEvent] = []
@@ -172,8 +191,9 @@ final class PreparerPool: @unchecked Sendable {
     private let preparers: [EventPreparer]
 
     init(catalogue: Catalogue, worker: String?, restoring: Bool, sealer: PersonalDataSealer?) {
+        // One per core for the preparing threads, and one for the writer's (see ImportPipeline).
         let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
-        preparers = (0..<cores).map { _ in
+        preparers = (0...cores).map { _ in
             EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer)
         }
     }

@@ -1,11 +1,16 @@
 import Foundation
 import Ledger
 
-/// The import's pipeline: one thread per core reads a chunk of lines (under a lock, so chunks
-/// are numbered in input order) and prepares it; the writer takes the prepared chunks back in
-/// that order. Chunks are small, so no core waits at the end of a large batch for another, and
-/// a thread that has nothing to write leaves its core to the preparers. At most `aheadEvents`
-/// lines are prepared beyond what the writer has taken, which bounds the memory held.
+/// The import's pipeline: threads read chunks of lines (in turn, so chunks are numbered in
+/// input order) and prepare them; the writer takes the prepared chunks back in that order.
+///
+/// There is a preparing thread per core, at a lower priority than the writer, and the writer's
+/// own thread is one more preparer: when the chunk it needs next is not ready, it prepares one
+/// itself instead of waiting. The writer is the one sequential step: at equal priority the
+/// threads took turns with it on the cores, and it ended the import alone on a backlog. The
+/// preparing threads fill what the writer leaves, above all while it waits for the disk at a
+/// commit. Chunks are small, so no thread waits long for another. At most `aheadEvents` lines
+/// are prepared beyond what the writer has taken, which bounds the memory held.
 final class ImportPipeline: @unchecked Sendable {
     struct Chunk {
         let lines: [LineReader.Line]
@@ -17,9 +22,14 @@ final class ImportPipeline: @unchecked Sendable {
     private let reader: LineReader
     private let preparers: PreparerPool
     private let maxAhead: Int
+    /// Guards `reader` and `nextToRead`: lines are read in order, one chunk at a time, but the
+    /// writer taking a chunk need not wait for a read.
+    private let reading = NSLock()
+    private var nextToRead = 0
     private let condition = NSCondition()
     // Guarded by `condition`:
-    private var nextToRead = 0
+    /// Chunks that threads have started to read: at most `maxAhead` beyond the writer.
+    private var started = 0
     private var nextToTake = 0
     private var done: [Int: Chunk] = [:]
     private var lastChunk: Int?
@@ -36,8 +46,9 @@ final class ImportPipeline: @unchecked Sendable {
         reader = try LineReader(path: path)
         self.preparers = preparers
         maxAhead = max(2 * preparers.count, aheadEvents / ImportPipeline.chunkLines)
-        running = preparers.count
-        for worker in 0..<preparers.count {
+        let workers = preparers.count - 1
+        running = workers
+        for worker in 0..<workers {
             let thread = Thread { [self] in work(worker) }
             thread.start()
         }
@@ -45,12 +56,14 @@ final class ImportPipeline: @unchecked Sendable {
 
     /// Lines read so far (all of them, once `next` has returned nil).
     var lineCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
+        reading.lock()
+        defer { reading.unlock() }
         return reader.lineNumber
     }
 
     private func work(_ worker: Int) {
+        // Below the writer: it is the one sequential step, and it must not wait for a core.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
         while true {
             condition.lock()
             var toFree = finished
@@ -59,44 +72,51 @@ final class ImportPipeline: @unchecked Sendable {
             toFree.removeAll()  // the events are freed here, outside the lock
 
             condition.lock()
-            while !stopped && failure == nil && lastChunk == nil && nextToRead - nextToTake >= maxAhead { condition.wait() }
+            while !stopped && failure == nil && lastChunk == nil && started - nextToTake >= maxAhead { condition.wait() }
             if stopped || failure != nil || lastChunk != nil {
                 running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            let sequence = nextToRead
-            let lines: [LineReader.Line]?
-            do {
-                lines = try reader.next(ImportPipeline.chunkLines)
-            } catch {
-                failure = error
+            started += 1
+            condition.unlock()
+            guard readAndPrepare(with: worker) else {
+                condition.lock()
                 running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            guard let lines else {
-                lastChunk = sequence
-                running -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            nextToRead += 1
-            condition.unlock()
-
-            let chunk = Chunk(lines: lines, batch: preparers.prepare(lines, with: worker))
-
-            condition.lock()
-            done[sequence] = chunk
-            condition.broadcast()
-            condition.unlock()
         }
     }
 
-    /// The next prepared chunk in input order, or nil at the end of the input.
+    /// Reads the next chunk and prepares it with preparer `worker`, for the writer to take;
+    /// false at the end of the input or on a read error (which the writer then sees).
+    /// Called with a chunk `started`, outside the lock.
+    private func readAndPrepare(with worker: Int) -> Bool {
+        reading.lock()
+        let sequence = nextToRead
+        let read = Result { try reader.next(ImportPipeline.chunkLines) }
+        if case .success(.some) = read { nextToRead += 1 }
+        reading.unlock()
+        guard case .success(let lines?) = read else {
+            condition.lock()
+            if case .failure(let error) = read { failure = failure ?? error } else { lastChunk = sequence }
+            condition.broadcast()
+            condition.unlock()
+            return false
+        }
+        let chunk = Chunk(lines: lines, batch: preparers.prepare(lines, with: worker))
+        condition.lock()
+        done[sequence] = chunk
+        condition.broadcast()
+        condition.unlock()
+        return true
+    }
+
+    /// The next prepared chunk in input order, or nil at the end of the input. While it is not
+    /// ready, the calling thread prepares chunks itself, with the last preparer.
     func next() throws -> Chunk? {
         condition.lock()
         defer { condition.unlock() }
@@ -108,6 +128,13 @@ final class ImportPipeline: @unchecked Sendable {
             }
             if let failure { throw failure }
             if let last = lastChunk, nextToTake >= last { return nil }
+            if !stopped && lastChunk == nil && started - nextToTake < maxAhead {
+                started += 1
+                condition.unlock()
+                _ = readAndPrepare(with: preparers.count - 1)
+                condition.lock()
+                continue
+            }
             condition.wait()
         }
     }
