@@ -46,8 +46,19 @@ public enum JSONWriter {
         }
     }
 
+    /// Plain decimal digits, written straight into `out` (no string made on the way).
     public static func writeInt(_ i: Int64, into out: inout [UInt8]) {
-        out.append(contentsOf: String(i).utf8)
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = i.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var n = 20
+            repeat {
+                n -= 1
+                digits[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[n...]))
+        }
     }
 
     public static func writeDouble(_ d: Double, into out: inout [UInt8]) {
@@ -130,14 +141,16 @@ extension JSONNode {
             out.append(UInt8(ascii: "]"))
         case .object:
             out.append(UInt8(ascii: "{"))
-            try JSONNode.writeSortedMembers(Array(members), into: &out)
+            var all = Array(members)
+            try JSONNode.writeSortedMembers(&all, into: &out)
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Writes the given members (of one object) sorted by key, without braces.
-    public static func writeSortedMembers(_ members: [Member], into out: inout [UInt8]) throws {
-        let sorted = members.sorted { JSONWriter.precedes($0.key.stringBytes, $1.key.stringBytes) }
+    /// Writes the given members (of one object) sorted by key, without braces. Sorts them in
+    /// place: the caller's array serves, and no other is made.
+    public static func writeSortedMembers(_ sorted: inout [Member], into out: inout [UInt8]) throws {
+        sorted.sort { JSONWriter.precedes($0.key.stringBytes, $1.key.stringBytes) }
         for (i, member) in sorted.enumerated() {
             if i > 0 {
                 if sorted[i - 1].key.stringBytes.elementsEqual(member.key.stringBytes) {

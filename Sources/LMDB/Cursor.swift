@@ -52,6 +52,16 @@ public final class Cursor {
         try LMDBError.check(mdb_cursor_put(cursor, &k, &v, options.rawValue), "cursor_put \(db.name)")
     }
 
+    /// As `WriteTransaction.put(_:_:reserving:options:fill:)`, through this cursor: with
+    /// `.append`, a cursor left at the end by the last append writes the next without a descent.
+    public func put<R>(_ key: UnsafeRawBufferPointer, reserving count: Int, options: PutOptions = [],
+                       fill: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: count, mv_data: nil)
+        try LMDBError.check(mdb_cursor_put(cursor, &k, &v, options.rawValue | UInt32(MDB_RESERVE)), "cursor_put \(db.name)")
+        return try fill(UnsafeMutableRawBufferPointer(start: v.mv_data, count: count))
+    }
+
     /// As `WriteTransaction.insertIfAbsent`, through this cursor.
     public func insertIfAbsent(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))

@@ -15,7 +15,9 @@ struct BatchWriter {
     let now: Int64
     let firstPosition: UInt64
     /// Cursors kept for the whole batch: a put through the cursor that just found its key (or
-    /// wrote the id before, at the right edge of the time-ordered ids) starts from that page.
+    /// wrote the id before, at the right edge of the time-ordered ids) starts from that page,
+    /// and the log's, left at the end by the last append, appends without a descent.
+    let log: Cursor
     let streams: Cursor
     let ids: Cursor
     let states: Cursor
@@ -26,8 +28,11 @@ struct BatchWriter {
     var pendingDays: [UInt32: [UInt8]] = [:]
     /// Whether anyone was ever erased: only then do events need the two erasure lookups.
     var anyErased: Bool
-    /// The bytes of the head being written, kept to reuse their storage.
+    /// The bytes of the head being written, the lifecycle states the event moves, and the ones
+    /// of them the head holds: kept from event to event, to reuse their storage.
     var headBytes: [UInt8] = []
+    var moves: [Move] = []
+    var headChanges: [(lifecycle: [UInt8], state: [UInt8])] = []
     /// Resident-stream keys (see `Keys.residentStream`) still to be written: sorted first, they
     /// are written in key order, where the B-tree pages each one needs are the last one's.
     var pendingResidentStreams: [[UInt8]] = []
@@ -52,6 +57,7 @@ struct BatchWriter {
         self.lastRecordedAt = last
         self.now = Clock.nowMicros()
         self.firstPosition = size + 1
+        self.log = log
         self.streams = try txn.cursor(db.streams)
         self.ids = try txn.cursor(db.ids)
         self.states = try txn.cursor(db.states)
@@ -91,23 +97,25 @@ struct BatchWriter {
         // Most events of an import start a stream. When this one may, the new head is offered
         // to the index with one descent that also finds an existing head; then (the cursor on
         // it) the event takes the usual path. Nothing after this insert can refuse the event.
+        // `head` views the stored bytes: it is read, and the next head encoded from it, before
+        // anything is written.
         var head: StreamIndex.Head?
-        var newStreamMoves: [Move]?
-        if event.restore == nil && event.expected.admits(0), let moves = movesForNewStream(event) {
-            encodeHead(version: 1, last: position, after: nil, moves: moves)
+        var started = false
+        if event.restore == nil && event.expected.admits(0) && movesForNewStream(event) {
+            encodeHead(version: 1, last: position, previous: UnsafeRawBufferPointer(start: nil, count: 0))
             let existing = try headBytes.withUnsafeBytes { value in
                 try event.streamKey.withUnsafeBytes { try streams.insertIfAbsent($0, value) }
             }
-            if let existing { head = try StreamIndex.Head(existing) } else { newStreamMoves = moves }
+            if let existing { head = try StreamIndex.Head(existing) } else { started = true }
         } else {
-            head = try streamHead(event.streamKey)
+            head = try streams.find(event.streamKey).map { try StreamIndex.Head($0.value) }
         }
         let current = head?.version ?? 0
         guard event.expected.admits(current) else {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
             throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
         }
-        let moves = try newStreamMoves ?? lifecycleMoves(event, head: head)
+        if !started { try lifecycleMoves(event, head: head) }
 
         var recordedAt = max(now, lastRecordedAt)
         var streamVersion = current + 1
@@ -131,21 +139,23 @@ struct BatchWriter {
             }
             restoredLeaf = leaf
         }
+        if !started { encodeHead(version: streamVersion, last: position, previous: head?.stateBytes ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let previousLast = head?.last ?? 0
+        let headExisted = head != nil
 
         try withUnsafeBytes(of: position.bigEndian) { positionBytes in
             // Written straight into its page: the record is the largest thing an event writes.
-            try txn.put(db.log, positionBytes, reserving: event.recordTemplate.count, options: .append) {
+            try log.put(positionBytes, reserving: event.recordTemplate.count, options: .append) {
                 event.writeRecord(into: $0, streamVersion: streamVersion, recordedAt: recordedAt)
             }
             // The stream's head moves to this event, which links back to the head's last one.
             // A head found above is overwritten where the cursor stands, without a descent.
-            if newStreamMoves == nil {
-                encodeHead(version: streamVersion, last: position, after: head, moves: moves)
+            if !started {
                 try headBytes.withUnsafeBytes { value in
-                    try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: head == nil ? [] : .current) }
+                    try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: headExisted ? .current : []) }
                 }
             }
-            try withUnsafeBytes(of: (head?.last ?? 0).bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
+            try withUnsafeBytes(of: previousLast.bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
             // The type and day indexes are written per key at the end of the batch.
             pendingTypes[ObjectIdentifier(event.type), default: (event.type.name, [])].positions.append(contentsOf: positionBytes)
             pendingDays[Keys.dayBits(event.occurredAt), default: []].append(contentsOf: positionBytes)
@@ -157,7 +167,7 @@ struct BatchWriter {
             try key.withUnsafeBytes { k in try move.state.withUnsafeBytes { try states.put(k, $0) } }
         }
         if let resident = event.resident {
-            if streamVersion == 1 && !event.stream.hasPrefix("resident-") {
+            if streamVersion == 1 && !event.streamKey.starts(with: BatchWriter.residentStreamPrefix) {
                 pendingResidentStreams.append(Keys.residentStream(resident: resident, stream: event.streamKey))
             }
             if event.type.erasesSubject { try markErased(resident) }
@@ -166,12 +176,15 @@ struct BatchWriter {
         return .appended(position: position, streamVersion: streamVersion)
     }
 
-    /// The stream's new head, into `headBytes`: the previous head's states with the moves of
+    private static let residentStreamPrefix = Array("resident-".utf8)
+
+    /// The stream's new head, into `headBytes`: the `previous` head's states with the moves of
     /// the lifecycles it holds applied.
-    private mutating func encodeHead(version: UInt64, last: UInt64, after previous: StreamIndex.Head?, moves: [Move]) {
-        var head = StreamIndex.Head(version: version, last: last, stateBytes: previous?.stateBytes ?? [])
-        for move in moves where move.key == nil { head.set(move.lifecycle.nameBytes, to: move.state) }
-        head.encode(into: &headBytes)
+    private mutating func encodeHead(version: UInt64, last: UInt64, previous: UnsafeRawBufferPointer) {
+        headChanges.removeAll(keepingCapacity: true)
+        for move in moves where move.key == nil { headChanges.append((move.lifecycle.nameBytes, move.state)) }
+        if headChanges.count > 1 { headChanges.sort { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) } }
+        StreamIndex.Head.encode(version: version, last: last, previous: previous, changes: headChanges, into: &headBytes)
     }
 
     /// Refuses events about an erased resident, and events that lack a consent they need.
@@ -201,12 +214,6 @@ struct BatchWriter {
         for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
     }
 
-    /// The stream's head: its version (its number of events) and its last event's position;
-    /// nil when it does not exist. Leaves the streams cursor on the head, for the overwrite.
-    func streamHead(_ streamKey: [UInt8]) throws -> StreamIndex.Head? {
-        try streams.find(streamKey).map { try StreamIndex.Head($0.value) }
-    }
-
     /// A lifecycle state this event changes: in the stream's head (`key` nil) or in `states`.
     struct Move {
         let lifecycle: Lifecycle
@@ -214,12 +221,11 @@ struct BatchWriter {
         let state: [UInt8]
     }
 
-    /// The states this event moves and their new values; throws when a machine refuses. A
-    /// stream's lifecycle states belong to the stream: a new one has none to look up.
-    /// The moves of the event as the first of a new stream, or nil when a new stream could
-    /// not start with it. Reads nothing and builds no message: it is asked of most events.
-    func movesForNewStream(_ event: PreparedEvent) -> [Move]? {
-        var moves: [Move] = []
+    /// The moves of the event as the first of a new stream, into `moves`; false when a new
+    /// stream could not start with it. Reads nothing and builds no message: it is asked of
+    /// most events. (A stream's lifecycle states belong to the stream: a new one has none.)
+    mutating func movesForNewStream(_ event: PreparedEvent) -> Bool {
+        moves.removeAll(keepingCapacity: true)
         for step in event.steps {
             let lifecycle = step.lifecycle
             // State 0 (none): never terminal.
@@ -230,25 +236,27 @@ struct BatchWriter {
                 if lifecycle.fromMasks[i] & 1 != 0 { chosen = i; break }
                 remaining &= remaining - 1
             }
-            guard let transition = chosen else { return nil }
+            guard let transition = chosen else { return false }
             if let to = lifecycle.targets[transition], to != 0 { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
-        return moves
+        return true
     }
 
-    func lifecycleMoves(_ event: PreparedEvent, head: StreamIndex.Head?) throws -> [Move] {
-        var moves: [Move] = []
+    /// The states this event moves and their new values, into `moves`; throws when a machine
+    /// refuses. States are read in place: from the head's bytes, or from `states`.
+    mutating func lifecycleMoves(_ event: PreparedEvent, head: StreamIndex.Head?) throws {
+        moves.removeAll(keepingCapacity: true)
         for step in event.steps {
             let lifecycle = step.lifecycle
             var state = 0
-            let stored: [UInt8]?
+            let stored: UnsafeRawBufferPointer?
             if let key = step.key {
-                stored = head == nil ? nil : try states.find(key).map { Array($0.value) }
+                stored = head == nil ? nil : try states.find(key)?.value
             } else {
                 stored = head?.state(of: lifecycle.nameBytes)
             }
             if let stored {
-                guard let index = stored.withUnsafeBytes({ lifecycle.stateIndex($0) }) else {
+                guard let index = lifecycle.stateIndex(stored) else {
                     throw LedgerError(.integrity, "\(event.stream): unknown state \(String(decoding: stored, as: UTF8.self)) in the \(lifecycle.name) lifecycle")
                 }
                 state = index
@@ -267,7 +275,6 @@ struct BatchWriter {
             guard let transition = chosen else { throw refusal(event, step, state: state, terminal: false) }
             if let to = lifecycle.targets[transition], to != state { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
-        return moves
     }
 
     private func refusal(_ event: PreparedEvent, _ step: LifecycleStep, state index: Int, terminal: Bool) -> LedgerError {

@@ -22,6 +22,8 @@ public final class EventPreparer {
     private let slots = UnsafeMutableBufferPointer<JSONNode?>.allocate(capacity: EventPreparer.envelopeKeys.count)
     let restoring: Bool
     let sealer: PersonalDataSealer?
+    /// The data's members split by data class, for the event being prepared (reused).
+    private var publicMembers: [JSONNode.Member] = [], personalMembers: [JSONNode.Member] = []
     public var now: Int64
 
     /// Without a `sealer`, events with personal (I or S) fields are refused: sealing needs the
@@ -201,7 +203,9 @@ public final class EventPreparer {
             throw refuseEvent("/data\(failure.path)", failure.rule)
         }
         // Split the data into the public and personal sections, each canonical JSON.
-        var publicMembers: [JSONNode.Member] = [], personalMembers: [JSONNode.Member] = []
+        // The preparer's own arrays, emptied: an event would otherwise grow two new ones.
+        publicMembers.removeAll(keepingCapacity: true)
+        personalMembers.removeAll(keepingCapacity: true)
         for member in data.members {
             if type.dataClass(ofKey: member.key.stringBytes)!.isPersonal { personalMembers.append(member) } else { publicMembers.append(member) }
         }
@@ -210,12 +214,12 @@ public final class EventPreparer {
         do {
             publicLength = try record.section { out in
                 out.append(UInt8(ascii: "{"))
-                try JSONNode.writeSortedMembers(publicMembers, into: &out)
+                try JSONNode.writeSortedMembers(&publicMembers, into: &out)
                 out.append(UInt8(ascii: "}"))
             }
             if !personalMembers.isEmpty {
                 personalClear.append(UInt8(ascii: "{"))
-                try JSONNode.writeSortedMembers(personalMembers, into: &personalClear)
+                try JSONNode.writeSortedMembers(&personalMembers, into: &personalClear)
                 personalClear.append(UInt8(ascii: "}"))
             }
         } catch let error as JSONSyntaxError {
@@ -237,8 +241,9 @@ public final class EventPreparer {
                 throw refuseEvent("/data", "holds personal fields (\(names)); recording them needs the master key (--master-key FILE or $BUURTBOEK_MASTER_KEY_FILE)")
             }
             do {
-                record.section(try sealer.seal(personalClear, keyId: DataKeyId.forEvent(stream: stream, residentId: resident),
-                                               fields: personalMembers.map(\.name).sorted(), eventId: id))
+                // The fields in the byte order of their names, as the members were just sorted.
+                let keyId = DataKeyId.forEvent(stream: stream, residentId: resident), fields = personalMembers.map(\.name)
+                _ = try record.section { out in try sealer.seal(personalClear, keyId: keyId, fields: fields, eventId: id, appendingTo: &out) }
             } catch let error as LedgerError {
                 throw LedgerError(error.kind, "\(source) (\(type.name), stream \(stream)): \(error.message)")
             }

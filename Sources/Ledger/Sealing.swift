@@ -4,6 +4,9 @@
 public protocol PersonalDataSealer: AnyObject, Sendable {
     /// Seals `plaintext` (a canonical JSON object) under the data key `keyId`, bound to the event.
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8]
+    /// As `seal`, appending the sealed section to `out`: the import seals into the record it
+    /// is encoding, and a section of its own per event cost several allocations.
+    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8], appendingTo out: inout [UInt8]) throws
     /// Opens a sealed section.
     func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData
     /// A sealer for use by one thread at a time, which may keep state of its own (keys, random
@@ -13,6 +16,10 @@ public protocol PersonalDataSealer: AnyObject, Sendable {
 
 extension PersonalDataSealer {
     public func forOneThread() -> PersonalDataSealer { self }
+
+    public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8], appendingTo out: inout [UInt8]) throws {
+        out.append(contentsOf: try seal(plaintext, keyId: keyId, fields: fields, eventId: eventId))
+    }
 }
 
 public enum OpenedPersonalData {
@@ -57,14 +64,20 @@ public struct SealedSection {
     }
 
     public static func header(keyId: String, fields: [String]) -> [UInt8] {
-        var out: [UInt8] = [version, UInt8(keyId.utf8.count)]
+        var out: [UInt8] = []
+        appendHeader(keyId: keyId, fields: fields, to: &out)
+        return out
+    }
+
+    public static func appendHeader(keyId: String, fields: [String], to out: inout [UInt8]) {
+        out.append(version)
+        out.append(UInt8(keyId.utf8.count))
         out.append(contentsOf: keyId.utf8)
         out.append(UInt8(fields.count))
         for name in fields {
             out.append(UInt8(name.utf8.count))
             out.append(contentsOf: name.utf8)
         }
-        return out
     }
 }
 

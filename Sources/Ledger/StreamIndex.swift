@@ -14,33 +14,28 @@ import LMDB
 /// scattered key, in place. A stream's history is read backwards from its head, one lookup per
 /// event; streams are short (a referral has a handful of events) and read one at a time.
 enum StreamIndex {
+    /// A stored head, read in place: a view of the value's bytes, valid as long as they are
+    /// (in a write transaction, until its next write). The writer reads a head once per event
+    /// and writes the next from it, so nothing of it is copied.
     struct Head {
         let version: UInt64
         let last: UInt64
         /// The lifecycle states as stored: (u8 n, lifecycle, u8 m, state)*, sorted by lifecycle.
-        /// Kept as one byte string: most heads are read and written back with the same states.
-        private(set) var stateBytes: [UInt8]
+        let stateBytes: UnsafeRawBufferPointer
 
-        /// Copies what it needs: the stored bytes are valid only until the next write.
         init(_ value: UnsafeRawBufferPointer) throws {
             guard value.count >= 16 else { throw LedgerError(.integrity, "a stream head of \(value.count) bytes (run `buurtboek verify`)") }
             version = Keys.readU64(value)
             last = Keys.readU64(value, at: 8)
-            stateBytes = value.count > 16 ? Array(value[16...]) : []
+            stateBytes = UnsafeRawBufferPointer(rebasing: value[16...])
             guard Head.walk(stateBytes, { _, _ in true }) else {
                 throw LedgerError(.integrity, "a stream head with malformed lifecycle states (run `buurtboek verify`)")
             }
         }
 
-        init(version: UInt64, last: UInt64, stateBytes: [UInt8] = []) {
-            self.version = version
-            self.last = last
-            self.stateBytes = stateBytes
-        }
-
         /// Visits the (lifecycle, state) ranges of `bytes` in order while `body` returns true;
         /// false when the bytes do not parse. The one reader of the layout.
-        private static func walk(_ bytes: [UInt8], _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
+        private static func walk(_ bytes: UnsafeRawBufferPointer, _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
             var at = 0
             while at < bytes.count {
                 let stateAt = at + 1 + Int(bytes[at])
@@ -52,7 +47,7 @@ enum StreamIndex {
             return true
         }
 
-        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle.
+        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle (copies).
         var states: [(lifecycle: [UInt8], state: [UInt8])] {
             var out: [(lifecycle: [UInt8], state: [UInt8])] = []
             _ = Head.walk(stateBytes) { name, state in
@@ -62,52 +57,43 @@ enum StreamIndex {
             return out
         }
 
-        /// Read in place: asked once per event of a stream with a lifecycle.
-        func state(of lifecycle: [UInt8]) -> [UInt8]? {
-            var found: [UInt8]?
+        /// The state of `lifecycle`, in place.
+        func state(of lifecycle: [UInt8]) -> UnsafeRawBufferPointer? {
+            var found: UnsafeRawBufferPointer?
             _ = Head.walk(stateBytes) { name, state in
                 guard stateBytes[name].elementsEqual(lifecycle) else { return true }
-                found = Array(stateBytes[state])
+                found = UnsafeRawBufferPointer(rebasing: stateBytes[state])
                 return false
             }
             return found
         }
 
-        /// Sets one lifecycle's state, keeping the entries sorted by lifecycle: one pass over
-        /// the stored bytes into a new byte string.
-        mutating func set(_ lifecycle: [UInt8], to state: [UInt8]) {
-            var out: [UInt8] = []
-            out.reserveCapacity(stateBytes.count + lifecycle.count + state.count + 2)
-            func appendEntry() {
-                out.append(UInt8(lifecycle.count))
-                out.append(contentsOf: lifecycle)
-                out.append(UInt8(state.count))
-                out.append(contentsOf: state)
-            }
-            var placed = false
-            _ = Head.walk(stateBytes) { name, value in
-                let entry = (name.lowerBound - 1)..<value.upperBound
-                if !placed && stateBytes[name].elementsEqual(lifecycle) {
-                    appendEntry()
-                    placed = true
-                    return true
-                }
-                if !placed && lifecycle.lexicographicallyPrecedes(stateBytes[name]) {
-                    appendEntry()
-                    placed = true
-                }
-                out.append(contentsOf: stateBytes[entry])
-                return true
-            }
-            if !placed { appendEntry() }
-            stateBytes = out
-        }
-
-        /// The stored bytes, into `out` (cleared first, its capacity kept).
-        func encode(into out: inout [UInt8]) {
+        /// Encodes a head into `out` (cleared first, its capacity kept): `version`, `last`, and
+        /// the states of `previous` with `changes` applied, kept sorted by lifecycle. `changes`
+        /// must be sorted by lifecycle, each named once; an empty state is stored as such.
+        static func encode(version: UInt64, last: UInt64, previous: UnsafeRawBufferPointer,
+                           changes: [(lifecycle: [UInt8], state: [UInt8])], into out: inout [UInt8]) {
             out.removeAll(keepingCapacity: true)
             withUnsafeBytes(of: (version.bigEndian, last.bigEndian)) { out.append(contentsOf: $0) }
-            out.append(contentsOf: stateBytes)
+            var next = 0
+            func appendChange() {
+                let change = changes[next]
+                out.append(UInt8(change.lifecycle.count))
+                out.append(contentsOf: change.lifecycle)
+                out.append(UInt8(change.state.count))
+                out.append(contentsOf: change.state)
+                next += 1
+            }
+            _ = Head.walk(previous) { name, value in
+                while next < changes.count && changes[next].lifecycle.lexicographicallyPrecedes(previous[name]) { appendChange() }
+                if next < changes.count && previous[name].elementsEqual(changes[next].lifecycle) {
+                    appendChange()
+                } else {
+                    out.append(contentsOf: previous[(name.lowerBound - 1)..<value.upperBound])
+                }
+                return true
+            }
+            while next < changes.count { appendChange() }
         }
     }
 

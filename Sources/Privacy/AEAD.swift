@@ -24,6 +24,28 @@ enum AEAD {
     }
 }
 
+extension AEAD {
+    /// Appends nonce ‖ ciphertext ‖ tag to `out`, authenticating `out[associatedFrom...]` (as it
+    /// stands before the append) followed by `second`: a sealed section seals after its own header,
+    /// in the buffer that holds it. The nonce is taken from `randomness`.
+    static func seal(_ message: UnsafeRawBufferPointer, key: SymmetricKey, randomness: inout RandomPool,
+                     associatedFrom: Int, _ second: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws {
+        precondition(key.bitCount == 256 && associatedFrom <= out.count)
+        let nonceAt = out.count
+        try randomness.take(12, appendingTo: &out)
+        out.append(contentsOf: repeatElement(0, count: message.count + 16))
+        let sealed = key.withUnsafeBytes { k in
+            out.withUnsafeMutableBytes { o in
+                let base = o.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                return bb_chacha20_poly1305_seal(k.baseAddress!.assumingMemoryBound(to: UInt8.self), base + nonceAt,
+                                                 base + associatedFrom, nonceAt - associatedFrom, second.baseAddress, second.count,
+                                                 message.baseAddress, message.count, base + nonceAt + 12)
+            }
+        }
+        guard sealed == 1 else { throw AEADError() }
+    }
+}
+
 struct AEADError: Error, CustomStringConvertible {
     var description: String { "libcrypto could not seal (ChaCha20-Poly1305)" }
 }

@@ -21,6 +21,17 @@ struct RandomPool {
         return bytes
     }
 
+    /// As `take`, appending the bytes to `out`.
+    mutating func take(_ count: Int, appendingTo out: inout [UInt8]) throws {
+        precondition(count <= buffer.count)
+        if next + count > buffer.count { try refill() }
+        buffer.withUnsafeMutableBytes { raw in
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[next..<next + count]))
+            _ = memset(raw.baseAddress! + next, 0, count)
+        }
+        next += count
+    }
+
     private mutating func refill() throws {
         // /dev/urandom is the kernel's CSPRNG, as getrandom(2) is (which Swift's Glibc module
         // does not declare); it never blocks once the system has booted.

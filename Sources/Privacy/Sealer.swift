@@ -73,6 +73,14 @@ final class ThreadSealer: PersonalDataSealer, @unchecked Sendable {
     init(shared: Sealer) { self.shared = shared }
 
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
+        var section: [UInt8] = []
+        try seal(plaintext, keyId: keyId, fields: fields, eventId: eventId, appendingTo: &section)
+        return section
+    }
+
+    /// header ‖ nonce ‖ ciphertext ‖ tag, the header and the event id authenticated: the layout
+    /// of ChaChaPoly's `combined` after the header.
+    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8], appendingTo out: inout [UInt8]) throws {
         let key: SymmetricKey
         if let known = keys[keyId] {
             key = known
@@ -81,20 +89,13 @@ final class ThreadSealer: PersonalDataSealer, @unchecked Sendable {
             key = try store!.sealingKey(keyId, randomness: &randomness)
             keys[keyId] = key
         }
-        let nonce = try randomness.take(12)
-        // header ‖ nonce ‖ ciphertext ‖ tag: the layout of ChaChaPoly's `combined` after the header.
-        var section = SealedSection.header(keyId: keyId, fields: fields)
-        let headerCount = section.count
-        section.reserveCapacity(headerCount + 12 + plaintext.count + 16)
-        let sealed = try section.withUnsafeBytes { h in
-            try eventId.withUnsafeBytes { e in
-                try plaintext.withUnsafeBytes { p in
-                    try AEAD.seal(p, key: key, nonce: nonce, associatedData: h, e)
-                }
+        let headerAt = out.count
+        SealedSection.appendHeader(keyId: keyId, fields: fields, to: &out)
+        try eventId.withUnsafeBytes { e in
+            try plaintext.withUnsafeBytes { p in
+                try AEAD.seal(p, key: key, randomness: &randomness, associatedFrom: headerAt, e, appendingTo: &out)
             }
         }
-        section.append(contentsOf: sealed)
-        return section
     }
 
     func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData {

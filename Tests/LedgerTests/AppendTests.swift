@@ -60,19 +60,32 @@ final class AppendTests: XCTestCase {
     /// A head's lifecycle states stay sorted by lifecycle through inserts and updates, and
     /// read back from the stored bytes.
     func testAStreamHeadKeepsItsStatesSortedAndReadsThemBack() throws {
-        var head = StreamIndex.Head(version: 3, last: 42)
-        for (lifecycle, state) in [("mid", "ONE"), ("alpha", "A"), ("zulu", "Z"), ("mid", "TWO-LONGER"), ("alpha", "")] {
-            head.set(Array(lifecycle.utf8), to: Array(state.utf8))
-        }
         var bytes: [UInt8] = []
-        head.encode(into: &bytes)
-        let read = try bytes.withUnsafeBytes { try StreamIndex.Head($0) }
+        StreamIndex.Head.encode(version: 3, last: 42, previous: UnsafeRawBufferPointer(start: nil, count: 0), changes: [], into: &bytes)
+        // One change at a time, each from the last head, and then several at once.
+        for (lifecycle, state) in [("mid", "ONE"), ("alpha", "A"), ("zulu", "Z"), ("mid", "TWO-LONGER"), ("alpha", "")] {
+            let previous = Array(bytes[16...])
+            previous.withUnsafeBytes {
+                StreamIndex.Head.encode(version: 3, last: 42, previous: $0, changes: [(Array(lifecycle.utf8), Array(state.utf8))], into: &bytes)
+            }
+        }
+        var together: [UInt8] = []
+        Array(bytes[16...]).withUnsafeBytes {
+            StreamIndex.Head.encode(version: 4, last: 50, previous: $0,
+                                    changes: [(Array("beta".utf8), Array("B".utf8)), (Array("mid".utf8), Array("THREE".utf8))], into: &together)
+        }
+        let both = try together.withUnsafeBytes { try StreamIndex.Head($0).states }
+        XCTAssertEqual(both.map { String(decoding: $0.lifecycle, as: UTF8.self) + "=" + String(decoding: $0.state, as: UTF8.self) },
+                       ["alpha=", "beta=B", "mid=THREE", "zulu=Z"])
+        try bytes.withUnsafeBytes { raw in
+        let read = try StreamIndex.Head(raw)
         XCTAssertEqual(read.version, 3)
         XCTAssertEqual(read.last, 42)
         XCTAssertEqual(read.states.map { String(decoding: $0.lifecycle, as: UTF8.self) + "=" + String(decoding: $0.state, as: UTF8.self) },
                        ["alpha=", "mid=TWO-LONGER", "zulu=Z"])
-        XCTAssertEqual(read.state(of: Array("mid".utf8)), Array("TWO-LONGER".utf8))
+        XCTAssertEqual(read.state(of: Array("mid".utf8)).map(Array.init), Array("TWO-LONGER".utf8))
         XCTAssertNil(read.state(of: Array("mi".utf8)))
+        }
         // A truncated head is refused, not misread.
         XCTAssertThrowsError(try bytes.dropLast().withUnsafeBytes { try StreamIndex.Head($0) })
     }
