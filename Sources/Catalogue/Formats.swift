@@ -14,7 +14,7 @@ public enum Formats {
         switch format {
         case .date: return b.count == 10 && DateDigits.isDate(b, 0)
         case .dateTime: return b.count > 10 && RFC3339.parse(b) != nil
-        case .uuid: return UUIDText.parse(b) != nil
+        case .uuid: return UUIDText.isValid(b)
         }
     }
 }

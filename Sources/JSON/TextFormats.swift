@@ -122,20 +122,34 @@ public enum UUIDText {
     }
 
     public static func parse(_ b: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard b.count == 36, b[8] == 0x2D, b[13] == 0x2D, b[18] == 0x2D, b[23] == 0x2D else { return nil }
-        var bad: UInt8 = 0
+        var ok = false
         let out = [UInt8](unsafeUninitializedCapacity: 16) { buffer, count in
+            ok = parse(b, into: UnsafeMutableRawBufferPointer(buffer))
+            count = 16
+        }
+        return ok ? out : nil
+    }
+
+    /// Parses into the first 16 bytes of `out` (no array made); false when `b` is no UUID.
+    public static func parse(_ b: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard b.count == 36, out.count >= 16, b[8] == 0x2D, b[13] == 0x2D, b[18] == 0x2D, b[23] == 0x2D else { return false }
+        var bad: UInt8 = 0
+        nibbles.withUnsafeBufferPointer { nibbles in
             var i = 0
             for j in 0..<16 {
                 if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
                 let hi = nibbles[Int(b[i])], lo = nibbles[Int(b[i + 1])]
                 bad |= (hi | lo) & 0x10
-                buffer[j] = hi << 4 | (lo & 0x0F)
+                out[j] = hi << 4 | (lo & 0x0F)
                 i += 2
             }
-            count = 16
         }
-        return bad == 0 ? out : nil
+        return bad == 0
+    }
+
+    /// Whether `b` is a UUID in its text form.
+    public static func isValid(_ b: UnsafeRawBufferPointer) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: 16, alignment: 1) { parse(b, into: $0) }
     }
 
     /// Hex digit values; 0x10 marks a byte that is not a hex digit.

@@ -35,7 +35,11 @@ public final class Cursor {
 
     /// Moves to exactly `key`.
     public func find(_ key: [UInt8]) throws -> Entry? {
-        try key.withUnsafeBytes { try get(MDB_SET_KEY, key: $0) }
+        try key.withUnsafeBytes { try find($0) }
+    }
+
+    public func find(_ key: UnsafeRawBufferPointer) throws -> Entry? {
+        try get(MDB_SET_KEY, key: key)
     }
 
     /// Moves to the first key at or after `key`.

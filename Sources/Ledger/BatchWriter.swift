@@ -69,7 +69,7 @@ struct BatchWriter {
         let position = UInt64(size) + 1
         // Claim the id first: one descent serves both the idempotency check and the insert.
         let claimed = try withUnsafeBytes(of: position.bigEndian) { positionBytes in
-            try event.id.withUnsafeBytes { try ids.insertIfAbsent($0, positionBytes).map { Keys.readU64($0) } }
+            try event.withId { try ids.insertIfAbsent($0, positionBytes).map { Keys.readU64($0) } }
         }
         if let existing = claimed {
             guard let bytes = try txn.get(db.log, Keys.u64(existing)) else {
@@ -93,7 +93,11 @@ struct BatchWriter {
     /// Checks the event against the ledger's state, then writes it: every check comes first,
     /// so a refusal leaves nothing but the claimed id, which `append` gives back.
     private mutating func place(_ event: PreparedEvent, position: UInt64) throws -> AppendOutcome {
-        try checkSubject(event)
+        try event.withStreamKey { streamKey in try place(event, streamKey: streamKey, position: position) }
+    }
+
+    private mutating func place(_ event: PreparedEvent, streamKey: UnsafeRawBufferPointer, position: UInt64) throws -> AppendOutcome {
+        try checkSubject(event, streamKey: streamKey)
         // Most events of an import start a stream. When this one may, the new head is offered
         // to the index with one descent that also finds an existing head; then (the cursor on
         // it) the event takes the usual path. Nothing after this insert can refuse the event.
@@ -103,12 +107,10 @@ struct BatchWriter {
         var started = false
         if event.restore == nil && event.expected.admits(0) && movesForNewStream(event) {
             encodeHead(version: 1, last: position, previous: UnsafeRawBufferPointer(start: nil, count: 0))
-            let existing = try headBytes.withUnsafeBytes { value in
-                try event.streamKey.withUnsafeBytes { try streams.insertIfAbsent($0, value) }
-            }
+            let existing = try headBytes.withUnsafeBytes { try streams.insertIfAbsent(streamKey, $0) }
             if let existing { head = try StreamIndex.Head(existing) } else { started = true }
         } else {
-            head = try streams.find(event.streamKey).map { try StreamIndex.Head($0.value) }
+            head = try streams.find(streamKey).map { try StreamIndex.Head($0.value) }
         }
         let current = head?.version ?? 0
         guard event.expected.admits(current) else {
@@ -151,9 +153,7 @@ struct BatchWriter {
             // The stream's head moves to this event, which links back to the head's last one.
             // A head found above is overwritten where the cursor stands, without a descent.
             if !started {
-                try headBytes.withUnsafeBytes { value in
-                    try event.streamKey.withUnsafeBytes { try streams.put($0, value, options: headExisted ? .current : []) }
-                }
+                try headBytes.withUnsafeBytes { try streams.put(streamKey, $0, options: headExisted ? .current : []) }
             }
             try withUnsafeBytes(of: previousLast.bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
             // The type and day indexes are written per key at the end of the batch.
@@ -167,16 +167,14 @@ struct BatchWriter {
             try key.withUnsafeBytes { k in try move.state.withUnsafeBytes { try states.put(k, $0) } }
         }
         if let resident = event.resident {
-            if streamVersion == 1 && !event.streamKey.starts(with: BatchWriter.residentStreamPrefix) {
-                pendingResidentStreams.append(Keys.residentStream(resident: resident, stream: event.streamKey))
+            if streamVersion == 1 && !streamKey.starts(with: DataKeyId.residentStreamPrefix) {
+                pendingResidentStreams.append(Keys.residentStream(resident: resident, stream: streamKey))
             }
             if event.type.erasesSubject { try markErased(resident) }
         }
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: streamVersion)
     }
-
-    private static let residentStreamPrefix = Array("resident-".utf8)
 
     /// The stream's new head, into `headBytes`: the `previous` head's states with the moves of
     /// the lifecycles it holds applied.
@@ -188,12 +186,12 @@ struct BatchWriter {
     }
 
     /// Refuses events about an erased resident, and events that lack a consent they need.
-    func checkSubject(_ event: PreparedEvent) throws {
+    func checkSubject(_ event: PreparedEvent, streamKey: UnsafeRawBufferPointer) throws {
         if anyErased {
             if let resident = event.resident, try txn.get(db.erased, Array(resident.utf8)) != nil, !event.type.erasesSubject {
                 throw LedgerError.refused("\(event.label): resident \(resident) was erased; no event about them may be recorded")
             }
-            if try txn.get(db.erasedStreams, event.streamKey) != nil {
+            if try txn.get(db.erasedStreams, streamKey) != nil {
                 throw LedgerError.refused("\(event.label): the stream belongs to an erased resident; no event may follow")
             }
         }

@@ -20,6 +20,8 @@ public final class EventPreparer {
     let defaultWorkerBytes: [UInt8]?
     /// The envelope's members by slot, for the event being prepared (reused: one per preparer).
     private let slots = UnsafeMutableBufferPointer<JSONNode?>.allocate(capacity: EventPreparer.envelopeKeys.count)
+    /// The id of the event being prepared (reused).
+    private let idBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
     let restoring: Bool
     let sealer: PersonalDataSealer?
     /// The data's members split by data class, for the event being prepared (reused).
@@ -38,7 +40,10 @@ public final class EventPreparer {
         self.now = now
     }
 
-    deinit { slots.deallocate() }
+    deinit {
+        slots.deallocate()
+        idBytes.deallocate()
+    }
 
     /// The envelope's key names, for messages.
     static let knownKeys: [String] = envelopeKeys.map { String(decoding: $0, as: UTF8.self) }
@@ -128,21 +133,22 @@ public final class EventPreparer {
             let stream = String(decoding: streamBytes, as: UTF8.self)
             throw refuse("/stream", "\"\(stream)\" is not a \(type.streamKind.name) stream id (\(type.streamKind.idPattern)), as \(type.name) needs")
         }
-        let stream = String(decoding: streamBytes, as: UTF8.self)
+        // A string only where one is needed: messages, and keys of a few events.
+        var stream: String { String(decoding: streamBytes, as: UTF8.self) }
         func refuseEvent(_ path: String, _ rule: String) -> LedgerError {
             .refused("\(source) (\(type.name), stream \(stream)): \(path): \(rule)")
         }
 
-        var id: [UInt8]
+        // The id, in the preparer's own 16 bytes: the record's header is encoded from them.
+        let id = UnsafeRawBufferPointer(idBytes)
         var idGiven = false
         if let text = try textBytes(.id) {
-            guard let bytes = UUIDText.parse(text) else {
+            guard UUIDText.parse(text, into: idBytes) else {
                 throw refuseEvent("/id", "must be a UUID (\"\(String(decoding: text, as: UTF8.self))\" is not)")
             }
-            id = bytes
             idGiven = true
         } else {
-            id = Clock.uuidV7(micros: now)
+            Clock.uuidV7(micros: now).withUnsafeBytes { idBytes.copyMemory(from: $0) }
         }
         var expected = ExpectedVersion.any
         if let node = node(.expectedVersion) {
@@ -170,6 +176,7 @@ public final class EventPreparer {
         var record = RecordEncoder(capacity: Record.headerSize + 96 + lineLength,
                                    schemaVersion: UInt16(type.version), occurredAt: occurredAt, id: id)
         type.nameBytes.withUnsafeBytes { record.section($0) }
+        let streamAt = record.bytes.count + 4
         record.section(streamBytes)
         if let given = try textBytes(.recordedBy), !given.isEmpty {
             record.section(given)
@@ -228,7 +235,7 @@ public final class EventPreparer {
         guard publicLength + personalClear.count <= catalogue.maxDataBytes else {
             throw refuseEvent("/data", "\(publicLength + personalClear.count) bytes, more than the catalogue's limit of \(catalogue.maxDataBytes)")
         }
-        let resident = DataKeyId.resident(stream: stream, residentField: data["resident_id"]?.string)
+        let resident = DataKeyId.resident(stream: streamBytes, residentField: data["resident_id"]?.string)
 
         // The personal section is sealed under the resident's (or the stream's) data key.
         if let bytes = sealedSection {
@@ -294,9 +301,10 @@ public final class EventPreparer {
             }
             restore = RestoredPlacement(position: UInt64(position), streamVersion: UInt64(version), recordedAt: recordedAt, leafHash: leaf)
         }
-        return PreparedEvent(source: source, id: id, type: type, stream: stream, streamKey: Array(streamBytes), expected: expected,
+        return PreparedEvent(source: source, type: type, expected: expected,
                              occurredAt: occurredAt, occurredAtGiven: occurredAtGiven, personalClear: personalClear,
-                             resident: resident, consents: consents, steps: steps, restore: restore, recordTemplate: record.bytes)
+                             resident: resident, consents: consents, steps: steps, restore: restore,
+                             recordTemplate: record.bytes, streamRange: streamAt..<streamAt + streamBytes.count)
     }
 
     /// Types already looked up by this preparer, by a hash of name and version: an import names

@@ -16,6 +16,7 @@ public struct Record: Equatable, Sendable {
     public static let formatVersion: UInt8 = 1
     public static let headerSize = 48
     public static let sealedFlag: UInt8 = 1
+    static let idRange = 32..<48
 
     public var flags: UInt8 = 0
     public var schemaVersion: UInt16
@@ -157,6 +158,10 @@ struct RecordEncoder {
 
     /// The header, with stream version and recordedAt 0 (the writer places them) and no flags.
     init(capacity: Int, schemaVersion: UInt16, occurredAt: Int64, id: [UInt8]) {
+        self = id.withUnsafeBytes { RecordEncoder(capacity: capacity, schemaVersion: schemaVersion, occurredAt: occurredAt, id: $0) }
+    }
+
+    init(capacity: Int, schemaVersion: UInt16, occurredAt: Int64, id: UnsafeRawBufferPointer) {
         bytes.reserveCapacity(capacity)
         bytes.append(Record.formatVersion)
         bytes.append(0)

@@ -6,7 +6,7 @@ public protocol PersonalDataSealer: AnyObject, Sendable {
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8]
     /// As `seal`, appending the sealed section to `out`: the import seals into the record it
     /// is encoding, and a section of its own per event cost several allocations.
-    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8], appendingTo out: inout [UInt8]) throws
+    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws
     /// Opens a sealed section.
     func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData
     /// A sealer for use by one thread at a time, which may keep state of its own (keys, random
@@ -17,8 +17,8 @@ public protocol PersonalDataSealer: AnyObject, Sendable {
 extension PersonalDataSealer {
     public func forOneThread() -> PersonalDataSealer { self }
 
-    public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8], appendingTo out: inout [UInt8]) throws {
-        out.append(contentsOf: try seal(plaintext, keyId: keyId, fields: fields, eventId: eventId))
+    public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws {
+        out.append(contentsOf: try seal(plaintext, keyId: keyId, fields: fields, eventId: Array(eventId)))
     }
 }
 
@@ -90,8 +90,10 @@ public enum DataKeyId {
     }
 
     /// The resident an event is about, from its stream or its `resident_id` field.
-    public static func resident(stream: String, residentField: String?) -> String? {
-        if stream.hasPrefix("resident-") { return String(stream.dropFirst("resident-".count)) }
-        return residentField
+    public static func resident(stream: UnsafeRawBufferPointer, residentField: @autoclosure () -> String?) -> String? {
+        if stream.starts(with: residentStreamPrefix) { return String(decoding: stream[residentStreamPrefix.count...], as: UTF8.self) }
+        return residentField()
     }
+
+    static let residentStreamPrefix = Array("resident-".utf8)
 }

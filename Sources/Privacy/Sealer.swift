@@ -74,13 +74,13 @@ final class ThreadSealer: PersonalDataSealer, @unchecked Sendable {
 
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
         var section: [UInt8] = []
-        try seal(plaintext, keyId: keyId, fields: fields, eventId: eventId, appendingTo: &section)
+        try eventId.withUnsafeBytes { try seal(plaintext, keyId: keyId, fields: fields, eventId: $0, appendingTo: &section) }
         return section
     }
 
     /// header ‖ nonce ‖ ciphertext ‖ tag, the header and the event id authenticated: the layout
     /// of ChaChaPoly's `combined` after the header.
-    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8], appendingTo out: inout [UInt8]) throws {
+    func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws {
         let key: SymmetricKey
         if let known = keys[keyId] {
             key = known
@@ -91,10 +91,8 @@ final class ThreadSealer: PersonalDataSealer, @unchecked Sendable {
         }
         let headerAt = out.count
         SealedSection.appendHeader(keyId: keyId, fields: fields, to: &out)
-        try eventId.withUnsafeBytes { e in
-            try plaintext.withUnsafeBytes { p in
-                try AEAD.seal(p, key: key, randomness: &randomness, associatedFrom: headerAt, e, appendingTo: &out)
-            }
+        try plaintext.withUnsafeBytes { p in
+            try AEAD.seal(p, key: key, randomness: &randomness, associatedFrom: headerAt, eventId, appendingTo: &out)
         }
     }
 
