@@ -1,6 +1,9 @@
 import Catalogue
 import LMDB
 import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The state of one append transaction: the log's size, the ledger's clock, the thread that
 /// hashes the placed records into the tree, and the index entries still to be written.
@@ -35,7 +38,8 @@ struct BatchWriter {
     var headChanges: [(lifecycle: [UInt8], state: [UInt8])] = []
     /// Resident-stream keys (see `Keys.residentStream`) still to be written: sorted first, they
     /// are written in key order, where the B-tree pages each one needs are the last one's.
-    var pendingResidentStreams: [[UInt8]] = []
+    /// In one buffer, each key a range of it: an array per key was an allocation per event.
+    var pendingResidentStreams = PendingKeys()
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -168,7 +172,7 @@ struct BatchWriter {
         }
         if let resident = event.resident {
             if streamVersion == 1 && !streamKey.starts(with: DataKeyId.residentStreamPrefix) {
-                pendingResidentStreams.append(Keys.residentStream(resident: resident, stream: streamKey))
+                pendingResidentStreams.add { Keys.appendResidentStream(resident: resident, stream: streamKey, to: &$0) }
             }
             if event.type.erasesSubject { try markErased(resident) }
         }
@@ -290,12 +294,9 @@ struct BatchWriter {
 
     mutating func flushResidentStreams() throws {
         guard !pendingResidentStreams.isEmpty else { return }
-        pendingResidentStreams.sort { $0.lexicographicallyPrecedes($1) }
         let cursor = try txn.cursor(db.residentStreams)
-        for key in pendingResidentStreams {
-            try key.withUnsafeBytes { try cursor.put($0, UnsafeRawBufferPointer(start: nil, count: 0)) }
-        }
-        pendingResidentStreams.removeAll(keepingCapacity: true)
+        try pendingResidentStreams.forEachSorted { key in try cursor.put(key, UnsafeRawBufferPointer(start: nil, count: 0)) }
+        pendingResidentStreams.removeAll()
     }
 
     /// Writes the tree hashes and the type, day and resident index entries gathered so far.
@@ -329,5 +330,38 @@ struct BatchWriter {
         let history = try txn.cursor(db.catalogueHistory)
         if let last = try history.last(), Keys.readU32(last.value) == ledger.catalogueNumber { return }
         try txn.put(db.catalogueHistory, Keys.u64(firstPosition), Keys.u32(ledger.catalogueNumber), options: .append)
+    }
+}
+
+/// Keys gathered in one buffer, to be written in key order.
+struct PendingKeys {
+    private var bytes: [UInt8] = []
+    private var ranges: [Range<Int>] = []
+
+    var isEmpty: Bool { ranges.isEmpty }
+
+    /// Adds the key that `write` appends to the buffer.
+    mutating func add(_ write: (inout [UInt8]) -> Void) {
+        let start = bytes.count
+        write(&bytes)
+        ranges.append(start..<bytes.count)
+    }
+
+    /// Visits the keys sorted by their bytes (memcmp, then length).
+    mutating func forEachSorted(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { raw in
+            func key(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[range]) }
+            ranges.sort { a, b in
+                let common = min(a.count, b.count)
+                let c = common == 0 ? 0 : memcmp(raw.baseAddress! + a.lowerBound, raw.baseAddress! + b.lowerBound, common)
+                return c != 0 ? c < 0 : a.count < b.count
+            }
+            for range in ranges { try body(key(range)) }
+        }
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
     }
 }

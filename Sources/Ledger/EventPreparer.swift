@@ -225,6 +225,7 @@ public final class EventPreparer {
                 out.append(UInt8(ascii: "}"))
             }
             if !personalMembers.isEmpty {
+                personalClear.reserveCapacity(lineLength)
                 personalClear.append(UInt8(ascii: "{"))
                 try JSONNode.writeSortedMembers(&personalMembers, into: &personalClear)
                 personalClear.append(UInt8(ascii: "}"))

@@ -28,13 +28,10 @@ enum Keys {
     static func dayKey(_ day: Int) -> [UInt8] { u32(UInt32(bitPattern: Int32(day)) ^ 0x8000_0000) }
 
     /// A resident-streams key: resident ‖ 0x00 ‖ stream (the value is empty).
-    static func residentStream(resident: String, stream: UnsafeRawBufferPointer) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(resident.utf8.count + 1 + stream.count)
+    static func appendResidentStream(resident: String, stream: UnsafeRawBufferPointer, to key: inout [UInt8]) {
         key.append(contentsOf: resident.utf8)
         key.append(0)
         key.append(contentsOf: stream)
-        return key
     }
 
     /// The streams, other than the resident's own, whose events named `resident`.

@@ -93,12 +93,19 @@ public final class KeyStore: @unchecked Sendable {
         if let stored = try storedKey(id, in: store) {
             made = (stored, nil)
         } else {
-            let fresh = try randomness.take(32)
-            let nonce = try randomness.take(12)
-            let wrapped = try fresh.withUnsafeBytes { raw in
-                try Array(id.utf8).withUnsafeBytes { try AEAD.seal(raw, key: master.key, nonce: nonce, associatedData: $0) }
+            // The new key lives on the stack until SymmetricKey holds it, and is wiped there.
+            made = try withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { fresh in
+                defer { _ = memset(fresh.baseAddress!, 0, fresh.count) }
+                try randomness.take(into: fresh)
+                var wrapped: [UInt8] = []
+                wrapped.reserveCapacity(12 + 32 + 16)
+                var id = id
+                try id.withUTF8 { idBytes in
+                    try AEAD.seal(UnsafeRawBufferPointer(fresh), key: master.key, randomness: &randomness, associatedFrom: 0,
+                                  UnsafeRawBufferPointer(idBytes), appendingTo: &wrapped)
+                }
+                return (SymmetricKey(data: UnsafeRawBufferPointer(fresh)), wrapped)
             }
-            made = (SymmetricKey(data: fresh), wrapped)
         }
         lock.lock()
         defer { lock.unlock() }
@@ -130,8 +137,13 @@ public final class KeyStore: @unchecked Sendable {
         guard !created.isEmpty else { return }
         do {
             try store.write { txn in
+                let cursor = try txn.cursor(keys)
                 for (id, wrapped) in created {
-                    if try txn.insertIfAbsent(keys, Array(id.utf8), wrapped) != nil {
+                    var id = id
+                    let existing = try id.withUTF8 { key in
+                        try wrapped.withUnsafeBytes { try cursor.insertIfAbsent(UnsafeRawBufferPointer(key), $0) }
+                    }
+                    if existing != nil {
                         throw LedgerError(.conflict, "the data key \(id) was created by another process at the same time; run the command again")
                     }
                 }

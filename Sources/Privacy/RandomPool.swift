@@ -21,6 +21,17 @@ struct RandomPool {
         return bytes
     }
 
+    /// As `take`, into `out` (all of it).
+    mutating func take(into out: UnsafeMutableRawBufferPointer) throws {
+        precondition(out.count <= buffer.count)
+        if next + out.count > buffer.count { try refill() }
+        buffer.withUnsafeMutableBytes { raw in
+            out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[next..<next + out.count]))
+            _ = memset(raw.baseAddress! + next, 0, out.count)
+        }
+        next += out.count
+    }
+
     /// As `take`, appending the bytes to `out`.
     mutating func take(_ count: Int, appendingTo out: inout [UInt8]) throws {
         precondition(count <= buffer.count)
