@@ -25,17 +25,30 @@ public struct DatabaseOptions: OptionSet, Sendable {
 /// and end it, committing a write only when the closure returns normally. When a write fills
 /// the map, the environment doubles the map and runs the closure again from the start, so a
 /// write closure must do nothing outside the transaction that it cannot repeat.
+///
+/// LMDB resizes a map only while the process has no transaction open. An environment that
+/// several threads of one process use at once (`threads: true`) therefore keeps a lock that
+/// read transactions share and a resize takes alone; one used by a single thread at a time
+/// needs none. Such an environment must not begin a write inside a read on the same thread.
 public final class Environment: @unchecked Sendable {
     let env: OpaquePointer
     public let path: String
+    private let resizing: UnsafeMutablePointer<pthread_rwlock_t>?
 
     /// Opens (creating the files if needed) the environment in the directory `path`.
     public init(path: String, maxDatabases: UInt32 = 16, initialMapSize: Int = 64 << 20,
-                readOnly: Bool = false, fileMode: mode_t = 0o600) throws {
+                readOnly: Bool = false, fileMode: mode_t = 0o600, threads: Bool = false) throws {
         var env: OpaquePointer?
         try LMDBError.check(mdb_env_create(&env), "env_create")
         self.env = env!
         self.path = path
+        if threads {
+            let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+            pthread_rwlock_init(lock, nil)
+            resizing = lock
+        } else {
+            resizing = nil
+        }
         do {
             try LMDBError.check(mdb_env_set_maxdbs(self.env, maxDatabases), "env_set_maxdbs")
             try LMDBError.check(mdb_env_set_maxreaders(self.env, 256), "env_set_maxreaders")
@@ -51,7 +64,13 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    deinit { mdb_env_close(env) }
+    deinit {
+        mdb_env_close(env)
+        if let resizing {
+            pthread_rwlock_destroy(resizing)
+            resizing.deallocate()
+        }
+    }
 
     /// Opens named databases. With `create`, missing ones are made (this takes the write lock);
     /// without, they must exist, and only a read transaction is used, so opening never waits
@@ -78,6 +97,8 @@ public final class Environment: @unchecked Sendable {
     /// Runs `body` in a read-only transaction: a consistent snapshot that never blocks the writer.
     /// Buffers read inside are views into the map and must not escape `body`.
     public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+        if let resizing { pthread_rwlock_rdlock(resizing) }
+        defer { if let resizing { pthread_rwlock_unlock(resizing) } }
         let txn = try begin(flags: UInt32(MDB_RDONLY))
         defer { mdb_txn_abort(txn) }
         return try body(Transaction(txn: txn))
@@ -109,7 +130,7 @@ public final class Environment: @unchecked Sendable {
         var rc = mdb_txn_begin(env, nil, flags, &txn)
         if rc == MDB_MAP_RESIZED {
             // Another process grew the map: adopt its size and try again.
-            try LMDBError.check(mdb_env_set_mapsize(env, 0), "env_set_mapsize")
+            try resize(to: 0, reading: flags & UInt32(MDB_RDONLY) != 0)
             rc = mdb_txn_begin(env, nil, flags, &txn)
         }
         try LMDBError.check(rc, flags == 0 ? "txn_begin (write)" : "txn_begin (read)")
@@ -117,8 +138,23 @@ public final class Environment: @unchecked Sendable {
     }
 
     private func grow() throws {
-        let current = info.mapSize
-        try LMDBError.check(mdb_env_set_mapsize(env, current * 2), "env_set_mapsize \(current * 2)")
+        try resize(to: info.mapSize * 2, reading: false)
+    }
+
+    /// Sets the map's size (0: the size another process gave it), with no transaction of this
+    /// process open: a thread that is `reading` gives up its share of the lock meanwhile.
+    private func resize(to size: Int, reading: Bool) throws {
+        if let resizing {
+            if reading { pthread_rwlock_unlock(resizing) }
+            pthread_rwlock_wrlock(resizing)
+        }
+        defer {
+            if let resizing {
+                pthread_rwlock_unlock(resizing)
+                if reading { pthread_rwlock_rdlock(resizing) }
+            }
+        }
+        try LMDBError.check(mdb_env_set_mapsize(env, size), "env_set_mapsize \(size)")
     }
 
     public struct Info: Sendable {

@@ -24,7 +24,15 @@ public final class KeyStore: @unchecked Sendable {
     private var pending: [(id: String, wrapped: [UInt8])] = []
     private let lockFile: Int32
 
-    public init(ledgerPath: String, masterKey: MasterKey) throws {
+    /// The map a new store starts with; it grows as keys are added.
+    static let initialMapSize = 64 << 20
+
+    public convenience init(ledgerPath: String, masterKey: MasterKey) throws {
+        try self.init(ledgerPath: ledgerPath, masterKey: masterKey, initialMapSize: KeyStore.initialMapSize)
+    }
+
+    /// With a small `initialMapSize`, for tests that make the map grow.
+    init(ledgerPath: String, masterKey: MasterKey, initialMapSize: Int) throws {
         path = ledgerPath + "/keystore"
         master = masterKey
         if access(path, F_OK) != 0 {
@@ -36,15 +44,17 @@ public final class KeyStore: @unchecked Sendable {
         guard lockFile >= 0, flock(lockFile, LOCK_SH) == 0 else {
             throw LedgerError(.storage, "cannot lock the key store \(path)")
         }
-        (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path)
+        (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path, mapSize: initialMapSize)
         try checkMasterKey()
     }
 
     deinit { close(lockFile) }
 
-    private static func openEnvironment(_ path: String) throws -> (Environment, Database, Database, Database) {
+    private static func openEnvironment(_ path: String, mapSize: Int = KeyStore.initialMapSize) throws -> (Environment, Database, Database, Database) {
         do {
-            let env = try Environment(path: path, maxDatabases: 4, initialMapSize: 16 << 20)
+            // Shared by the preparing threads of an import, which look keys up while the
+            // writer stores new ones (and may grow the map).
+            let env = try Environment(path: path, maxDatabases: 4, initialMapSize: mapSize, threads: true)
             let dbs = try env.databases([("keys", []), ("meta", []), ("access", [])], create: true)
             return (env, dbs[0], dbs[1], dbs[2])
         } catch {
@@ -184,6 +194,9 @@ public final class KeyStore: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: copy)
         (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path)
     }
+
+    /// The store's map size, for tests that make it grow.
+    func storedMapSize() throws -> Int { env.info.mapSize }
 
     /// The stored (wrapped) form of a key, for tests that look for it in files.
     func storedWrappedKey(_ id: String) throws -> [UInt8]? {

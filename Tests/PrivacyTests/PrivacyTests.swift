@@ -75,6 +75,54 @@ final class PrivacyTests: XCTestCase {
         }
     }
 
+    /// Preparing threads look keys up and make new ones while the writer stores them and the
+    /// store's map grows: LMDB resizes a map only with no transaction of the process open, and a
+    /// resize under a reading thread crashed an import. Four threads seal under fresh keys into
+    /// a store that starts at 64 KiB, while this thread persists; every key is stored and opens.
+    func testKeysAreLookedUpWhileTheStoreGrowsUnderThem() throws {
+        try MasterKey.create(at: dir + "/a.key")
+        let master = try MasterKey.load(from: dir + "/a.key")
+        let store = try KeyStore(ledgerPath: dir, masterKey: master, initialMapSize: 64 << 10)
+        let sealer = Sealer(keyStore: store)
+        let event: [UInt8] = Array(repeating: 3, count: 16)
+        let perThread = 1_500
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var sealed: [[UInt8]]
+            var failure: Error?
+            init(count: Int) { sealed = Array(repeating: [], count: count) }
+        }
+        let results = Results(count: 4 * perThread)
+        let group = DispatchGroup()
+        for t in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                let mine = sealer.forOneThread()
+                for i in 0..<perThread {
+                    // Half of them under a key another thread makes too.
+                    let id = i % 2 == 0 ? "resident:T\(t)-\(i)" : "resident:S\(i)"
+                    let outcome = Result { try mine.seal(Array("{\"n\":\(i)}".utf8), keyId: id, fields: ["n"], eventId: event) }
+                    results.lock.lock()
+                    switch outcome {
+                    case .success(let section): results.sealed[t * perThread + i] = section
+                    case .failure(let error): results.failure = results.failure ?? error
+                    }
+                    results.lock.unlock()
+                }
+            }
+        }
+        while group.wait(timeout: .now() + .milliseconds(2)) == .timedOut { try store.persist() }
+        try store.persist()
+        XCTAssertNil(results.failure)
+        XCTAssertGreaterThan(try store.storedMapSize(), 64 << 10, "the map grew")
+        let reopened = Sealer(keyStore: try KeyStore(ledgerPath: dir, masterKey: master))
+        for (i, section) in results.sealed.enumerated() {
+            guard case .clear(let clear) = try section.withUnsafeBytes({ s in try event.withUnsafeBytes { try reopened.open(s, eventId: $0) } }) else {
+                return XCTFail("section \(i) does not open")
+            }
+            XCTAssertEqual(clear, Array("{\"n\":\(i % perThread)}".utf8))
+        }
+    }
+
     func testDestroyedKeysLeaveNoCopyInTheStore() throws {
         try MasterKey.create(at: dir + "/a.key")
         let store = try KeyStore(ledgerPath: dir, masterKey: try MasterKey.load(from: dir + "/a.key"))
