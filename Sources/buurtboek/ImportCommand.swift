@@ -191,9 +191,9 @@ final class PreparerPool: @unchecked Sendable {
     private let preparers: [EventPreparer]
 
     init(catalogue: Catalogue, worker: String?, restoring: Bool, sealer: PersonalDataSealer?) {
-        // One per core for the preparing threads, and one for the writer's (see ImportPipeline).
+        // One per core: for the preparing threads, and the last for the writer's (see ImportPipeline).
         let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
-        preparers = (0...cores).map { _ in
+        preparers = (0..<cores).map { _ in
             EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer)
         }
     }

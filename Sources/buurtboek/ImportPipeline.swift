@@ -4,13 +4,14 @@ import Ledger
 /// The import's pipeline: threads read chunks of lines (in turn, so chunks are numbered in
 /// input order) and prepare them; the writer takes the prepared chunks back in that order.
 ///
-/// There is a preparing thread per core, at a lower priority than the writer, and the writer's
-/// own thread is one more preparer: when the chunk it needs next is not ready, it prepares one
-/// itself instead of waiting. The writer is the one sequential step: at equal priority the
-/// threads took turns with it on the cores, and it ended the import alone on a backlog. The
-/// preparing threads fill what the writer leaves, above all while it waits for the disk at a
-/// commit. Chunks are small, so no thread waits long for another. At most `aheadEvents` lines
-/// are prepared beyond what the writer has taken, which bounds the memory held.
+/// There are as many busy threads as cores: one preparing thread fewer than there are cores,
+/// and the writer's own thread, which is the last preparer: when the chunk it needs next is not
+/// ready, it prepares one itself instead of waiting. With a preparing thread for every core
+/// beside the writer, the threads took turns on the cores, each was preempted while it held a
+/// lock the others then slept on, and the writer ended the import alone on a backlog (a lower
+/// priority for the preparing threads did not make up for it: measured, it was no faster and
+/// took more CPU). Chunks are small, so no thread waits long for another. At most `aheadEvents`
+/// lines are prepared beyond what the writer has taken, which bounds the memory held.
 final class ImportPipeline: @unchecked Sendable {
     struct Chunk {
         let lines: [LineReader.Line]
@@ -41,12 +42,14 @@ final class ImportPipeline: @unchecked Sendable {
     /// Chunks the writer is done with, freed by a preparing thread: freeing a chunk's events
     /// costs the writer time it cannot spare, and the preparing threads have it.
     private var finished: [[Chunk]] = []
+    /// Preparing threads besides the writer's (none on one core).
+    private let workers: Int
 
     init(path: String, preparers: PreparerPool, aheadEvents: Int) throws {
         reader = try LineReader(path: path)
         self.preparers = preparers
         maxAhead = max(2 * preparers.count, aheadEvents / ImportPipeline.chunkLines)
-        let workers = preparers.count - 1
+        workers = preparers.count - 1
         running = workers
         for worker in 0..<workers {
             let thread = Thread { [self] in work(worker) }
@@ -62,8 +65,6 @@ final class ImportPipeline: @unchecked Sendable {
     }
 
     private func work(_ worker: Int) {
-        // Below the writer: it is the one sequential step, and it must not wait for a core.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
         while true {
             condition.lock()
             var toFree = finished
@@ -139,8 +140,10 @@ final class ImportPipeline: @unchecked Sendable {
         }
     }
 
-    /// Hands chunks the writer has written back, to be freed on a preparing thread.
+    /// Hands chunks the writer has written back, to be freed on a preparing thread (or here,
+    /// when there is none).
     func recycle(_ chunks: [Chunk]) {
+        guard workers > 0 else { return }
         condition.lock()
         finished.append(chunks)
         condition.unlock()
