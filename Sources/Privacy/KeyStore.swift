@@ -90,9 +90,8 @@ public final class KeyStore: @unchecked Sendable {
     /// sealed event needs its key, and the preparing threads share the store.
     ///
     /// The lock is held only for the cache: looking a missing key up in the store, and wrapping
-    /// a new one, happen outside it. Each preparing thread keeps its own randomness and its own
-    /// cache in front of this one (see `Sealer.forOneThread`), so an import's threads meet here
-    /// only for a key that one of them has not used yet.
+    /// a new one, happen outside it, with the calling thread's own randomness (see
+    /// `Sealer.forOneThread`).
     func sealingKey(_ id: String, randomness: inout RandomPool) throws -> SymmetricKey {
         lock.lock()
         let cached = cache[id]

@@ -43,9 +43,10 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
         try forOneThread().seal(plaintext, keyId: keyId, fields: fields, eventId: eventId)
     }
 
-    /// A sealer for one thread, with its own randomness and its own cache of the keys it used:
-    /// the preparing threads of an import seal a fifth of all events, and a lock shared for
-    /// each one had them waiting on each other.
+    /// A sealer for one thread, with randomness of its own: the preparing threads of an import
+    /// seal a fifth of all events, and drawing nonces under the key store's lock had them wait
+    /// on each other. (A cache of keys per thread in front of the store's was measured too: two
+    /// tables of a hundred thousand keys cost more than the lock they spared.)
     public func forOneThread() -> PersonalDataSealer {
         ThreadSealer(shared: self)
     }
@@ -67,7 +68,6 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
 final class ThreadSealer: PersonalDataSealer, @unchecked Sendable {
     private let shared: Sealer
     private var store: KeyStore?
-    private var keys: [String: SymmetricKey] = [:]
     private var randomness = RandomPool()
 
     init(shared: Sealer) { self.shared = shared }
@@ -81,14 +81,8 @@ final class ThreadSealer: PersonalDataSealer, @unchecked Sendable {
     /// header ‖ nonce ‖ ciphertext ‖ tag, the header and the event id authenticated: the layout
     /// of ChaChaPoly's `combined` after the header.
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws {
-        let key: SymmetricKey
-        if let known = keys[keyId] {
-            key = known
-        } else {
-            if store == nil { store = try shared.keyStore }
-            key = try store!.sealingKey(keyId, randomness: &randomness)
-            keys[keyId] = key
-        }
+        if store == nil { store = try shared.keyStore }
+        let key = try store!.sealingKey(keyId, randomness: &randomness)
         let headerAt = out.count
         SealedSection.appendHeader(keyId: keyId, fields: fields, to: &out)
         try plaintext.withUnsafeBytes { p in
