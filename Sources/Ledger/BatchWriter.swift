@@ -36,7 +36,7 @@ struct BatchWriter {
     var headBytes: [UInt8] = []
     var moves: [Move] = []
     var headChanges: [(lifecycle: [UInt8], state: [UInt8])] = []
-    /// Resident-stream keys (see `Keys.residentStream`) still to be written: sorted first, they
+    /// Resident-stream keys (see `Keys.appendResidentStream`) still to be written: sorted first, they
     /// are written in key order, where the B-tree pages each one needs are the last one's.
     /// In one buffer, each key a range of it: an array per key was an allocation per event.
     var pendingResidentStreams = PendingKeys()

@@ -9,8 +9,8 @@ public protocol PersonalDataSealer: AnyObject, Sendable {
     func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws
     /// Opens a sealed section.
     func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData
-    /// A sealer for use by one thread at a time, which may keep state of its own (keys, random
-    /// bytes) to spare the threads a shared lock. Each `EventPreparer` takes one.
+    /// A sealer for use by one thread at a time, which may keep state of its own (random bytes)
+    /// to spare the threads a shared lock. Each `EventPreparer` takes one.
     func forOneThread() -> PersonalDataSealer
 }
 

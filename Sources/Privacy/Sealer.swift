@@ -9,6 +9,8 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
     private let openStore: () throws -> KeyStore
     private var opened: KeyStore?
     private let lock = NSLock()
+    private let sealing = NSLock()
+    private var own: ThreadSealer?
 
     public init(keyStore: KeyStore) {
         opened = keyStore
@@ -39,8 +41,12 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
         try store?.persist()
     }
 
+    /// Seals through a one-thread sealer of its own, one caller at a time.
     public func seal(_ plaintext: [UInt8], keyId: String, fields: [String], eventId: [UInt8]) throws -> [UInt8] {
-        try forOneThread().seal(plaintext, keyId: keyId, fields: fields, eventId: eventId)
+        sealing.lock()
+        defer { sealing.unlock() }
+        if own == nil { own = ThreadSealer(shared: self) }
+        return try own!.seal(plaintext, keyId: keyId, fields: fields, eventId: eventId)
     }
 
     /// A sealer for one thread, with randomness of its own: the preparing threads of an import
