@@ -1,9 +1,6 @@
 import Catalogue
 import LMDB
 import JSON
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The state of one append transaction: the log's size, the ledger's clock, the thread that
 /// hashes the placed records into the tree, and the index entries still to be written.
@@ -347,15 +344,11 @@ struct PendingKeys {
         ranges.append(start..<bytes.count)
     }
 
-    /// Visits the keys sorted by their bytes (memcmp, then length).
+    /// Visits the keys sorted by their bytes (as canonical JSON sorts member names).
     mutating func forEachSorted(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         try bytes.withUnsafeBytes { raw in
             func key(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[range]) }
-            ranges.sort { a, b in
-                let common = min(a.count, b.count)
-                let c = common == 0 ? 0 : memcmp(raw.baseAddress! + a.lowerBound, raw.baseAddress! + b.lowerBound, common)
-                return c != 0 ? c < 0 : a.count < b.count
-            }
+            ranges.sort { JSONWriter.precedes(key($0), key($1)) }
             for range in ranges { try body(key(range)) }
         }
     }

@@ -63,12 +63,6 @@ public struct SealedSection {
         payloadOffset = at
     }
 
-    public static func header(keyId: String, fields: [String]) -> [UInt8] {
-        var out: [UInt8] = []
-        appendHeader(keyId: keyId, fields: fields, to: &out)
-        return out
-    }
-
     public static func appendHeader(keyId: String, fields: [String], to out: inout [UInt8]) {
         out.append(version)
         out.append(UInt8(keyId.utf8.count))

@@ -11,17 +11,7 @@ struct RandomPool {
     private var buffer = [UInt8](repeating: 0, count: 4096)
     private var next = 4096
 
-    /// `count` fresh random bytes (at most the pool's size).
-    mutating func take(_ count: Int) throws -> [UInt8] {
-        precondition(count <= buffer.count)
-        if next + count > buffer.count { try refill() }
-        let bytes = Array(buffer[next..<next + count])
-        buffer.withUnsafeMutableBytes { _ = memset($0.baseAddress! + next, 0, count) }
-        next += count
-        return bytes
-    }
-
-    /// As `take`, into `out` (all of it).
+    /// Fresh random bytes into `out` (all of it, at most the pool's size).
     mutating func take(into out: UnsafeMutableRawBufferPointer) throws {
         precondition(out.count <= buffer.count)
         if next + out.count > buffer.count { try refill() }
@@ -32,7 +22,7 @@ struct RandomPool {
         next += out.count
     }
 
-    /// As `take`, appending the bytes to `out`.
+    /// `count` fresh random bytes, appended to `out`.
     mutating func take(_ count: Int, appendingTo out: inout [UInt8]) throws {
         precondition(count <= buffer.count)
         if next + count > buffer.count { try refill() }
