@@ -61,7 +61,7 @@ enum Anomalies {
     static func consentHeld(resident: String, organisation: String, before position: UInt64, snapshot: LedgerSnapshot) throws -> Bool {
         var held = false
         let parser = JSONParser()
-        for (_, p) in try snapshot.streamPositions("resident-" + resident) where p < position {
+        for (_, p) in try snapshot.streamPositions(DataKeyId.residentStream(resident)) where p < position {
             let record = try snapshot.record(at: p)!
             guard record.type == "consent.given" || record.type == "consent.withdrawn" else { continue }
             let data = try parser.value(Array(record.data))

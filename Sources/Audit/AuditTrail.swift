@@ -58,8 +58,8 @@ extension AuditTrail {
             case .referral: streams = [id.hasPrefix("referral-") ? id : "referral-" + id]
             case .signal: streams = [id.hasPrefix("signal-") ? id : "signal-" + id]
             case .resident:
-                let resident = id.hasPrefix("resident-") ? String(id.dropFirst("resident-".count)) : id
-                streams = ["resident-" + resident] + (try s.residentStreams(resident))
+                let resident = DataKeyId.resident(ofStream: id) ?? id
+                streams = [DataKeyId.residentStream(resident)] + (try s.residentStreams(resident))
             }
             var positions: [UInt64] = []
             for stream in streams { positions += try s.streamPositions(stream).map(\.position) }

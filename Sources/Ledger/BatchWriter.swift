@@ -208,7 +208,7 @@ struct BatchWriter {
         anyErased = true
         try txn.put(db.erased, Array(resident.utf8), Keys.u64(UInt64(size)))
         try flushResidentStreams()
-        var streams: [[UInt8]] = [Array("resident-\(resident)".utf8)]
+        var streams: [[UInt8]] = [Array(DataKeyId.residentStream(resident).utf8)]
         streams += try Keys.residentStreams(resident, txn: txn, db: db.residentStreams)
         for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
     }
@@ -228,14 +228,7 @@ struct BatchWriter {
         for step in event.steps {
             let lifecycle = step.lifecycle
             // State 0 (none): never terminal.
-            var chosen: Int?
-            var remaining = step.candidates
-            while remaining != 0 {
-                let i = remaining.trailingZeroBitCount
-                if lifecycle.fromMasks[i] & 1 != 0 { chosen = i; break }
-                remaining &= remaining - 1
-            }
-            guard let transition = chosen else { return false }
+            guard let transition = BatchWriter.transition(of: step, from: 0) else { return false }
             if let to = lifecycle.targets[transition], to != 0 { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
         return true
@@ -260,20 +253,24 @@ struct BatchWriter {
                 }
                 state = index
             }
-            let bit = UInt64(1) << UInt64(state)
-            if lifecycle.terminalMask & bit != 0 {
+            if lifecycle.terminalMask & (UInt64(1) << UInt64(state)) != 0 {
                 throw refusal(event, step, state: state, terminal: true)
             }
-            var chosen: Int?
-            var remaining = step.candidates
-            while remaining != 0 {
-                let i = remaining.trailingZeroBitCount
-                if lifecycle.fromMasks[i] & bit != 0 { chosen = i; break }
-                remaining &= remaining - 1
-            }
-            guard let transition = chosen else { throw refusal(event, step, state: state, terminal: false) }
+            guard let transition = BatchWriter.transition(of: step, from: state) else { throw refusal(event, step, state: state, terminal: false) }
             if let to = lifecycle.targets[transition], to != state { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
+    }
+
+    /// The first of the step's candidate transitions that may leave `state`, if any.
+    static func transition(of step: LifecycleStep, from state: Int) -> Int? {
+        let bit = UInt64(1) << UInt64(state)
+        var remaining = step.candidates
+        while remaining != 0 {
+            let i = remaining.trailingZeroBitCount
+            if step.lifecycle.fromMasks[i] & bit != 0 { return i }
+            remaining &= remaining - 1
+        }
+        return nil
     }
 
     private func refusal(_ event: PreparedEvent, _ step: LifecycleStep, state index: Int, terminal: Bool) -> LedgerError {

@@ -136,7 +136,7 @@ public final class EventPreparer {
         // A string only where one is needed: messages, and keys of a few events.
         var stream: String { String(decoding: streamBytes, as: UTF8.self) }
         func refuseEvent(_ path: String, _ rule: String) -> LedgerError {
-            .refused("\(source) (\(type.name), stream \(stream)): \(path): \(rule)")
+            .refused("\(PreparedEvent.label(source, type: type.name, stream: stream)): \(path): \(rule)")
         }
 
         // The id, in the preparer's own 16 bytes: the record's header is encoded from them.
@@ -253,7 +253,7 @@ public final class EventPreparer {
                 let keyId = DataKeyId.forEvent(stream: stream, residentId: resident), fields = personalMembers.map(\.name)
                 _ = try record.section { out in try sealer.seal(personalClear, keyId: keyId, fields: fields, eventId: id, appendingTo: &out) }
             } catch let error as LedgerError {
-                throw LedgerError(error.kind, "\(source) (\(type.name), stream \(stream)): \(error.message)")
+                throw LedgerError(error.kind, "\(PreparedEvent.label(source, type: type.name, stream: stream)): \(error.message)")
             }
             record.setFlags(Record.sealedFlag)
         } else {
@@ -266,7 +266,7 @@ public final class EventPreparer {
             let organisation = rule.organisationField.flatMap { data[$0]?.string } ?? ""
             let what = rule.scope + (organisation.isEmpty ? "" : " with \(organisation)")
             guard let resident else { throw refuseEvent("/data", "needs consent (\(what)) but names no resident") }
-            consents.append((Keys.state(stream: "resident-" + resident, lifecycle: "consent", instance: rule.scope + "\u{1F}" + organisation),
+            consents.append((Keys.state(stream: DataKeyId.residentStream(resident), lifecycle: "consent", instance: rule.scope + "\u{1F}" + organisation),
                              "resident \(resident) has not given consent \(what) (or has withdrawn it)"))
         }
 

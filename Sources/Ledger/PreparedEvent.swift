@@ -131,7 +131,10 @@ public final class PreparedEvent: Sendable {
     }
 
     /// The first words of every message about this event.
-    var label: String { "\(source) (\(type.name), stream \(stream))" }
+    var label: String { PreparedEvent.label(source, type: type.name, stream: stream) }
+
+    /// The first words of every message about an event: where it came from, its type and stream.
+    static func label(_ source: EventSource, type: String, stream: String) -> String { "\(source) (\(type), stream \(stream))" }
 
     /// The record's leaf hash once placed at `streamVersion` and `recordedAt`: the placed header
     /// (on the stack) and the rest of the template, hashed without assembling the record.

@@ -89,5 +89,13 @@ public enum DataKeyId {
         return residentField()
     }
 
-    static let residentStreamPrefix = Array("resident-".utf8)
+    /// A resident's own stream.
+    public static func residentStream(_ resident: String) -> String { "resident-" + resident }
+
+    /// The resident whose own stream `stream` is, if it is one.
+    public static func resident(ofStream stream: String) -> String? {
+        stream.hasPrefix("resident-") ? String(stream.dropFirst("resident-".count)) : nil
+    }
+
+    static let residentStreamPrefix = Array(residentStream("").utf8)
 }

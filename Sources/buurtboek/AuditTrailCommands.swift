@@ -66,7 +66,7 @@ struct AuditCommand: ParsableCommand {
                 }
             }
             // Recorded under the key id that access-log filters by: the resident, or the stream.
-            let subject = kind == .resident ? "resident:" + trail.streams[0].dropFirst("resident-".count) : "stream:" + trail.streams[0]
+            let subject = DataKeyId.forEvent(stream: trail.streams[0], residentId: kind == .resident ? DataKeyId.resident(ofStream: trail.streams[0]) : nil)
             try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: subject, command: "audit \(trail.subject)")
         }
         format == .json ? printJSON(trail, corrections: corrections, personal: personal) : printText(trail, corrections: corrections, personal: personal)

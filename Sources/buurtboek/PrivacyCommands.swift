@@ -66,7 +66,7 @@ struct EraseCommand: ParsableCommand {
         func run() throws {
             let ledger = try self.ledger.open()
             let sealer = try masterKey.require(ledger, for: "erasure")
-            let stream = "resident-" + id
+            let stream = DataKeyId.residentStream(id)
             let (known, already) = try ledger.read { s in (!(try s.streamPositions(stream).isEmpty), try s.isErased(id)) }
             guard known else { throw CLIError("no resident \(id) in the ledger (no stream \(stream))", code: ExitStatus.refused) }
             if !already {
