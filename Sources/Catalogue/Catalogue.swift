@@ -52,6 +52,11 @@ public final class EventType: @unchecked Sendable {
     /// This event erases its subject resident (crypto-shredding): `resident.erased`.
     public internal(set) var erasesSubject = false
 
+    /// A small number unique to this type and version within its catalogue (0, 1, 2, ... in
+    /// the order they were compiled): an index into arrays kept per type, where hashing the
+    /// type once per event would cost more.
+    public internal(set) var ordinal = 0
+
     /// The lifecycles of this type's stream kind that concern it, with the indices of the
     /// transitions that may apply: worked out once, when the catalogue loads.
     public internal(set) var lifecyclePlan: [(lifecycle: Lifecycle, transitions: [Int])] = []
@@ -248,6 +253,7 @@ public final class Catalogue: @unchecked Sendable {
         }
         let type = try EventType(name: name, version: version, streamKind: entry.kind,
                                  schema: try Schema.compile(document, file: "\(key).json"), file: "\(key).json")
+        type.ordinal = compiled.count
         type.consentRules = entry.consentRules
         type.erasesSubject = entry.erasesSubject
         type.lifecyclePlan = entry.kind.lifecycles.compactMap { lifecycle in

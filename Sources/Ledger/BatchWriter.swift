@@ -23,9 +23,12 @@ struct BatchWriter {
     let states: Cursor
     let streamLinks: Cursor
     /// Positions per type and per day, appended to their index keys in one call each at the end:
-    /// a batch has a few dozen types and days but thousands of events.
-    var pendingTypes: [ObjectIdentifier: (name: String, positions: [UInt8])] = [:]
+    /// a batch has a few dozen types and days but thousands of events. Types by their ordinal;
+    /// the day of the last events apart, since events mostly come in the order they occurred.
+    var pendingTypes: [(name: String, positions: [UInt8])] = []
     var pendingDays: [UInt32: [UInt8]] = [:]
+    var currentDay: UInt32 = 0
+    var currentDayPositions: [UInt8] = []
     /// Whether anyone was ever erased: only then do events need the two erasure lookups.
     var anyErased: Bool
     /// The bytes of the head being written, the lifecycle states the event moves, and the ones
@@ -158,8 +161,10 @@ struct BatchWriter {
             }
             try withUnsafeBytes(of: previousLast.bigEndian) { try streamLinks.put(positionBytes, $0, options: .append) }
             // The type and day indexes are written per key at the end of the batch.
-            pendingTypes[ObjectIdentifier(event.type), default: (event.type.name, [])].positions.append(contentsOf: positionBytes)
-            pendingDays[Keys.dayBits(event.occurredAt), default: []].append(contentsOf: positionBytes)
+            addToTypeIndex(event.type, positionBytes)
+            let day = Keys.dayBits(event.occurredAt)
+            if day != currentDay { setCurrentDay(day) }
+            currentDayPositions.append(contentsOf: positionBytes)
         }
         hasher.add(restoredLeaf.map { .leaf($0) } ?? .event(event, streamVersion: streamVersion, recordedAt: recordedAt))
         size += 1
@@ -175,6 +180,22 @@ struct BatchWriter {
         }
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: streamVersion)
+    }
+
+    private mutating func addToTypeIndex(_ type: EventType, _ position: UnsafeRawBufferPointer) {
+        let ordinal = type.ordinal
+        while pendingTypes.count <= ordinal { pendingTypes.append(("", [])) }
+        if pendingTypes[ordinal].positions.isEmpty { pendingTypes[ordinal].name = type.name }
+        pendingTypes[ordinal].positions.append(contentsOf: position)
+    }
+
+    /// Puts the current day's positions with the others of that day, and starts `day`'s.
+    private mutating func setCurrentDay(_ day: UInt32) {
+        if !currentDayPositions.isEmpty {
+            pendingDays[currentDay, default: []].append(contentsOf: currentDayPositions)
+            currentDayPositions.removeAll(keepingCapacity: true)
+        }
+        currentDay = day
     }
 
     /// The stream's new head, into `headBytes`: the `previous` head's states with the moves of
@@ -299,7 +320,7 @@ struct BatchWriter {
         try TreeTiles.append(hasher.finish(), txn: txn, db: db.tree)
         // Two versions of one type are gathered apart but share a term: merged, in order.
         var byName: [String: [UInt8]] = [:]
-        for (_, type) in pendingTypes {
+        for type in pendingTypes where !type.positions.isEmpty {
             if let other = byName[type.name] {
                 byName[type.name] = PostingBlocks.merge(other, type.positions)
             } else {
@@ -309,10 +330,11 @@ struct BatchWriter {
         for (name, positions) in byName {
             try PostingBlocks.add(positions, toTermWithPrefix: PostingBlocks.prefix(Array(name.utf8)), db: db.types, txn: txn)
         }
+        setCurrentDay(currentDay)
         for (day, positions) in pendingDays {
             try PostingBlocks.add(positions, toTermWithPrefix: PostingBlocks.prefix(Keys.u32(day)), db: db.days, txn: txn)
         }
-        pendingTypes.removeAll(keepingCapacity: true)
+        for i in pendingTypes.indices { pendingTypes[i].positions.removeAll(keepingCapacity: true) }
         pendingDays.removeAll(keepingCapacity: true)
     }
 

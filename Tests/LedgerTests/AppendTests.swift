@@ -33,6 +33,29 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(try scratch.ledger.verify().size, 4)
     }
 
+    /// The writer gathers the positions of a run of events on one day apart from the others:
+    /// a day that comes back later in the batch (a late entry) must still get all its positions,
+    /// in order, and types interleaved event by event each theirs.
+    func testDaysThatComeBackInOneBatchKeepAllTheirPositions() throws {
+        let days = ["2024-03-04", "2024-03-04", "2024-03-05", "2024-03-04", "2024-03-06", "2024-03-05"]
+        let lines = days.enumerated().map { i, day in
+            i % 2 == 0
+                ? event("contact.recorded", "contact-\(i)", #"{"mode":"street","topics":["safety"]}"#, extra: #","occurredAt":"\#(day)T10:00:00Z""#)
+                : event("signal.raised", "signal-2024-000\(i)", #"{"category":"safety","raised_by":"resident","description":"Losse stoeptegels"}"#,
+                        extra: #","occurredAt":"\#(day)T10:00:00Z""#)
+        }
+        _ = try scratch.ledger.append(try lines.map { try scratch.prepare($0) })
+        let march4 = 19_786  // days since 1970-01-01
+        try scratch.ledger.read { s in
+            XCTAssertEqual(try s.positions(occurredFromDay: march4, toDay: march4), [1, 2, 4])
+            XCTAssertEqual(try s.positions(occurredFromDay: march4 + 1, toDay: march4 + 1), [3, 6])
+            XCTAssertEqual(try s.positions(occurredFromDay: march4 + 2, toDay: march4 + 2), [5])
+            XCTAssertEqual(try s.positions(ofType: "contact.recorded"), [1, 3, 5])
+            XCTAssertEqual(try s.positions(ofType: "signal.raised"), [2, 4, 6])
+        }
+        XCTAssertEqual(try scratch.ledger.verify().size, 6)
+    }
+
     /// Single appends add to the type's last block while it is small; a full one is left alone.
     func testSmallTypeBlocksAreMergedIntoAndFullOnesLeftAlone() throws {
         func contacts(_ range: Range<Int>) -> [String] {
