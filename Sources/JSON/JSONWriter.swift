@@ -81,7 +81,7 @@ public enum JSONWriter {
     /// Byte order of two keys (memcmp, then length): the canonical member order, without the
     /// generic element-by-element comparison.
     @inline(__always)
-    public static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         let common = min(a.count, b.count)
         if common > 0 {
             let c = memcmp(a.baseAddress!, b.baseAddress!, common)

@@ -27,21 +27,24 @@ enum Keys {
     }
     static func dayKey(_ day: Int) -> [UInt8] { u32(UInt32(bitPattern: Int32(day)) ^ 0x8000_0000) }
 
-    /// A resident-streams key: resident ‖ 0x00 ‖ stream (the value is empty).
-    static func appendResidentStream(resident: String, stream: UnsafeRawBufferPointer, to key: inout [UInt8]) {
-        key.append(contentsOf: resident.utf8)
-        key.append(0)
-        key.append(contentsOf: stream)
+    /// A resident-streams entry's value: resident ‖ 0x00 ‖ stream (its key is a sequence number).
+    static func appendResidentStream(resident: String, stream: UnsafeRawBufferPointer, to value: inout [UInt8]) {
+        value.append(contentsOf: resident.utf8)
+        value.append(0)
+        value.append(contentsOf: stream)
     }
 
-    /// The streams, other than the resident's own, whose events named `resident`.
+    /// The streams, other than the resident's own, whose events named `resident`. The index is
+    /// written in the order streams start, not by resident (see RECORD-FORMAT.md), so this reads
+    /// all of it: it serves erasures and access reports, which are rare, while every import
+    /// writes it.
     static func residentStreams(_ resident: String, txn: Transaction, db: Database) throws -> [[UInt8]] {
         let prefix = Array(resident.utf8) + [0]
         let cursor = try txn.cursor(db)
         var out: [[UInt8]] = []
-        var entry = try cursor.seek(prefix)
-        while let e = entry, e.key.starts(with: prefix) {
-            out.append(Array(e.key[prefix.count...]))
+        var entry = try cursor.first()
+        while let e = entry {
+            if e.value.starts(with: prefix) { out.append(Array(e.value[prefix.count...])) }
             entry = try cursor.next()
         }
         return out

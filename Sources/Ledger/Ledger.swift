@@ -7,8 +7,9 @@ import Glibc
 /// A Buurtboek ledger: a directory holding one LMDB environment with the log, its indexes, the
 /// Merkle tree's stored hashes and the catalogues in force. See Schemas/RECORD-FORMAT.md.
 public final class Ledger: @unchecked Sendable {
-    /// The on-disk format of the ledger as a whole (databases and their keys).
-    public static let formatVersion = 2
+    /// The on-disk format of the ledger as a whole (databases and their keys). A ledger of
+    /// format 2 is upgraded when opened (see `upgradeFromFormat2`).
+    public static let formatVersion = 3
 
     public let path: String
     let env: Environment
@@ -86,7 +87,7 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw LedgerError.storage("\(path): \(error)")
         }
-        guard format == String(formatVersion) else {
+        guard format == String(formatVersion) || format == "2" else {
             let hint = format == "1" ? " (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it, and `import --restore` the export)" : ""
             throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)\(hint)")
         }
@@ -97,6 +98,11 @@ public final class Ledger: @unchecked Sendable {
             throw LedgerError.storage("\(path) is not a Buurtboek ledger (an LMDB environment without the ledger's databases)")
         } catch {
             throw LedgerError.storage("\(path): \(error)")
+        }
+        if format == "2" {
+            do { try upgradeFromFormat2(env: env, db: dbs) } catch {
+                throw LedgerError.storage("\(path) has ledger format 2 and could not be upgraded to format \(formatVersion): \(error)")
+            }
         }
         let (number, bundle): (UInt32, [UInt8]) = try wrap {
             try env.read { txn in
@@ -110,6 +116,29 @@ public final class Ledger: @unchecked Sendable {
             throw LedgerError.storage("\(path): the stored catalogue \(number) cannot be loaded: \(error)")
         }
         return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: number)
+    }
+
+    /// Format 3 keeps `resident_streams` in the order streams start (u64 sequence number ->
+    /// resident ‖ 0x00 ‖ stream) instead of by resident (resident ‖ 0x00 ‖ stream -> empty); every
+    /// other database is as in format 2. The entries are rewritten in one transaction, in their
+    /// old order, and the format is set: another process sees format 2 or format 3, never a mix.
+    static func upgradeFromFormat2(env: Environment, db: Databases) throws {
+        try env.write { txn in
+            // Another process may have upgraded it since the format was read.
+            guard try txn.get(db.meta, Array("format".utf8)).map({ Array($0) }) == Array("2".utf8) else { return }
+            let cursor = try txn.cursor(db.residentStreams)
+            var entries: [[UInt8]] = []
+            var entry = try cursor.first()
+            while let e = entry {
+                entries.append(Array(e.key))
+                entry = try cursor.next()
+            }
+            try txn.empty(db.residentStreams)
+            for (i, value) in entries.enumerated() {
+                try txn.put(db.residentStreams, Keys.u64(UInt64(i + 1)), value, options: .append)
+            }
+            try txn.put(db.meta, Array("format".utf8), Array(String(formatVersion).utf8))
+        }
     }
 
     private init(path: String, env: Environment, db: Databases, catalogue: Catalogue, catalogueNumber: UInt32) {

@@ -184,8 +184,8 @@ final class VerifyTests: XCTestCase {
     /// flags they may not have; a format-1 ledger is told the way over.
     func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
         try fill(2)
-        for (format, expected) in [("1", "has ledger format 1; this build reads format 2 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
-                                   ("3", "has ledger format 3; this build reads format 2")] {
+        for (format, expected) in [("1", "has ledger format 1; this build reads format 3 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
+                                   ("4", "has ledger format 4; this build reads format 3")] {
             try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array(format.utf8)) }
             // Opened from a copy: one process should not open an environment twice.
             let copy = scratch.path + "-format-\(format)"
@@ -197,6 +197,41 @@ final class VerifyTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
             }
         }
+    }
+
+    /// A format-2 ledger (resident streams keyed by resident) is upgraded when opened: the same
+    /// streams per resident come back, and new ones are added after them.
+    func testAFormat2LedgerIsUpgradedWhenOpened() throws {
+        try scratch.append(referralMade("referral-2024-0001"), referralMade("referral-2024-0002"),
+                           referralMade("referral-2024-0003").replacingOccurrences(of: "R000123", with: "R000777"))
+        // Back to format 2's layout: the key resident ‖ 0x00 ‖ stream, the value empty.
+        try scratch.ledger.env.write { txn in
+            let db = scratch.ledger.db
+            let cursor = try txn.cursor(db.residentStreams)
+            var values: [[UInt8]] = []
+            var entry = try cursor.first()
+            while let e = entry { values.append(Array(e.value)); entry = try cursor.next() }
+            XCTAssertEqual(values.count, 3)
+            try txn.empty(db.residentStreams)
+            for value in values { try txn.put(db.residentStreams, value, []) }
+            try txn.put(db.meta, Array("format".utf8), Array("2".utf8))
+        }
+        let copy = scratch.path + "-format-2"
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
+        let upgraded = try Ledger.open(at: copy)
+        try upgraded.read { s in
+            XCTAssertEqual(try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }, "3")
+            XCTAssertEqual(try s.residentStreams("R000123"), ["referral-2024-0001", "referral-2024-0002"])
+            XCTAssertEqual(try s.residentStreams("R000777"), ["referral-2024-0003"])
+        }
+        let preparer = EventPreparer(catalogue: upgraded.catalogue, defaultWorker: "w-test")
+        _ = try upgraded.append([try preparer.prepare(line: Array(referralMade("referral-2024-0004").utf8), source: "event")])
+        try upgraded.read { s in
+            XCTAssertEqual(try s.residentStreams("R000123"), ["referral-2024-0001", "referral-2024-0002", "referral-2024-0004"])
+        }
+        XCTAssertEqual(try upgraded.verify().size, 4)
     }
 
     func testAStreamReadsBackFromItsHeadInOrder() throws {
