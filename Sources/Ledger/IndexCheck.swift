@@ -1,4 +1,8 @@
 import LMDB
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // How `verify` checks the indexes against the log, in sequential reads only.
 //
@@ -34,6 +38,12 @@ struct IndexDigests {
     }
 
     var ids = Digest(), types = Digest(), days = Digest()
+    /// (resident, stream) for every stream, other than a resident's own, whose first event names
+    /// a resident in its public data; and how many first events keep `resident_id` sealed, which
+    /// verify cannot read (no catalogue shipped does so: `resident_id` is pseudonymous, P).
+    var residentStreams = Digest()
+    var sealedResidents = 0
+    let parser = JSONParser()
     /// Every event as (stream, version, position), and the references to events that the
     /// links name (the heads' are added when the heads are read).
     var events = Digest(), references = Digest()
@@ -53,10 +63,39 @@ struct IndexDigests {
             }
             references.add(stream, version - 1, link)
         }
+        if version == 1 && !stream.starts(with: DataKeyId.residentStreamPrefix) {
+            if let resident = try IndexDigests.resident(of: record, parser: parser) {
+                resident.withUnsafeBytes { residentStreams.add($0, stream) }
+            } else if record.isSealed, (try? SealedSection(record.personal))?.fields.contains("resident_id") == true {
+                sealedResidents += 1
+            }
+        }
         events.add(stream, version, position)
         ids.add(record.id, position)
         types.add(record.typeBytes, position)
         withUnsafeBytes(of: Keys.dayBits(record.occurredAt).bigEndian) { days.add($0, position) }
+    }
+}
+
+extension IndexDigests {
+    /// The `resident_id` of a record's public data, as the writer read it (a string member of
+    /// the data object). Parsed only when the name appears in the bytes: most events have none.
+    static func resident(of record: RecordView, parser: JSONParser) throws -> [UInt8]? {
+        let data = record.data
+        guard contains(data, residentField) else { return nil }
+        return try parser.parse(data) { root in root["resident_id"].flatMap { $0.kind == .string ? Array($0.stringBytes) : nil } }
+    }
+
+    private static let residentField = Array("\"resident_id\"".utf8)
+
+    private static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        return needle.withUnsafeBytes { n in
+            for i in 0...(bytes.count - n.count) where bytes[i] == n[0] {
+                if memcmp(bytes.baseAddress! + i, n.baseAddress!, n.count) == 0 { return true }
+            }
+            return false
+        }
     }
 }
 
@@ -106,6 +145,8 @@ extension Ledger {
             throw LedgerError(.integrity, "the stream index holds entries that no event in the log accounts for")
         }
 
+        try checkResidentStreams(snapshot, expected: expected)
+
         for (database, digest) in [(db.types, expected.types), (db.days, expected.days)] {
             var found = IndexDigests.Digest()
             try each(txn, database) { key, value in
@@ -128,6 +169,52 @@ extension Ledger {
                 throw LedgerError(.integrity, "the \(database.name) index holds entries that no event in the log accounts for")
             }
         }
+    }
+
+    /// The resident-streams index: numbered 1, 2, … without a gap, each entry resident ‖ 0x00 ‖
+    /// stream, and as a whole the entries the log accounts for. Entries for first events whose
+    /// `resident_id` is sealed cannot be derived here: with any such event, only the entries that
+    /// the log accounts for are checked to be there, and the rest counted.
+    private func checkResidentStreams(_ snapshot: LedgerSnapshot, expected: IndexDigests) throws {
+        var found = IndexDigests.Digest()
+        var number: UInt64 = 0
+        try each(snapshot.txn, db.residentStreams) { key, value in
+            number += 1
+            guard key.count == 8, let zero = value.firstIndex(of: 0) else {
+                throw LedgerError(.integrity, "the resident-streams index holds a malformed entry where entry \(number) belongs")
+            }
+            guard Keys.readU64(key) == number else {
+                throw LedgerError(.integrity, "the resident-streams index holds entry \(Keys.readU64(key)) where entry \(number) belongs")
+            }
+            found.add(UnsafeRawBufferPointer(rebasing: value[..<zero]), UnsafeRawBufferPointer(rebasing: value[(zero + 1)...]))
+        }
+        let exact = expected.sealedResidents == 0
+        if exact ? found != expected.residentStreams : found.count > expected.residentStreams.count + expected.sealedResidents {
+            try locateResidentStreamFault(snapshot, expected: expected)
+            throw LedgerError(.integrity, "the resident-streams index holds entries that no event in the log accounts for")
+        }
+        if !exact { try locateResidentStreamFault(snapshot, expected: expected) }
+    }
+
+    /// Names the first event whose entry is missing, else an entry no event accounts for.
+    private func locateResidentStreamFault(_ snapshot: LedgerSnapshot, expected: IndexDigests) throws {
+        var entries: [[UInt8]: [UInt64]] = [:]
+        try each(snapshot.txn, db.residentStreams) { key, value in entries[Array(value), default: []].append(Keys.readU64(key)) }
+        try snapshot.scan { position, record in
+            let stream = record.streamBytes
+            guard record.streamVersion == 1, !stream.starts(with: DataKeyId.residentStreamPrefix),
+                  let resident = try IndexDigests.resident(of: record, parser: expected.parser) else { return true }
+            let entry = resident + [0] + Array(stream)
+            guard var numbers = entries[entry], !numbers.isEmpty else {
+                throw LedgerError(.integrity, "position \(position): its entry in the resident-streams index (resident \(String(decoding: resident, as: UTF8.self))) is missing")
+            }
+            numbers.removeFirst()
+            entries[entry] = numbers.isEmpty ? nil : numbers
+            return true
+        }
+        guard expected.sealedResidents == 0, let (entry, numbers) = entries.min(by: { $0.value[0] < $1.value[0] }) else { return }
+        let text = String(decoding: entry.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        throw LedgerError(.integrity, "the resident-streams index entry \(numbers[0]) (\(text)) is not accounted for by the first event of that stream")
     }
 
     private func each(_ txn: Transaction, _ database: Database,

@@ -8,8 +8,8 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check the whole ledger against its Merkle tree and indexes.",
         discussion: Help.reflow("""
         Recomputes every leaf hash from the stored record bytes and every stored tree hash from
-        the leaves, and checks the id, stream, type and day indexes against the log. On a
-        mismatch it names the first position that does not match and exits with 6.
+        the leaves, and checks the id, stream, type, day and resident-stream indexes against
+        the log. On a mismatch it names the first position that does not match and exits with 6.
 
         With --checkpoint, checks instead that the log extends a checkpoint kept from an earlier
         visit: its signature, then an RFC 9162 consistency proof from its size to today's.

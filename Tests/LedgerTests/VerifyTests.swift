@@ -180,6 +180,43 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    /// Referrals for two residents: three resident-streams entries, at positions 2, 3 and 4.
+    func fillWithReferrals() throws {
+        try fill(1)
+        try scratch.append(referralMade("referral-2024-0001"), referralMade("referral-2024-0002"),
+                           referralMade("referral-2024-0003").replacingOccurrences(of: "R000123", with: "R000777"),
+                           event("referral.accepted", "referral-2024-0001"))
+        XCTAssertEqual(try scratch.ledger.verify().size, 5)
+    }
+
+    func testAMissingResidentStreamIsFound() throws {
+        try fillWithReferrals()
+        try assertVerifyNames("position 4: its entry in the resident-streams index (resident R000777) is missing") { txn, db in
+            _ = try txn.delete(db.residentStreams, Keys.u64(UInt64(3)))
+        }
+    }
+
+    func testAResidentStreamNoEventAccountsForIsFound() throws {
+        try fillWithReferrals()
+        try assertVerifyNames("the resident-streams index entry 4 (R000123 referral-2024-0009) is not accounted for") { txn, db in
+            try txn.put(db.residentStreams, Keys.u64(UInt64(4)), Array("R000123\u{0}referral-2024-0009".utf8), options: .append)
+        }
+    }
+
+    func testAResidentStreamUnderTheWrongResidentIsFound() throws {
+        try fillWithReferrals()
+        try assertVerifyNames("position 3: its entry in the resident-streams index (resident R000123) is missing") { txn, db in
+            try txn.put(db.residentStreams, Keys.u64(UInt64(2)), Array("R000999\u{0}referral-2024-0002".utf8))
+        }
+    }
+
+    func testAMisnumberedResidentStreamIsFound() throws {
+        try fillWithReferrals()
+        try assertVerifyNames("the resident-streams index holds entry 3 where entry 2 belongs") { txn, db in
+            _ = try txn.delete(db.residentStreams, Keys.u64(UInt64(2)))
+        }
+    }
+
     /// A ledger of another format is refused on opening, before its databases are opened with
     /// flags they may not have; a format-1 ledger is told the way over.
     func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
