@@ -15,9 +15,9 @@ final class ScratchLedger {
     let sealer: Sealer
     let masterKeyPath: String
 
-    init(initialMapSize: Int = 64 << 20) throws {
+    init(initialMapSize: Int = 64 << 20, schemas: String = repositorySchemas) throws {
         path = NSTemporaryDirectory() + "buurtboek-ledger-\(UUID().uuidString)"
-        ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: repositorySchemas), initialMapSize: initialMapSize)
+        ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: schemas), initialMapSize: initialMapSize)
         masterKeyPath = path + ".master.key"
         try MasterKey.create(at: masterKeyPath)
         sealer = Sealer(keyStore: try KeyStore(ledgerPath: path, masterKey: try MasterKey.load(from: masterKeyPath)))

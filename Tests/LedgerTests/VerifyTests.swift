@@ -217,6 +217,32 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    /// An organisation's catalogue may seal resident_id: verify cannot derive those entries,
+    /// passes the ledger, and still refuses more entries than the first events could account for.
+    func testSealedResidentIdsLeaveOnlyTheCountToCheck() throws {
+        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+        defer { try? FileManager.default.removeItem(atPath: schemas) }
+        let file = schemas + "/referral.made.v2.json"  // the version referralMade() records
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let sealed = text.replacingOccurrences(of: "\"$ref\": \"#/$defs/residentId\",\n      \"x-data-class\": \"P\"",
+                                               with: "\"$ref\": \"#/$defs/residentId\",\n      \"x-data-class\": \"I\"")
+        XCTAssertNotEqual(sealed, text)
+        try sealed.write(toFile: file, atomically: true, encoding: .utf8)
+        let custom = try ScratchLedger(schemas: schemas)
+        defer { custom.cleanUp() }
+        XCTAssertEqual(custom.ledger.catalogue.type("referral.made")?.dataClass(of: "resident_id"), .i)
+        try custom.append(referralMade("referral-2024-0001"), referralMade("referral-2024-0002"))
+        XCTAssertEqual(try custom.ledger.read { try $0.residentStreams("R000123") }, ["referral-2024-0001", "referral-2024-0002"])
+        XCTAssertEqual(try custom.ledger.verify().size, 2)
+        try custom.ledger.env.write { txn in
+            try txn.put(custom.ledger.db.residentStreams, Keys.u64(UInt64(3)), Array("R000123\u{0}referral-2024-0009".utf8), options: .append)
+        }
+        XCTAssertThrowsError(try custom.ledger.verify()) { error in
+            XCTAssertTrue("\(error)".contains("the resident-streams index holds entries that no event in the log accounts for"), "\(error)")
+        }
+    }
+
     /// A ledger of another format is refused on opening, before its databases are opened with
     /// flags they may not have; a format-1 ledger is told the way over.
     func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
