@@ -53,7 +53,7 @@ public final class Appender {
     }
 
     /// Appends `events` after those already in this transaction. With `flush`, the tree hashes
-    /// and the type, day and resident index entries are written now; without it they wait for
+    /// and the type and day index entries are written now; without it they wait for
     /// the next flush or the commit: an import that hands over many small chunks per transaction
     /// writes each index block once, not once a chunk.
     public func append(_ events: [PreparedEvent], flush: Bool = true) throws -> [AppendOutcome] {

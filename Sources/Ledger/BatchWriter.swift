@@ -325,7 +325,7 @@ struct BatchWriter {
         nextResidentStream += 1
     }
 
-    /// Writes the tree hashes and the type, day and resident index entries gathered so far.
+    /// Writes the tree hashes and the type and day index entries gathered so far.
     mutating func flushIndexes() throws {
         try TreeTiles.append(hasher.finish(), txn: txn, db: db.tree)
         // Two versions of one type are gathered apart but share a term: merged, in order.
