@@ -28,8 +28,9 @@ public struct DatabaseOptions: OptionSet, Sendable {
 ///
 /// LMDB resizes a map only while the process has no transaction open. An environment that
 /// several threads of one process use at once (`threads: true`) therefore keeps a lock that
-/// read transactions share and a resize takes alone; one used by a single thread at a time
-/// needs none. Such an environment must not begin a write inside a read on the same thread.
+/// transactions, read and write, share and a resize takes alone; one used by a single thread
+/// at a time needs none. Such an environment must not nest one transaction inside another on
+/// the same thread: a resize there would wait for the thread's own share.
 public final class Environment: @unchecked Sendable {
     let env: OpaquePointer
     public let path: String
@@ -76,82 +77,97 @@ public final class Environment: @unchecked Sendable {
     /// without, they must exist, and only a read transaction is used, so opening never waits
     /// for a writer in another process.
     public func databases(_ specs: [(name: String, options: DatabaseOptions)], create: Bool) throws -> [Database] {
-        let txn = try begin(flags: create ? 0 : UInt32(MDB_RDONLY))
-        var opened: [Database] = []
-        do {
-            for spec in specs {
-                var dbi: MDB_dbi = 0
-                let flags = spec.options.rawValue | (create ? UInt32(MDB_CREATE) : 0)
-                try LMDBError.check(mdb_dbi_open(txn, spec.name, flags, &dbi), "dbi_open \(spec.name)")
-                opened.append(Database(dbi: dbi, name: spec.name))
+        try sharingTheMap {
+            let txn = try begin(flags: create ? 0 : UInt32(MDB_RDONLY))
+            var opened: [Database] = []
+            do {
+                for spec in specs {
+                    var dbi: MDB_dbi = 0
+                    let flags = spec.options.rawValue | (create ? UInt32(MDB_CREATE) : 0)
+                    try LMDBError.check(mdb_dbi_open(txn, spec.name, flags, &dbi), "dbi_open \(spec.name)")
+                    opened.append(Database(dbi: dbi, name: spec.name))
+                }
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
             }
-        } catch {
-            mdb_txn_abort(txn)
-            throw error
+            // Handles opened in a transaction survive only if it commits, read-only ones included.
+            try LMDBError.check(mdb_txn_commit(txn), "txn_commit (open databases)")
+            return opened
         }
-        // Handles opened in a transaction survive only if it commits, read-only ones included.
-        try LMDBError.check(mdb_txn_commit(txn), "txn_commit (open databases)")
-        return opened
     }
 
     /// Runs `body` in a read-only transaction: a consistent snapshot that never blocks the writer.
     /// Buffers read inside are views into the map and must not escape `body`.
     public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
-        if let resizing { pthread_rwlock_rdlock(resizing) }
-        defer { if let resizing { pthread_rwlock_unlock(resizing) } }
-        let txn = try begin(flags: UInt32(MDB_RDONLY))
-        defer { mdb_txn_abort(txn) }
-        return try body(Transaction(txn: txn))
+        try sharingTheMap {
+            let txn = try begin(flags: UInt32(MDB_RDONLY))
+            defer { mdb_txn_abort(txn) }
+            return try body(Transaction(txn: txn))
+        }
     }
 
     /// Runs `body` in the (single, inter-process) write transaction. A throw aborts it; a
     /// normal return commits, durably.
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
-        while true {
-            let txn = try begin(flags: 0)
-            do {
-                let result = try body(WriteTransaction(txn: txn))
-                let rc = mdb_txn_commit(txn)
-                if rc == MDB_MAP_FULL { try grow(); continue }
-                try LMDBError.check(rc, "txn_commit")
-                return result
-            } catch let error as LMDBError where error.isMapFull {
-                mdb_txn_abort(txn)
-                try grow()
-            } catch {
-                mdb_txn_abort(txn)
-                throw error
+        try sharingTheMap {
+            while true {
+                let txn = try begin(flags: 0)
+                do {
+                    let result = try body(WriteTransaction(txn: txn))
+                    let rc = mdb_txn_commit(txn)
+                    if rc == MDB_MAP_FULL { try grow(); continue }
+                    try LMDBError.check(rc, "txn_commit")
+                    return result
+                } catch let error as LMDBError where error.isMapFull {
+                    mdb_txn_abort(txn)
+                    try grow()
+                } catch {
+                    mdb_txn_abort(txn)
+                    throw error
+                }
             }
         }
     }
 
+    /// Runs `body`, which opens a transaction, with a share of the resize lock (if the
+    /// environment keeps one): no thread of this process changes the map under a transaction,
+    /// read or write.
+    private func sharingTheMap<R>(_ body: () throws -> R) rethrows -> R {
+        if let resizing { pthread_rwlock_rdlock(resizing) }
+        defer { if let resizing { pthread_rwlock_unlock(resizing) } }
+        return try body()
+    }
+
+    /// Begins a transaction, from a thread that holds a share of the resize lock (if any).
     private func begin(flags: UInt32) throws -> OpaquePointer {
         var txn: OpaquePointer?
         var rc = mdb_txn_begin(env, nil, flags, &txn)
         if rc == MDB_MAP_RESIZED {
             // Another process grew the map: adopt its size and try again.
-            try resize(to: 0, reading: flags & UInt32(MDB_RDONLY) != 0)
+            try resize(to: 0)
             rc = mdb_txn_begin(env, nil, flags, &txn)
         }
         try LMDBError.check(rc, flags == 0 ? "txn_begin (write)" : "txn_begin (read)")
         return txn!
     }
 
+    /// Doubles the map (no transaction open).
     private func grow() throws {
-        try resize(to: info.mapSize * 2, reading: false)
+        try resize(to: info.mapSize * 2)
     }
 
     /// Sets the map's size (0: the size another process gave it), with no transaction of this
-    /// process open: a thread that is `reading` gives up its share of the lock meanwhile.
-    private func resize(to size: Int, reading: Bool) throws {
+    /// process open: the calling thread gives up its share of the lock meanwhile.
+    private func resize(to size: Int) throws {
         if let resizing {
-            if reading { pthread_rwlock_unlock(resizing) }
+            pthread_rwlock_unlock(resizing)
             pthread_rwlock_wrlock(resizing)
         }
         defer {
             if let resizing {
                 pthread_rwlock_unlock(resizing)
-                if reading { pthread_rwlock_rdlock(resizing) }
+                pthread_rwlock_rdlock(resizing)
             }
         }
         try LMDBError.check(mdb_env_set_mapsize(env, size), "env_set_mapsize \(size)")

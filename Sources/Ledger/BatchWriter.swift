@@ -175,7 +175,7 @@ struct BatchWriter {
             try key.withUnsafeBytes { k in try move.state.withUnsafeBytes { try states.put(k, $0) } }
         }
         if let resident = event.resident {
-            if streamVersion == 1 && !streamKey.starts(with: DataKeyId.residentStreamPrefix) {
+            if Keys.addsResidentStream(streamVersion: streamVersion, stream: streamKey) {
                 try addResidentStream(resident, streamKey)
             }
             if event.type.erasesSubject { try markErased(resident) }

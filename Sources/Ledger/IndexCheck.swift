@@ -63,7 +63,7 @@ struct IndexDigests {
             }
             references.add(stream, version - 1, link)
         }
-        if version == 1 && !stream.starts(with: DataKeyId.residentStreamPrefix) {
+        if Keys.addsResidentStream(streamVersion: version, stream: stream) {
             if let resident = try IndexDigests.resident(of: record, parser: parser) {
                 resident.withUnsafeBytes { residentStreams.add($0, stream) }
             } else if record.isSealed, (try? SealedSection(record.personal))?.fields.contains("resident_id") == true {
@@ -202,11 +202,13 @@ extension Ledger {
         try each(snapshot.txn, db.residentStreams) { key, value in entries[Array(value), default: []].append(Keys.readU64(key)) }
         try snapshot.scan { position, record in
             let stream = record.streamBytes
-            guard record.streamVersion == 1, !stream.starts(with: DataKeyId.residentStreamPrefix),
+            guard Keys.addsResidentStream(streamVersion: record.streamVersion, stream: stream),
                   let resident = try IndexDigests.resident(of: record, parser: expected.parser) else { return true }
-            let entry = resident + [0] + Array(stream)
+            let name = String(decoding: resident, as: UTF8.self)
+            var entry: [UInt8] = []
+            Keys.appendResidentStream(resident: name, stream: stream, to: &entry)
             guard var numbers = entries[entry], !numbers.isEmpty else {
-                throw LedgerError(.integrity, "position \(position): its entry in the resident-streams index (resident \(String(decoding: resident, as: UTF8.self))) is missing")
+                throw LedgerError(.integrity, "position \(position): its entry in the resident-streams index (resident \(name)) is missing")
             }
             numbers.removeFirst()
             entries[entry] = numbers.isEmpty ? nil : numbers

@@ -27,6 +27,12 @@ enum Keys {
     }
     static func dayKey(_ day: Int) -> [UInt8] { u32(UInt32(bitPattern: Int32(day)) ^ 0x8000_0000) }
 
+    /// Whether an event about a resident adds a resident-streams entry: when it is the first
+    /// event of a stream other than the resident's own. The writer and `verify` both ask.
+    static func addsResidentStream(streamVersion: UInt64, stream: UnsafeRawBufferPointer) -> Bool {
+        streamVersion == 1 && !stream.starts(with: DataKeyId.residentStreamPrefix)
+    }
+
     /// A resident-streams entry's value: resident ‖ 0x00 ‖ stream (its key is a sequence number).
     static func appendResidentStream(resident: String, stream: UnsafeRawBufferPointer, to value: inout [UInt8]) {
         value.append(contentsOf: resident.utf8)
@@ -36,8 +42,8 @@ enum Keys {
 
     /// The streams, other than the resident's own, whose events named `resident`. The index is
     /// written in the order streams start, not by resident (see RECORD-FORMAT.md), so this reads
-    /// all of it: it serves erasures and access reports, which are rare, while every import
-    /// writes it.
+    /// all of it: it serves erasures, access reports and resident audits, which are rare, while
+    /// every import writes it.
     static func residentStreams(_ resident: String, txn: Transaction, db: Database) throws -> [[UInt8]] {
         let prefix = Array(resident.utf8) + [0]
         let cursor = try txn.cursor(db)

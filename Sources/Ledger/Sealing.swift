@@ -94,7 +94,8 @@ public enum DataKeyId {
 
     /// The resident whose own stream `stream` is, if it is one.
     public static func resident(ofStream stream: String) -> String? {
-        stream.hasPrefix("resident-") ? String(stream.dropFirst("resident-".count)) : nil
+        let prefix = residentStream("")
+        return stream.hasPrefix(prefix) ? String(stream.dropFirst(prefix.count)) : nil
     }
 
     static let residentStreamPrefix = Array(residentStream("").utf8)

@@ -24,13 +24,9 @@ struct RandomPool {
 
     /// `count` fresh random bytes, appended to `out`.
     mutating func take(_ count: Int, appendingTo out: inout [UInt8]) throws {
-        precondition(count <= buffer.count)
-        if next + count > buffer.count { try refill() }
-        buffer.withUnsafeMutableBytes { raw in
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[next..<next + count]))
-            _ = memset(raw.baseAddress! + next, 0, count)
-        }
-        next += count
+        let at = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        try out.withUnsafeMutableBytes { try take(into: UnsafeMutableRawBufferPointer(rebasing: $0[at...])) }
     }
 
     private mutating func refill() throws {

@@ -121,21 +121,14 @@ struct ImportCommand: ParsableCommand {
                     try sealer?.persist()
                     return outcomes
                 }
-                // Committed: count, and write the refused lines of each chunk in line order.
+                // Committed: count, and write the refused lines of each chunk in line order
+                // (refused while preparing, or by the ledger).
                 for (chunk, chunkOutcomes) in zip(taken, outcomes) {
-                    var refusals = chunk.batch.refusals.makeIterator()
-                    var nextRefusal = refusals.next()
+                    var refused = chunk.batch.refusals
                     for (index, outcome) in zip(chunk.batch.eventIndexes, chunkOutcomes) {
-                        while let refusal = nextRefusal, refusal.index < index {
-                            try reject(chunk.lines[refusal.index], refusal.error)
-                            nextRefusal = refusals.next()
-                        }
-                        if let error = summary.add(outcome) { try reject(chunk.lines[index], error) }
+                        if let error = summary.add(outcome) { refused.append((index, error)) }
                     }
-                    while let refusal = nextRefusal {
-                        try reject(chunk.lines[refusal.index], refusal.error)
-                        nextRefusal = refusals.next()
-                    }
+                    for refusal in refused.sorted(by: { $0.index < $1.index }) { try reject(chunk.lines[refusal.index], refusal.error) }
                 }
                 pipeline.recycle(taken)
                 progress.show(summary, started: started)

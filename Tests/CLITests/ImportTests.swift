@@ -86,6 +86,12 @@ final class ImportTests: LedgerTestCase {
         let year = String(decoding: try CLI.year(events: 2500, seed: 5), as: UTF8.self).split(separator: "\n").map(String.init)
         var lines: [String] = [], refused: [Int] = []
         for (i, line) in year.enumerated() {
+            // Refused by the ledger, not while preparing: before and between the others, in
+            // line order.
+            if [500, 1001, 1500].contains(i) {
+                lines.append(#"{"type":"contact.recorded","stream":"contact-never-\#(i)","expectedVersion":"exists","data":{"mode":"street","topics":["safety"]}}"#)
+                refused.append(lines.count)
+            }
             // Around the chunk boundaries (every 1,000 lines) and elsewhere: a broken line, a
             // blank one and one that names an unknown type.
             if [0, 998, 999, 1000, 1001, 1999, 2499].contains(i) {

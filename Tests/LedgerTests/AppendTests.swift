@@ -101,13 +101,13 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(both.map { String(decoding: $0.lifecycle, as: UTF8.self) + "=" + String(decoding: $0.state, as: UTF8.self) },
                        ["alpha=", "beta=B", "mid=THREE", "zulu=Z"])
         try bytes.withUnsafeBytes { raw in
-        let read = try StreamIndex.Head(raw)
-        XCTAssertEqual(read.version, 3)
-        XCTAssertEqual(read.last, 42)
-        XCTAssertEqual(read.states.map { String(decoding: $0.lifecycle, as: UTF8.self) + "=" + String(decoding: $0.state, as: UTF8.self) },
-                       ["alpha=", "mid=TWO-LONGER", "zulu=Z"])
-        XCTAssertEqual(read.state(of: Array("mid".utf8)).map(Array.init), Array("TWO-LONGER".utf8))
-        XCTAssertNil(read.state(of: Array("mi".utf8)))
+            let read = try StreamIndex.Head(raw)
+            XCTAssertEqual(read.version, 3)
+            XCTAssertEqual(read.last, 42)
+            XCTAssertEqual(read.states.map { String(decoding: $0.lifecycle, as: UTF8.self) + "=" + String(decoding: $0.state, as: UTF8.self) },
+                           ["alpha=", "mid=TWO-LONGER", "zulu=Z"])
+            XCTAssertEqual(read.state(of: Array("mid".utf8)).map(Array.init), Array("TWO-LONGER".utf8))
+            XCTAssertNil(read.state(of: Array("mi".utf8)))
         }
         // A truncated head is refused, not misread.
         XCTAssertThrowsError(try bytes.dropLast().withUnsafeBytes { try StreamIndex.Head($0) })
