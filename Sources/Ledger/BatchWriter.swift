@@ -318,7 +318,7 @@ struct BatchWriter {
             residentStreams = cursor
         }
         residentStreamValue.removeAll(keepingCapacity: true)
-        Keys.appendResidentStream(resident: resident, stream: stream, to: &residentStreamValue)
+        Keys.appendResidentStream(resident: resident.utf8, stream: stream, to: &residentStreamValue)
         try withUnsafeBytes(of: nextResidentStream.bigEndian) { key in
             try residentStreamValue.withUnsafeBytes { try residentStreams!.put(key, $0, options: .append) }
         }

@@ -204,11 +204,10 @@ extension Ledger {
             let stream = record.streamBytes
             guard Keys.addsResidentStream(streamVersion: record.streamVersion, stream: stream),
                   let resident = try IndexDigests.resident(of: record, parser: expected.parser) else { return true }
-            let name = String(decoding: resident, as: UTF8.self)
             var entry: [UInt8] = []
-            Keys.appendResidentStream(resident: name, stream: stream, to: &entry)
+            Keys.appendResidentStream(resident: resident, stream: stream, to: &entry)
             guard var numbers = entries[entry], !numbers.isEmpty else {
-                throw LedgerError(.integrity, "position \(position): its entry in the resident-streams index (resident \(name)) is missing")
+                throw LedgerError(.integrity, "position \(position): its entry in the resident-streams index (resident \(String(decoding: resident, as: UTF8.self))) is missing")
             }
             numbers.removeFirst()
             entries[entry] = numbers.isEmpty ? nil : numbers

@@ -34,8 +34,8 @@ enum Keys {
     }
 
     /// A resident-streams entry's value: resident ‖ 0x00 ‖ stream (its key is a sequence number).
-    static func appendResidentStream(resident: String, stream: UnsafeRawBufferPointer, to value: inout [UInt8]) {
-        value.append(contentsOf: resident.utf8)
+    static func appendResidentStream(resident: some Collection<UInt8>, stream: UnsafeRawBufferPointer, to value: inout [UInt8]) {
+        value.append(contentsOf: resident)
         value.append(0)
         value.append(contentsOf: stream)
     }
