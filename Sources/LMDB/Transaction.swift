@@ -83,6 +83,12 @@ public final class WriteTransaction: Transaction {
         try LMDBError.check(mdb_drop(txn, db.dbi, 0), "drop \(db.name)")
     }
 
+    /// Deletes `db` itself, its entries and its name (mdb_drop with delete); its handle is
+    /// closed when the transaction ends.
+    public func deleteDatabase(_ db: Database) throws {
+        try LMDBError.check(mdb_drop(txn, db.dbi, 1), "drop \(db.name)")
+    }
+
     /// Deletes `key` (every duplicate, when `value` is nil). Returns false when absent.
     @discardableResult
     public func delete(_ db: Database, _ key: [UInt8], value: [UInt8]? = nil) throws -> Bool {

@@ -20,7 +20,6 @@ struct BatchWriter {
     let log: Cursor
     let streams: Cursor
     let ids: Cursor
-    let states: Cursor
     let streamLinks: Cursor
     /// Positions per type and per day, appended to their index keys in one call each at the end:
     /// a batch has a few dozen types and days but thousands of events. Types by their ordinal;
@@ -66,7 +65,6 @@ struct BatchWriter {
         self.log = log
         self.streams = try txn.cursor(db.streams)
         self.ids = try txn.cursor(db.ids)
-        self.states = try txn.cursor(db.states)
         self.streamLinks = try txn.cursor(db.streamLinks)
         self.anyErased = try txn.count(db.erased) > 0
     }
@@ -170,10 +168,6 @@ struct BatchWriter {
         }
         hasher.add(restoredLeaf.map { .leaf($0) } ?? .event(event, streamVersion: streamVersion, recordedAt: recordedAt))
         size += 1
-        for move in moves {
-            guard let key = move.key else { continue }
-            try key.withUnsafeBytes { k in try move.state.withUnsafeBytes { try states.put(k, $0) } }
-        }
         if let resident = event.resident {
             if Keys.addsResidentStream(streamVersion: streamVersion, stream: streamKey) {
                 try addResidentStream(resident, streamKey)
@@ -204,7 +198,7 @@ struct BatchWriter {
     /// the lifecycles it holds applied.
     private mutating func encodeHead(version: UInt64, last: UInt64, previous: UnsafeRawBufferPointer) {
         headChanges.removeAll(keepingCapacity: true)
-        for move in moves where move.key == nil { headChanges.append((move.lifecycle.nameBytes, move.state)) }
+        for move in moves { headChanges.append((move.key, move.state)) }
         if headChanges.count > 1 { headChanges.sort { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) } }
         StreamIndex.Head.encode(version: version, last: last, previous: previous, changes: headChanges, into: &headBytes)
     }
@@ -220,7 +214,8 @@ struct BatchWriter {
             }
         }
         for consent in event.consents {
-            guard let state = try txn.get(db.states, consent.key), state.elementsEqual("GIVEN".utf8) else {
+            guard let head = try txn.get(db.streams, consent.stream), let state = try StreamIndex.Head(head).state(of: consent.key),
+                  state.elementsEqual("GIVEN".utf8) else {
                 throw LedgerError.refused("\(event.label): \(consent.text)")
             }
         }
@@ -235,10 +230,10 @@ struct BatchWriter {
         for stream in streams { try txn.put(db.erasedStreams, stream, [1]) }
     }
 
-    /// A lifecycle state this event changes: in the stream's head (`key` nil) or in `states`.
+    /// A lifecycle state this event changes, under its entry's name in the stream's head.
     struct Move {
         let lifecycle: Lifecycle
-        let key: [UInt8]?
+        let key: [UInt8]
         let state: [UInt8]
     }
 
@@ -257,18 +252,14 @@ struct BatchWriter {
     }
 
     /// The states this event moves and their new values, into `moves`; throws when a machine
-    /// refuses. States are read in place: from the head's bytes, or from `states`.
+    /// refuses. States are read in place, from the head's bytes.
     mutating func lifecycleMoves(_ event: PreparedEvent, head: StreamIndex.Head?) throws {
         moves.removeAll(keepingCapacity: true)
         for step in event.steps {
             let lifecycle = step.lifecycle
             var state = 0
             let stored: UnsafeRawBufferPointer?
-            if let key = step.key {
-                stored = head == nil ? nil : try states.find(key)?.value
-            } else {
-                stored = head?.state(of: lifecycle.nameBytes)
-            }
+            stored = head?.state(of: step.key)
             if let stored {
                 guard let index = lifecycle.stateIndex(stored) else {
                     throw LedgerError(.integrity, "\(event.stream): unknown state \(String(decoding: stored, as: UTF8.self)) in the \(lifecycle.name) lifecycle")

@@ -260,13 +260,13 @@ public final class EventPreparer {
             record.section(UnsafeRawBufferPointer(start: nil, count: 0))
         }
 
-        var consents: [(key: [UInt8], text: String)] = []
+        var consents: [(stream: [UInt8], key: [UInt8], text: String)] = []
         for rule in type.consentRules {
             if let g = rule.when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
             let organisation = rule.organisationField.flatMap { data[$0]?.string } ?? ""
             let what = rule.scope + (organisation.isEmpty ? "" : " with \(organisation)")
             guard let resident else { throw refuseEvent("/data", "needs consent (\(what)) but names no resident") }
-            consents.append((Keys.state(stream: DataKeyId.residentStream(resident), lifecycle: "consent", instance: rule.scope + "\u{1F}" + organisation),
+            consents.append((Array(DataKeyId.residentStream(resident).utf8), Keys.instanceState(lifecycle: "consent", instance: rule.scope + "\u{1F}" + organisation),
                              "resident \(resident) has not given consent \(what) (or has withdrawn it)"))
         }
 
@@ -282,7 +282,10 @@ public final class EventPreparer {
                 if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
                 candidates |= 1 << UInt64(i)
             }
-            let key = lifecycle.instanceBy.isEmpty ? nil : Keys.state(stream: stream, lifecycle: lifecycle.name, instance: instance)
+            let key = lifecycle.instanceBy.isEmpty ? lifecycle.nameBytes : Keys.instanceState(lifecycle: lifecycle.name, instance: instance)
+            guard key.count <= Keys.maxHeadEntryName else {
+                throw refuseEvent("/data/\(lifecycle.instanceBy.joined(separator: "+"))", "identifies a \(lifecycle.name) of \(key.count - lifecycle.name.utf8.count - 1) bytes, more than the \(Keys.maxHeadEntryName - lifecycle.name.utf8.count - 1) a stream's head can hold")
+            }
             steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, key: key, candidates: candidates))
         }
 

@@ -56,16 +56,17 @@ enum Keys {
         return out
     }
 
-    /// A lifecycle instance's state key: stream, lifecycle and instance, NUL-separated.
-    static func state(stream: String, lifecycle: String, instance: String) -> [UInt8] {
+    /// The name of a lifecycle instance's state in its stream's head: lifecycle ‖ 0x00 ‖ instance
+    /// (an instance's fields joined by 0x1F). Format 3 kept these in a `states` database.
+    static func instanceState(lifecycle: String, instance: String) -> [UInt8] {
         var key: [UInt8] = []
-        key.reserveCapacity(stream.utf8.count + lifecycle.utf8.count + instance.utf8.count + 2)
-        key.append(contentsOf: stream.utf8)
-        key.append(0)
+        key.reserveCapacity(lifecycle.utf8.count + instance.utf8.count + 1)
         key.append(contentsOf: lifecycle.utf8)
         key.append(0)
         key.append(contentsOf: instance.utf8)
         return key
     }
-}
 
+    /// A head's entry names and states are stored after a one-byte length.
+    static let maxHeadEntryName = 255
+}

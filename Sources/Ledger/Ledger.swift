@@ -8,8 +8,8 @@ import Glibc
 /// Merkle tree's stored hashes and the catalogues in force. See Schemas/RECORD-FORMAT.md.
 public final class Ledger: @unchecked Sendable {
     /// The on-disk format of the ledger as a whole (databases and their keys). A ledger of
-    /// format 2 is upgraded when opened (see `upgradeFromFormat2`).
-    public static let formatVersion = 3
+    /// format 2 or 3 is upgraded when opened (see `upgrade`).
+    public static let formatVersion = 4
 
     public let path: String
     let env: Environment
@@ -19,7 +19,7 @@ public final class Ledger: @unchecked Sendable {
     public let catalogueNumber: UInt32
 
     struct Databases {
-        let log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory: Database
+        let log, tree, ids, streams, types, days, meta, catalogues, catalogueHistory: Database
         /// Each position's previous position in its stream (see `StreamIndex`).
         let streamLinks: Database
         /// Erased residents, the streams that named them, and each resident's streams.
@@ -29,16 +29,16 @@ public final class Ledger: @unchecked Sendable {
 
         static let specs: [(name: String, options: DatabaseOptions)] = [
             ("log", []), ("tree", []), ("ids", []), ("streams", []), ("types", []), ("days", []),
-            ("states", []), ("meta", []), ("catalogues", []), ("catalogue_history", []),
+            ("meta", []), ("catalogues", []), ("catalogue_history", []),
             ("erased", []), ("erased_streams", []), ("resident_streams", []), ("checkpoints", []),
             ("stream_links", []),
         ]
 
         init(_ dbs: [Database]) {
-            (log, tree, ids, streams, types, days, states, meta, catalogues, catalogueHistory) =
-                (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8], dbs[9])
-            (erased, erasedStreams, residentStreams, checkpoints) = (dbs[10], dbs[11], dbs[12], dbs[13])
-            streamLinks = dbs[14]
+            (log, tree, ids, streams, types, days, meta, catalogues, catalogueHistory) =
+                (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8])
+            (erased, erasedStreams, residentStreams, checkpoints) = (dbs[9], dbs[10], dbs[11], dbs[12])
+            streamLinks = dbs[13]
         }
     }
 
@@ -87,22 +87,25 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw LedgerError.storage("\(path): \(error)")
         }
-        guard format == String(formatVersion) || format == "2" else {
+        guard format == String(formatVersion) || format == "2" || format == "3" else {
             let hint = format == "1" ? " (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it, and `import --restore` the export)" : ""
             throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)\(hint)")
         }
         let dbs: Databases
         do {
+            // Format 3's `states` is the one database format 4 does not have; it is opened to be
+            // upgraded (which deletes it).
+            let states = format == "2" || format == "3" ? try env.databases([("states", [])], create: false)[0] : nil
             dbs = Databases(try env.databases(Databases.specs, create: false))
+            if let states {
+                do { try upgrade(env: env, db: dbs, states: states) } catch {
+                    throw LedgerError.storage("\(path) has ledger format \(format) and could not be upgraded to format \(formatVersion): \(error)")
+                }
+            }
         } catch let error as LMDBError where error.isNotFound {
             throw LedgerError.storage("\(path) is not a Buurtboek ledger (an LMDB environment without the ledger's databases)")
         } catch {
             throw LedgerError.storage("\(path): \(error)")
-        }
-        if format == "2" {
-            do { try upgradeFromFormat2(env: env, db: dbs) } catch {
-                throw LedgerError.storage("\(path) has ledger format 2 and could not be upgraded to format \(formatVersion): \(error)")
-            }
         }
         let (number, bundle): (UInt32, [UInt8]) = try wrap {
             try env.read { txn in
@@ -118,27 +121,75 @@ public final class Ledger: @unchecked Sendable {
         return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: number)
     }
 
-    /// Format 3 keeps `resident_streams` in the order streams start (u64 sequence number ->
-    /// resident ‖ 0x00 ‖ stream) instead of by resident (resident ‖ 0x00 ‖ stream -> empty); every
-    /// other database is as in format 2. The entries are rewritten in one transaction, in their
-    /// old order, and the format is set: another process sees format 2 or format 3, never a mix.
-    static func upgradeFromFormat2(env: Environment, db: Databases) throws {
+    /// Brings a ledger of format 2 or 3 to format 4 in one transaction, which also sets the
+    /// format: another process sees the old format or the new one, never a mix.
+    static func upgrade(env: Environment, db: Databases, states: Database) throws {
         try env.write { txn in
             // Another process may have upgraded it since the format was read.
-            guard try txn.get(db.meta, Array("format".utf8)).map({ Array($0) }) == Array("2".utf8) else { return }
-            let cursor = try txn.cursor(db.residentStreams)
-            var entries: [[UInt8]] = []
-            var entry = try cursor.first()
-            while let e = entry {
-                entries.append(Array(e.key))
-                entry = try cursor.next()
-            }
-            try txn.empty(db.residentStreams)
-            for (i, value) in entries.enumerated() {
-                try txn.put(db.residentStreams, Keys.u64(UInt64(i + 1)), value, options: .append)
-            }
+            guard let format = try txn.get(db.meta, Array("format".utf8)).map({ String(decoding: $0, as: UTF8.self) }),
+                  format == "2" || format == "3" else { return }
+            if format == "2" { try residentStreamsInStartOrder(txn, db: db) }
+            try instanceStatesIntoHeads(txn, db: db, states: states)
             try txn.put(db.meta, Array("format".utf8), Array(String(formatVersion).utf8))
         }
+    }
+
+    /// Format 3 keeps `resident_streams` in the order streams start (u64 sequence number ->
+    /// resident ‖ 0x00 ‖ stream) instead of by resident (resident ‖ 0x00 ‖ stream -> empty).
+    /// The entries are rewritten in their old order.
+    private static func residentStreamsInStartOrder(_ txn: WriteTransaction, db: Databases) throws {
+        let cursor = try txn.cursor(db.residentStreams)
+        var entries: [[UInt8]] = []
+        var entry = try cursor.first()
+        while let e = entry {
+            entries.append(Array(e.key))
+            entry = try cursor.next()
+        }
+        try txn.empty(db.residentStreams)
+        for (i, value) in entries.enumerated() {
+            try txn.put(db.residentStreams, Keys.u64(UInt64(i + 1)), value, options: .append)
+        }
+    }
+
+    /// Format 4 keeps the states of lifecycles with instances in their stream's head, beside the
+    /// others, instead of in a database of their own, `states` (stream ‖ 0x00 ‖ lifecycle ‖ 0x00 ‖
+    /// instance -> state): an event then reads and writes one entry, not two. The entries come
+    /// sorted by stream, so each head is rewritten once; `states` is then deleted.
+    private static func instanceStatesIntoHeads(_ txn: WriteTransaction, db: Databases, states: Database) throws {
+        var stream: [UInt8] = []
+        var changes: [(lifecycle: [UInt8], state: [UInt8])] = []
+        var head: [UInt8] = []
+        func rewriteHead() throws {
+            guard !changes.isEmpty else { return }
+            guard let stored = try txn.get(db.streams, stream) else {
+                throw LedgerError(.integrity, "lifecycle states of \(String(decoding: stream, as: UTF8.self)), a stream with no head")
+            }
+            let previous = try StreamIndex.Head(stored)
+            StreamIndex.Head.encode(version: previous.version, last: previous.last, previous: previous.stateBytes, changes: changes, into: &head)
+            try txn.put(db.streams, stream, head)
+            changes.removeAll()
+        }
+        // The cursor lives in this scope only: a write transaction's cursors must be closed
+        // before their database is deleted.
+        func moveEntries() throws {
+            let cursor = try txn.cursor(states)
+            var entry = try cursor.first()
+            while let e = entry {
+                let key = Array(e.key), state = Array(e.value)
+                guard let split = key.firstIndex(of: 0), key.count - split - 1 <= Keys.maxHeadEntryName, state.count <= 255 else {
+                    throw LedgerError(.integrity, "a lifecycle state entry that does not fit a stream's head: \(String(decoding: key, as: UTF8.self).replacing("\u{0}", with: " "))")
+                }
+                if !key[..<split].elementsEqual(stream) {
+                    try rewriteHead()
+                    stream = Array(key[..<split])
+                }
+                changes.append((Array(key[(split + 1)...]), state))
+                entry = try cursor.next()
+            }
+            try rewriteHead()
+        }
+        try moveEntries()
+        try txn.deleteDatabase(states)
     }
 
     private init(path: String, env: Environment, db: Databases, catalogue: Catalogue, catalogueNumber: UInt32) {

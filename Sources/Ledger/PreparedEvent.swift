@@ -41,9 +41,9 @@ public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
 struct LifecycleStep: Sendable {
     let lifecycle: Lifecycle
     let instance: String
-    /// The instance's key in the states database (see `Keys.state`); nil for a machine without
-    /// instances, whose state the stream's head holds.
-    let key: [UInt8]?
+    /// The name of the state's entry in the stream's head: the lifecycle's name, or for a
+    /// machine with instances name ‖ 0x00 ‖ instance (see `Keys.instanceState`).
+    let key: [UInt8]
     /// Bit i set: transition i of the lifecycle applies and its guard passes.
     let candidates: UInt64
 }
@@ -83,8 +83,9 @@ public final class PreparedEvent: Sendable {
     let personalClear: [UInt8]
     /// The resident this event is about, if any (its stream, or its `resident_id`).
     public let resident: String?
-    /// State keys of the consents this event needs (each must be GIVEN), with their description.
-    let consents: [(key: [UInt8], text: String)]
+    /// The consents this event needs (each must be GIVEN): the resident's stream, the consent's
+    /// entry in its head, and the consent's description.
+    let consents: [(stream: [UInt8], key: [UInt8], text: String)]
     let steps: [LifecycleStep]
     let restore: RestoredPlacement?
     /// The encoded record with stream version and recordedAt still 0: encoded while preparing,
@@ -98,7 +99,7 @@ public final class PreparedEvent: Sendable {
 
     init(source: EventSource, type: EventType, expected: ExpectedVersion,
          occurredAt: Int64, occurredAtGiven: Bool, personalClear: [UInt8], resident: String?,
-         consents: [(key: [UInt8], text: String)], steps: [LifecycleStep], restore: RestoredPlacement?,
+         consents: [(stream: [UInt8], key: [UInt8], text: String)], steps: [LifecycleStep], restore: RestoredPlacement?,
          recordTemplate: [UInt8], streamRange: Range<Int>) {
         self.source = source
         self.type = type

@@ -126,26 +126,15 @@ public struct LedgerSnapshot {
 
     public func streamCount() throws -> Int { try txn.count(db.streams) }
 
-    /// The lifecycle states of a stream: (lifecycle, instance, state), by lifecycle and instance.
-    /// A lifecycle without instances has its state in the stream's head; the others in `states`.
+    /// The lifecycle states of a stream: (lifecycle, instance, state), by lifecycle and instance,
+    /// all from the stream's head (an instance's fields shown joined by "/").
     public func lifecycleStates(_ stream: String) throws -> [(lifecycle: String, instance: String, state: String)] {
-        let prefix = Array(stream.utf8) + [0]
-        let cursor = try txn.cursor(db.states)
-        var out: [(lifecycle: String, instance: String, state: String)] = []
-        if let value = try txn.get(db.streams, Array(stream.utf8)) {
-            for (lifecycle, state) in try StreamIndex.Head(value).states {
-                out.append((String(decoding: lifecycle, as: UTF8.self), "", String(decoding: state, as: UTF8.self)))
-            }
-        }
-        var entry = try cursor.seek(prefix)
-        while let e = entry, e.key.starts(with: prefix) {
-            let rest = e.key.dropFirst(prefix.count).split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
-            let lifecycle = String(decoding: rest[0], as: UTF8.self)
-            let instance = rest.count > 1 ? String(decoding: rest[1], as: UTF8.self).replacing("\u{1F}", with: "/") : ""
-            out.append((lifecycle, instance, String(decoding: e.value, as: UTF8.self)))
-            entry = try cursor.next()
-        }
-        return out.sorted { ($0.lifecycle, $0.instance) < ($1.lifecycle, $1.instance) }
+        guard let value = try txn.get(db.streams, Array(stream.utf8)) else { return [] }
+        return try StreamIndex.Head(value).states.map { name, state in
+            let parts = name.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
+            let instance = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self).replacing("\u{1F}", with: "/") : ""
+            return (String(decoding: parts[0], as: UTF8.self), instance, String(decoding: state, as: UTF8.self))
+        }.sorted { ($0.lifecycle, $0.instance) < ($1.lifecycle, $1.instance) }
     }
 
     /// The streams (other than their own) whose events named the resident.

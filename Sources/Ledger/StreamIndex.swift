@@ -3,9 +3,9 @@ import LMDB
 /// The stream index, in two databases that an append touches once each:
 ///
 /// - `streams`: stream id -> its head: the stream's version (its number of events) and the
-///   position of its last event, both u64 big-endian, then the states of the stream's lifecycles
-///   that have no instances, each as u8 length ‖ lifecycle name ‖ u8 length ‖ state, sorted by
-///   name (a lifecycle with instances keeps them in `states`);
+///   position of its last event, both u64 big-endian, then the states of the stream's lifecycles,
+///   each as u8 length ‖ entry name ‖ u8 length ‖ state, sorted by name. The entry name is the
+///   lifecycle's, or for a lifecycle with instances lifecycle ‖ 0x00 ‖ instance;
 /// - `stream_links`: position -> the position of the previous event of the same stream (u64
 ///   big-endian; 0 for a stream's first event).
 ///
@@ -47,7 +47,7 @@ enum StreamIndex {
             return true
         }
 
-        /// (lifecycle, state) of the lifecycles without instances, sorted by lifecycle (copies).
+        /// (entry name, state) of every lifecycle state, sorted by entry name (copies).
         var states: [(lifecycle: [UInt8], state: [UInt8])] {
             var out: [(lifecycle: [UInt8], state: [UInt8])] = []
             _ = Head.walk(stateBytes) { name, state in

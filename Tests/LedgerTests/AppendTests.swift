@@ -190,6 +190,30 @@ final class AppendTests: XCTestCase {
         }
     }
 
+    /// A lifecycle instance's state lives in its stream's head under a name of at most 255
+    /// bytes: a catalogue that allows longer instance fields gets a refusal, not a broken head.
+    func testAnInstanceTooLongForTheHeadIsRefused() throws {
+        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+        defer { try? FileManager.default.removeItem(atPath: schemas) }
+        let file = schemas + "/consent.given.v1.json"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let loose = text.replacingOccurrences(of: "[a-z0-9-]{1,48}$", with: "[a-z0-9-]{1,400}$")
+        XCTAssertNotEqual(loose, text)
+        try loose.write(toFile: file, atomically: true, encoding: .utf8)
+        let custom = try ScratchLedger(schemas: schemas)
+        defer { custom.cleanUp() }
+        let organisation = "org-" + String(repeating: "a", count: 300)
+        XCTAssertThrowsError(try custom.append(event("consent.given", "resident-R000123", #"{"scope":"share_with_organisation","organisation_id":"\#(organisation)","method":"verbal"}"#))) { error in
+            XCTAssertTrue("\(error)".contains("/data/scope+organisation_id: identifies a consent of 328 bytes, more than the 247 a stream's head can hold"), "\(error)")
+        }
+        XCTAssertEqual(custom.size, 0)
+        let fits = "org-" + String(repeating: "a", count: 200)
+        try custom.append(event("consent.given", "resident-R000123", #"{"scope":"share_with_organisation","organisation_id":"\#(fits)","method":"verbal"}"#))
+        XCTAssertEqual(try custom.ledger.read { try $0.lifecycleStates("resident-R000123") }.first { $0.lifecycle == "consent" }?.instance,
+                       "share_with_organisation/" + fits)
+    }
+
     func testValidationMessagesNameThePlaceAndTheRule() throws {
         let cases: [(String, String)] = [
             ("{", "malformed JSON"),

@@ -247,8 +247,8 @@ final class VerifyTests: XCTestCase {
     /// flags they may not have; a format-1 ledger is told the way over.
     func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
         try fill(2)
-        for (format, expected) in [("1", "has ledger format 1; this build reads format 3 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
-                                   ("4", "has ledger format 4; this build reads format 3")] {
+        for (format, expected) in [("1", "has ledger format 1; this build reads format 4 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
+                                   ("5", "has ledger format 5; this build reads format 4")] {
             try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array(format.utf8)) }
             // Opened from a copy: one process should not open an environment twice.
             let copy = scratch.path + "-format-\(format)"
@@ -277,15 +277,16 @@ final class VerifyTests: XCTestCase {
             XCTAssertEqual(values.count, 3)
             try txn.empty(db.residentStreams)
             for value in values { try txn.put(db.residentStreams, value, []) }
-            try txn.put(db.meta, Array("format".utf8), Array("2".utf8))
         }
+        try instanceStatesBackToFormat3(scratch.ledger)
+        try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array("2".utf8)) }
         let copy = scratch.path + "-format-2"
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: copy) }
         try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
         let upgraded = try Ledger.open(at: copy)
         try upgraded.read { s in
-            XCTAssertEqual(try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }, "3")
+            XCTAssertEqual(try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }, "4")
             XCTAssertEqual(try s.residentStreams("R000123"), ["referral-2024-0001", "referral-2024-0002"])
             XCTAssertEqual(try s.residentStreams("R000777"), ["referral-2024-0003"])
         }
@@ -295,6 +296,40 @@ final class VerifyTests: XCTestCase {
             XCTAssertEqual(try s.residentStreams("R000123"), ["referral-2024-0001", "referral-2024-0002", "referral-2024-0004"])
         }
         XCTAssertEqual(try upgraded.verify().size, 4)
+    }
+
+    /// A format-3 ledger (lifecycle instance states in `states`) is upgraded when opened: every
+    /// state moves into its stream's head, `states` is deleted, and the consents and memberships
+    /// it held still govern appends.
+    func testAFormat3LedgerIsUpgradedWhenOpened() throws {
+        let resident = "resident-R000123"
+        try scratch.append(event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-schuldhulp-noord","method":"verbal"}"#),
+                           event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"verbal"}"#),
+                           event("consent.withdrawn", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"written"}"#),
+                           referralMade("referral-2024-0001", extra: #","shares_data":true"#))
+        let before = try scratch.ledger.read { try $0.lifecycleStates(resident) }
+        XCTAssertEqual(before.filter { $0.lifecycle == "consent" }.count, 2)
+        XCTAssertEqual(try instanceStatesBackToFormat3(scratch.ledger), 2)
+        try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array("3".utf8)) }
+        let copy = scratch.path + "-format-3"
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
+
+        let upgraded = try Ledger.open(at: copy)
+        try upgraded.read { s in
+            XCTAssertEqual(try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }, "4")
+            XCTAssertEqual(try s.lifecycleStates(resident).map { "\($0.lifecycle) \($0.instance) \($0.state)" },
+                           before.map { "\($0.lifecycle) \($0.instance) \($0.state)" })
+        }
+        XCTAssertThrowsError(try upgraded.env.databases([("states", [])], create: false), "states is deleted")
+        let preparer = EventPreparer(catalogue: upgraded.catalogue, defaultWorker: "w-test")
+        _ = try upgraded.append([try preparer.prepare(line: Array(referralMade("referral-2024-0002", extra: #","shares_data":true"#).utf8), source: "event")])
+        let refused = referralMade("referral-2024-0003", extra: #","shares_data":true"#).replacingOccurrences(of: "org-schuldhulp-noord", with: "org-ggd")
+        XCTAssertThrowsError(try upgraded.append([try preparer.prepare(line: Array(refused.utf8), source: "event")])) { error in
+            XCTAssertTrue("\(error)".contains("has not given consent share_with_organisation with org-ggd"), "\(error)")
+        }
+        XCTAssertEqual(try upgraded.verify().size, 5)
     }
 
     func testAStreamReadsBackFromItsHeadInOrder() throws {
@@ -338,4 +373,37 @@ final class VerifyTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("leaf hash"), "\(error)")
         }
     }
+}
+
+/// Puts a ledger's lifecycle instance states back where format 3 kept them: out of the stream
+/// heads, into a `states` database (stream ‖ 0x00 ‖ lifecycle ‖ 0x00 ‖ instance -> state).
+/// Returns how many it moved.
+@discardableResult
+func instanceStatesBackToFormat3(_ ledger: Ledger) throws -> Int {
+    let states = try ledger.env.databases([("states", [])], create: true)[0]
+    var moved = 0
+    try ledger.env.write { txn in
+        var heads: [([UInt8], [UInt8])] = []
+        let cursor = try txn.cursor(ledger.db.streams)
+        var entry = try cursor.first()
+        while let e = entry {
+            let stream = Array(e.key)
+            let head = try StreamIndex.Head(e.value)
+            var kept: [(lifecycle: [UInt8], state: [UInt8])] = []
+            for (name, state) in head.states {
+                if name.contains(0) {
+                    try txn.put(states, stream + [0] + name, state)
+                    moved += 1
+                } else {
+                    kept.append((name, state))
+                }
+            }
+            var bytes: [UInt8] = []
+            StreamIndex.Head.encode(version: head.version, last: head.last, previous: UnsafeRawBufferPointer(start: nil, count: 0), changes: kept, into: &bytes)
+            heads.append((stream, bytes))
+            entry = try cursor.next()
+        }
+        for (stream, bytes) in heads { try txn.put(ledger.db.streams, stream, bytes) }
+    }
+    return moved
 }
