@@ -67,6 +67,6 @@ enum Keys {
         return key
     }
 
-    /// A head's entry names and states are stored after a one-byte length.
+    /// A head's entry names and states are each stored after a one-byte length.
     static let maxHeadEntryName = 255
 }

@@ -10,6 +10,8 @@ public final class Ledger: @unchecked Sendable {
     /// The on-disk format of the ledger as a whole (databases and their keys). A ledger of
     /// format 2 or 3 is upgraded when opened (see `upgrade`).
     public static let formatVersion = 4
+    /// The older formats `upgrade` brings to `formatVersion`.
+    static let upgradableFormats: Set<String> = ["2", "3"]
 
     public let path: String
     let env: Environment
@@ -87,25 +89,26 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw LedgerError.storage("\(path): \(error)")
         }
-        guard format == String(formatVersion) || format == "2" || format == "3" else {
+        guard format == String(formatVersion) || upgradableFormats.contains(format) else {
             let hint = format == "1" ? " (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it, and `import --restore` the export)" : ""
             throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)\(hint)")
         }
         let dbs: Databases
+        // Format 3's `states` is the one database format 4 does not have; it is opened to be
+        // upgraded (which deletes it).
+        var states: Database?
         do {
-            // Format 3's `states` is the one database format 4 does not have; it is opened to be
-            // upgraded (which deletes it).
-            let states = format == "2" || format == "3" ? try env.databases([("states", [])], create: false)[0] : nil
+            if upgradableFormats.contains(format) { states = try env.databases([("states", [])], create: false)[0] }
             dbs = Databases(try env.databases(Databases.specs, create: false))
-            if let states {
-                do { try upgrade(env: env, db: dbs, states: states) } catch {
-                    throw LedgerError.storage("\(path) has ledger format \(format) and could not be upgraded to format \(formatVersion): \(error)")
-                }
-            }
         } catch let error as LMDBError where error.isNotFound {
             throw LedgerError.storage("\(path) is not a Buurtboek ledger (an LMDB environment without the ledger's databases)")
         } catch {
             throw LedgerError.storage("\(path): \(error)")
+        }
+        if let states {
+            do { try upgrade(env: env, db: dbs, states: states) } catch {
+                throw LedgerError.storage("\(path) has ledger format \(format) and could not be upgraded to format \(formatVersion): \(error)")
+            }
         }
         let (number, bundle): (UInt32, [UInt8]) = try wrap {
             try env.read { txn in
@@ -127,7 +130,7 @@ public final class Ledger: @unchecked Sendable {
         try env.write { txn in
             // Another process may have upgraded it since the format was read.
             guard let format = try txn.get(db.meta, Array("format".utf8)).map({ String(decoding: $0, as: UTF8.self) }),
-                  format == "2" || format == "3" else { return }
+                  upgradableFormats.contains(format) else { return }
             if format == "2" { try residentStreamsInStartOrder(txn, db: db) }
             try instanceStatesIntoHeads(txn, db: db, states: states)
             try txn.put(db.meta, Array("format".utf8), Array(String(formatVersion).utf8))
@@ -176,7 +179,7 @@ public final class Ledger: @unchecked Sendable {
             var entry = try cursor.first()
             while let e = entry {
                 let key = Array(e.key), state = Array(e.value)
-                guard let split = key.firstIndex(of: 0), key.count - split - 1 <= Keys.maxHeadEntryName, state.count <= 255 else {
+                guard let split = key.firstIndex(of: 0), key.count - split - 1 <= Keys.maxHeadEntryName, state.count <= Keys.maxHeadEntryName else {
                     throw LedgerError(.integrity, "a lifecycle state entry that does not fit a stream's head: \(String(decoding: key, as: UTF8.self).replacing("\u{0}", with: " "))")
                 }
                 if !key[..<split].elementsEqual(stream) {

@@ -250,11 +250,8 @@ final class VerifyTests: XCTestCase {
         for (format, expected) in [("1", "has ledger format 1; this build reads format 4 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
                                    ("5", "has ledger format 5; this build reads format 4")] {
             try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array(format.utf8)) }
-            // Opened from a copy: one process should not open an environment twice.
-            let copy = scratch.path + "-format-\(format)"
-            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            let copy = try copyOfScratchLedger("-format-\(format)")
             defer { try? FileManager.default.removeItem(atPath: copy) }
-            try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
             XCTAssertThrowsError(try Ledger.open(at: copy)) { error in
                 XCTAssertEqual((error as? LedgerError)?.kind, .storage)
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
@@ -280,13 +277,11 @@ final class VerifyTests: XCTestCase {
         }
         try instanceStatesBackToFormat3(scratch.ledger)
         try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array("2".utf8)) }
-        let copy = scratch.path + "-format-2"
-        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        let copy = try copyOfScratchLedger("-format-2")
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
         let upgraded = try Ledger.open(at: copy)
         try upgraded.read { s in
-            XCTAssertEqual(try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }, "4")
+            XCTAssertEqual(try storedFormat(s), "4")
             XCTAssertEqual(try s.residentStreams("R000123"), ["referral-2024-0001", "referral-2024-0002"])
             XCTAssertEqual(try s.residentStreams("R000777"), ["referral-2024-0003"])
         }
@@ -311,14 +306,12 @@ final class VerifyTests: XCTestCase {
         XCTAssertEqual(before.filter { $0.lifecycle == "consent" }.count, 2)
         XCTAssertEqual(try instanceStatesBackToFormat3(scratch.ledger), 2)
         try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array("3".utf8)) }
-        let copy = scratch.path + "-format-3"
-        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        let copy = try copyOfScratchLedger("-format-3")
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
 
         let upgraded = try Ledger.open(at: copy)
         try upgraded.read { s in
-            XCTAssertEqual(try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }, "4")
+            XCTAssertEqual(try storedFormat(s), "4")
             XCTAssertEqual(try s.lifecycleStates(resident).map { "\($0.lifecycle) \($0.instance) \($0.state)" },
                            before.map { "\($0.lifecycle) \($0.instance) \($0.state)" })
         }
@@ -330,6 +323,19 @@ final class VerifyTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("has not given consent share_with_organisation with org-ggd"), "\(error)")
         }
         XCTAssertEqual(try upgraded.verify().size, 5)
+    }
+
+    /// The scratch ledger's data file copied into a directory of its own, to be opened there:
+    /// one process should not open an environment twice. The caller removes it.
+    private func copyOfScratchLedger(_ suffix: String) throws -> String {
+        let copy = scratch.path + suffix
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: scratch.path + "/data.mdb", toPath: copy + "/data.mdb")
+        return copy
+    }
+
+    private func storedFormat(_ s: LedgerSnapshot) throws -> String? {
+        try s.txn.get(s.db.meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     func testAStreamReadsBackFromItsHeadInOrder() throws {
