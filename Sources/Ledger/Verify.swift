@@ -16,7 +16,7 @@ extension Ledger {
             let log = try txn.cursor(db.log)
             let tree = try txn.cursor(db.tree)
             var frontier = TreeFrontier.empty
-            var expected = IndexDigests()
+            var expected = IndexDigests(erasingTypes: catalogue.erasingTypeNames)
             var links = try LinkReader(txn.cursor(db.streamLinks))
             var position: UInt64 = 0
             var stored = try TreeTiles.Walker(tree)

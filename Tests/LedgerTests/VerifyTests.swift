@@ -217,6 +217,55 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    /// Referrals for two residents, then the erasure of R000123 at position 6: the erasures
+    /// index holds R000123, and the erased streams are their own and their two referrals.
+    func fillWithAnErasure() throws {
+        try fillWithReferrals()
+        try scratch.append(event("resident.erased", "resident-R000123", #"{"request_ref":"AVG-2024-7","legal_basis":"gdpr_art17"}"#))
+        XCTAssertEqual(try scratch.ledger.verify().size, 6)
+        let marked = try scratch.ledger.read { snapshot in
+            try ["resident-R000123", "referral-2024-0001", "referral-2024-0002", "referral-2024-0003"].filter {
+                try snapshot.txn.get(scratch.ledger.db.erasedStreams, Array($0.utf8)) != nil
+            }
+        }
+        XCTAssertEqual(marked, ["resident-R000123", "referral-2024-0001", "referral-2024-0002"])
+    }
+
+    func testAMissingErasureIsFound() throws {
+        try fillWithAnErasure()
+        try assertVerifyNames("position 6: it erased resident R000123, whom the erasures index does not hold") { txn, db in
+            _ = try txn.delete(db.erased, Array("R000123".utf8))
+        }
+    }
+
+    func testAnErasureAtTheWrongPositionIsFound() throws {
+        try fillWithAnErasure()
+        try assertVerifyNames("position 6: it erased resident R000123, whom the erasures index has erased at position 5") { txn, db in
+            try txn.put(db.erased, Array("R000123".utf8), Keys.u64(UInt64(5)))
+        }
+    }
+
+    func testAnErasureNoEventAccountsForIsFound() throws {
+        try fillWithAnErasure()
+        try assertVerifyNames("the erasures index holds resident R000777 (position 4), whom no event in the log erased") { txn, db in
+            try txn.put(db.erased, Array("R000777".utf8), Keys.u64(UInt64(4)))
+        }
+    }
+
+    func testAMissingErasedStreamIsFound() throws {
+        try fillWithAnErasure()
+        try assertVerifyNames("stream referral-2024-0002 belongs to erased resident R000123, but the erased-streams index does not hold it") { txn, db in
+            _ = try txn.delete(db.erasedStreams, Array("referral-2024-0002".utf8))
+        }
+    }
+
+    func testAnErasedStreamOfNoErasedResidentIsFound() throws {
+        try fillWithAnErasure()
+        try assertVerifyNames("the erased-streams index holds stream referral-2024-0003, which belongs to no erased resident") { txn, db in
+            try txn.put(db.erasedStreams, Array("referral-2024-0003".utf8), [1])
+        }
+    }
+
     /// An organisation's catalogue may seal resident_id: verify cannot derive those entries,
     /// passes the ledger, and still refuses more entries than the first events could account for.
     func testSealedResidentIdsLeaveOnlyTheCountToCheck() throws {
