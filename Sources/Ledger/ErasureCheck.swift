@@ -11,7 +11,7 @@ extension IndexDigests {
     /// force when verify runs: erasing types are not expected to change).
     mutating func noteErasure(_ record: RecordView, position: UInt64) throws {
         let type = record.typeBytes
-        guard erasingTypes.contains(where: { $0.elementsEqual(type) }) else { return }
+        guard erasingTypes.contains(where: { Keys.equal($0, type) }) else { return }
         let stream = record.streamBytes
         if stream.starts(with: DataKeyId.residentStreamPrefix) {
             erasures.append((Array(stream[DataKeyId.residentStreamPrefix.count...]), position))

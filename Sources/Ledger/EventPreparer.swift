@@ -270,23 +270,10 @@ public final class EventPreparer {
                              "resident \(resident) has not given consent \(what) (or has withdrawn it)"))
         }
 
-        var steps: [LifecycleStep] = []
-        for (lifecycle, indexes) in type.lifecyclePlan {
-            var instance = ""
-            for (i, field) in lifecycle.instanceBy.enumerated() {
-                if i > 0 { instance += "\u{1F}" }
-                instance += data[field].map(EventPreparer.scalarText) ?? ""
-            }
-            var candidates: UInt64 = 0
-            for i in indexes {
-                if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
-                candidates |= 1 << UInt64(i)
-            }
-            let key = lifecycle.instanceBy.isEmpty ? lifecycle.nameBytes : Keys.instanceState(lifecycle: lifecycle.name, instance: instance)
-            guard key.count <= Keys.maxHeadEntryName else {
-                throw refuseEvent("/data/\(lifecycle.instanceBy.joined(separator: "+"))", "identifies a \(lifecycle.name) of \(key.count - lifecycle.name.utf8.count - 1) bytes, more than the \(Keys.maxHeadEntryName - lifecycle.name.utf8.count - 1) a stream's head can hold")
-            }
-            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, key: key, candidates: candidates))
+        let steps = LifecycleStep.steps(of: type, data: data)
+        if let long = steps.first(where: { $0.key.count > Keys.maxHeadEntryName }) {
+            let lifecycle = long.lifecycle, name = lifecycle.name.utf8.count
+            throw refuseEvent("/data/\(lifecycle.instanceBy.joined(separator: "+"))", "identifies a \(lifecycle.name) of \(long.key.count - name - 1) bytes, more than the \(Keys.maxHeadEntryName - name - 1) a stream's head can hold")
         }
 
         var restore: RestoredPlacement?

@@ -1,5 +1,8 @@
 import JSON
 import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Big-endian keys, so that LMDB's byte order is numeric order and appends can use MDB_APPEND.
 enum Keys {
@@ -38,6 +41,12 @@ enum Keys {
         value.append(contentsOf: resident)
         value.append(0)
         value.append(contentsOf: stream)
+    }
+
+    /// Whether `bytes` are `known`'s bytes: lengths first, then one memcmp (the generic
+    /// element-wise comparison is several times slower, in loops run for every event).
+    static func equal(_ known: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+        known.count == bytes.count && (known.isEmpty || known.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
     }
 
     /// The streams, other than the resident's own, whose events named `resident`. The index is

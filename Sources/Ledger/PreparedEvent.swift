@@ -1,4 +1,5 @@
 import Catalogue
+import JSON
 
 /// The stream version an appender expects to find, for optimistic concurrency.
 public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
@@ -46,6 +47,28 @@ struct LifecycleStep: Sendable {
     let key: [UInt8]
     /// Bit i set: transition i of the lifecycle applies and its guard passes.
     let candidates: UInt64
+
+    /// The steps of an event of `type` with `data`: for each machine that concerns the type,
+    /// the instance its fields name and the transitions whose guards its fields pass. The
+    /// writer applies them at append; `verify` replays them.
+    static func steps(of type: EventType, data: JSONNode) -> [LifecycleStep] {
+        var steps: [LifecycleStep] = []
+        for (lifecycle, indexes) in type.lifecyclePlan {
+            var instance = ""
+            for (i, field) in lifecycle.instanceBy.enumerated() {
+                if i > 0 { instance += "\u{1F}" }
+                instance += data[field].map(EventPreparer.scalarText) ?? ""
+            }
+            var candidates: UInt64 = 0
+            for i in indexes {
+                if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
+                candidates |= 1 << UInt64(i)
+            }
+            let key = lifecycle.instanceBy.isEmpty ? lifecycle.nameBytes : Keys.instanceState(lifecycle: lifecycle.name, instance: instance)
+            steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, key: key, candidates: candidates))
+        }
+        return steps
+    }
 }
 
 /// What `export` adds to an event, given back to `import --restore` to rebuild the same log.

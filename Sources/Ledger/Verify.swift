@@ -17,6 +17,8 @@ extension Ledger {
             let tree = try txn.cursor(db.tree)
             var frontier = TreeFrontier.empty
             var expected = IndexDigests(erasingTypes: catalogue.erasingTypeNames)
+            let lifecycles = ConcurrentReplay(try LifecycleReplay(txn, db: db, inForce: (catalogueNumber, catalogue)))
+            defer { lifecycles.drain() }
             var links = try LinkReader(txn.cursor(db.streamLinks))
             var position: UInt64 = 0
             var stored = try TreeTiles.Walker(tree)
@@ -46,6 +48,7 @@ extension Ledger {
                     }
                 }
                 try expected.add(record: record, position: position, link: try links.next(position))
+                lifecycles.add(e.value, position: position)
                 if position & 0xFFFF == 0 { progress?(position) }
                 entry = try log.next()
             }
@@ -55,6 +58,7 @@ extension Ledger {
             }
             try links.checkNoneBeyond(position)
             try checkIndexes(snapshot, expected: expected, size: position)
+            try lifecycles.finish(txn, db: db)
             return VerifyReport(size: position, root: frontier.root)
         }
     }

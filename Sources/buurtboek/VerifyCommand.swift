@@ -8,8 +8,11 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check the whole ledger against its Merkle tree and indexes.",
         discussion: Help.reflow("""
         Recomputes every leaf hash from the stored record bytes and every stored tree hash from
-        the leaves, and checks the id, stream, type, day and resident-stream indexes against
-        the log. On a mismatch it names the first position that does not match and exits with 6.
+        the leaves, and checks the id, stream, type, day, resident-stream and erasure indexes
+        against the log. It replays every event through its lifecycles (under the catalogue in
+        force at its position) and checks that each stream's head holds the states its events
+        lead to. On a mismatch it names the position or stream that does not match and exits
+        with 6.
 
         With --checkpoint, checks instead that the log extends a checkpoint kept from an earlier
         visit: its signature, then an RFC 9162 consistency proof from its size to today's.
@@ -44,7 +47,7 @@ struct VerifyCommand: ParsableCommand {
         }
         if progress { Terminal.writeProgress("") }
         let seconds = Double(Clock.nowMicros() - started) / 1e6
-        print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes consistent")
+        print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes and lifecycle states consistent")
         print("tree size \(report.size), root \(report.root.hex)")
     }
 }

@@ -266,6 +266,45 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    /// Damage that sets one lifecycle state in a stream's head, keeping its version and last event.
+    func settingState(_ stream: String, _ entry: [UInt8], to state: String) -> (WriteTransaction, Ledger.Databases) throws -> Void {
+        { txn, db in
+            let key = Array(stream.utf8)
+            let stored = Array(try XCTUnwrap(try txn.get(db.streams, key)))
+            var head: [UInt8] = []
+            try stored.withUnsafeBytes { bytes in
+                let current = try StreamIndex.Head(bytes)
+                StreamIndex.Head.encode(version: current.version, last: current.last, previous: current.stateBytes,
+                                        changes: [(entry, Array(state.utf8))], into: &head)
+            }
+            try txn.put(db.streams, key, head)
+        }
+    }
+
+    func testAStaleLifecycleStateIsFound() throws {
+        try fillWithReferrals()
+        try assertVerifyNames("stream referral-2024-0001: its head holds the lifecycle states referral=REQUESTED, but its events lead to referral=ACCEPTED",
+                              settingState("referral-2024-0001", Array("referral".utf8), to: "REQUESTED"))
+    }
+
+    func testALifecycleStateNoEventSetIsFound() throws {
+        try fillWithReferrals()
+        try assertVerifyNames("stream contact-marker-0-marker: its head holds the lifecycle states referral=CLOSED, but its events lead to (none)",
+                              settingState("contact-marker-0-marker", Array("referral".utf8), to: "CLOSED"))
+    }
+
+    /// Instance states (a consent per scope and organisation) are replayed by instance.
+    func testAStaleConsentIsFound() throws {
+        let resident = "resident-R000123"
+        try scratch.append(event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"verbal"}"#))
+        try scratch.append(event("consent.given", resident, #"{"scope":"share_with_organisation","organisation_id":"org-buurtzorg","method":"verbal"}"#))
+        try scratch.append(event("consent.withdrawn", resident, #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"written"}"#))
+        XCTAssertEqual(try scratch.ledger.verify().size, 3)
+        let ggd = Keys.instanceState(lifecycle: "consent", instance: "share_with_organisation\u{1F}org-ggd")
+        try assertVerifyNames("stream resident-R000123: its head holds the lifecycle states consent share_with_organisation/org-buurtzorg=GIVEN, consent share_with_organisation/org-ggd=GIVEN, resident=ACTIVE, but its events lead to consent share_with_organisation/org-buurtzorg=GIVEN, consent share_with_organisation/org-ggd=WITHDRAWN, resident=ACTIVE",
+                              settingState(resident, ggd, to: "GIVEN"))
+    }
+
     /// An organisation's catalogue may seal resident_id: verify cannot derive those entries,
     /// passes the ledger, and still refuses more entries than the first events could account for.
     func testSealedResidentIdsLeaveOnlyTheCountToCheck() throws {
