@@ -43,6 +43,41 @@ final class WorkerCommandTests: LedgerTestCase {
         assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 3 events")
     }
 
+    /// A catalogue update changes the referral lifecycle: completing straight from ACCEPTED is
+    /// allowed from then on, and accepting is no longer. verify replays each event under the
+    /// catalogue in force at its position, so both the earlier acceptance and the later
+    /// completion pass (under either catalogue alone, one of them would be refused).
+    func testVerifyReplaysEachEventUnderTheCatalogueOfItsTime() throws {
+        let made = ["append", "referral.made", "--field", "resident_id=R000123", "--field", "target_organisation=org-schuldhulp-noord",
+                    "--field", "service=debt_help", "--field", "handover=warm", "--field", "support_level=moderate", "--field", "urgency=routine"]
+        assertExit(try CLI.run(made + ["--stream", "referral-2024-0001"], ledger: ledger), 0)
+        assertExit(try CLI.run(["append", "referral.accepted", "--stream", "referral-2024-0001"], ledger: ledger), 0)
+        let schemas = work + "/schemas"
+        try FileManager.default.copyItem(atPath: CLI.schemas, toPath: schemas)
+        let file = schemas + "/catalogue.json"
+        var catalogue = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
+        var lifecycles = catalogue["lifecycles"] as! [String: Any]
+        var referral = lifecycles["referral"] as! [String: Any]
+        referral["transitions"] = (referral["transitions"] as! [[String: Any]]).map { transition in
+            var t = transition
+            switch t["event"] as? String {
+            case "referral.completed": t["from"] = ["IN_PROGRESS", "ACCEPTED"]
+            case "referral.accepted": t["from"] = ["IN_PROGRESS"]
+            default: break
+            }
+            return t
+        }
+        lifecycles["referral"] = referral
+        catalogue["lifecycles"] = lifecycles
+        try JSONSerialization.data(withJSONObject: catalogue, options: [.sortedKeys]).write(to: URL(fileURLWithPath: file))
+        assertExit(try CLI.run(["catalogue", "update", "--schemas", schemas], ledger: ledger), 0, "catalogue 2 is now in force")
+        assertExit(try CLI.run(["append", "referral.completed", "--stream", "referral-2024-0001", "--field", "outcome=goal_reached"],
+                               ledger: ledger), 0, "appended at position 3")
+        assertExit(try CLI.run(made + ["--stream", "referral-2024-0002"], ledger: ledger), 0)
+        assertExit(try CLI.run(["append", "referral.accepted", "--stream", "referral-2024-0002"], ledger: ledger), 3, "REQUESTED")
+        assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 4 events")
+    }
+
     func testExitCodesForEachKindOfMistake() throws {
         let base = ["append", "referral.made", "--stream", "referral-2024-0042", "--field", "resident_id=R000123",
                     "--field", "target_organisation=org-x1", "--field", "service=debt_help", "--field", "support_level=light", "--field", "urgency=routine"]
