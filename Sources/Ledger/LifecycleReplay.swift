@@ -177,7 +177,7 @@ final class ConcurrentReplay: @unchecked Sendable {
     private let queue = DispatchQueue(label: "buurtboek.lifecycle-replay")
     // Touched only on `queue`:
     private var replay: LifecycleReplay
-    private var failure: Error?
+    private var failure: (position: UInt64, error: Error)?
     // Touched only by the verifying thread:
     private var segment: [Record] = []
 
@@ -197,21 +197,27 @@ final class ConcurrentReplay: @unchecked Sendable {
         segment.removeAll(keepingCapacity: true)
         queue.async { [self] in
             guard failure == nil else { return }
-            do {
-                for record in records { try replay.add(try RecordView(record.bytes), position: record.position) }
-            } catch {
-                failure = error
+            for record in records {
+                do { try replay.add(try RecordView(record.bytes), position: record.position) } catch {
+                    failure = (record.position, error)
+                    return
+                }
             }
         }
     }
 
-    /// Waits for the replay, then compares its states with the heads (or throws what it found).
-    func finish(_ txn: Transaction, db: Ledger.Databases) throws {
+    /// Waits for the records handed over, and throws what the replay found at a position before
+    /// `position`: verify names the first position that does not match, whichever check found it.
+    func throwIfFailed(before position: UInt64) throws {
         handOver()
         try queue.sync {
-            if let failure { throw failure }
-            try replay.check(txn, db: db)
+            if let failure, failure.position < position { throw failure.error }
         }
+    }
+
+    /// Compares the replayed states with the heads (after `throwIfFailed`).
+    func finish(_ txn: Transaction, db: Ledger.Databases) throws {
+        try queue.sync { try replay.check(txn, db: db) }
     }
 
     /// Waits until the replay no longer reads the records handed over (when verify stops early).

@@ -23,35 +23,41 @@ extension Ledger {
             var position: UInt64 = 0
             var stored = try TreeTiles.Walker(tree)
             var entry = try log.first()
-            while let e = entry {
-                position += 1
-                let key = Keys.readU64(e.key)
-                guard key == position else {
-                    throw LedgerError(.integrity, "position \(position): missing from the log (the next stored position is \(key))")
-                }
-                let record: RecordView
-                do { record = try RecordView(e.value) } catch {
-                    throw LedgerError(.integrity, "position \(position): \(error)")
-                }
-                let leaf = Merkle.leafHash(e.value)
-                var level = 0
-                try frontier.append(leaf: leaf) { index, hash in
-                    defer { level += 1 }
-                    guard stored.index == index, let storedHash = try stored.next() else {
-                        throw LedgerError(.integrity, "position \(position): tree hash \(index) is missing")
+            do {
+                while let e = entry {
+                    position += 1
+                    let key = Keys.readU64(e.key)
+                    guard key == position else {
+                        throw LedgerError(.integrity, "position \(position): missing from the log (the next stored position is \(key))")
                     }
-                    guard storedHash == hash else {
-                        if level == 0 {
-                            throw LedgerError(.integrity, "position \(position): the record's leaf hash \(hash.hex) does not match the stored \(storedHash.hex): the record was altered, or the log reordered")
+                    let record: RecordView
+                    do { record = try RecordView(e.value) } catch {
+                        throw LedgerError(.integrity, "position \(position): \(error)")
+                    }
+                    let leaf = Merkle.leafHash(e.value)
+                    var level = 0
+                    try frontier.append(leaf: leaf) { index, hash in
+                        defer { level += 1 }
+                        guard stored.index == index, let storedHash = try stored.next() else {
+                            throw LedgerError(.integrity, "position \(position): tree hash \(index) is missing")
                         }
-                        throw LedgerError(.integrity, "position \(position): stored tree hash \(index) (level \(level)) does not match the one recomputed from the leaves")
+                        guard storedHash == hash else {
+                            if level == 0 {
+                                throw LedgerError(.integrity, "position \(position): the record's leaf hash \(hash.hex) does not match the stored \(storedHash.hex): the record was altered, or the log reordered")
+                            }
+                            throw LedgerError(.integrity, "position \(position): stored tree hash \(index) (level \(level)) does not match the one recomputed from the leaves")
+                        }
                     }
+                    try expected.add(record: record, position: position, link: try links.next(position))
+                    lifecycles.add(e.value, position: position)
+                    if position & 0xFFFF == 0 { progress?(position) }
+                    entry = try log.next()
                 }
-                try expected.add(record: record, position: position, link: try links.next(position))
-                lifecycles.add(e.value, position: position)
-                if position & 0xFFFF == 0 { progress?(position) }
-                entry = try log.next()
+            } catch {
+                try lifecycles.throwIfFailed(before: position)
+                throw error
             }
+            try lifecycles.throwIfFailed(before: .max)
             let beyond = stored.index
             if try stored.next() != nil {
                 throw LedgerError(.integrity, "the tree stores hash \(beyond) beyond the \(position) events in the log")

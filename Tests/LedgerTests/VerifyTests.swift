@@ -305,6 +305,35 @@ final class VerifyTests: XCTestCase {
                               settingState(resident, ggd, to: "GIVEN"))
     }
 
+    /// A lifecycle refusal at position 5 (the stored catalogue rewritten so that a referral may
+    /// not be accepted) and an altered record at position 8: verify names position 5, although
+    /// the replay that finds it runs behind the pass that finds position 8.
+    func testTheFirstPositionIsNamedWhicheverCheckFindsIt() throws {
+        try fillWithReferrals()
+        try fill(5)
+        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+        defer { try? FileManager.default.removeItem(atPath: schemas) }
+        let file = schemas + "/catalogue.json"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let accepted = "\"event\": \"referral.accepted\",\n          \"from\": [\n            "
+        let strict = text.replacingOccurrences(of: accepted + "\"REQUESTED\"", with: accepted + "\"IN_PROGRESS\"")
+        XCTAssertNotEqual(strict, text)
+        try strict.write(toFile: file, atomically: true, encoding: .utf8)
+        let bundle = try Catalogue.load(directory: schemas).bundle
+        try scratch.ledger.env.write { txn in
+            let db = scratch.ledger.db
+            try txn.put(db.catalogues, Keys.u32(UInt32(1)), bundle)
+            var record = Array(try XCTUnwrap(try txn.get(db.log, Keys.u64(UInt64(8)))))
+            record[record.count - 2] ^= 0x01
+            try txn.put(db.log, Keys.u64(UInt64(8)), record)
+        }
+        XCTAssertThrowsError(try Ledger.open(at: scratch.path).verify()) { error in
+            XCTAssertEqual((error as? LedgerError)?.kind, .integrity)
+            XCTAssertTrue("\(error)".hasPrefix("position 5 (referral.accepted, stream referral-2024-0001): the referral lifecycle allows no such event from state REQUESTED"), "\(error)")
+        }
+    }
+
     /// An organisation's catalogue may seal resident_id: verify cannot derive those entries,
     /// passes the ledger, and still refuses more entries than the first events could account for.
     func testSealedResidentIdsLeaveOnlyTheCountToCheck() throws {
