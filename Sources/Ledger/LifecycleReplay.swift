@@ -119,11 +119,13 @@ struct LifecycleReplay {
 
     /// Compares the replayed states with each stream's head. Most heads hold no states (a
     /// contact's stream has no lifecycle): only the others are looked up.
-    mutating func check(_ txn: Transaction, db: Ledger.Databases) throws {
+    mutating func check(_ txn: Transaction, db: Ledger.Databases) throws -> (withStates: Int, unchecked: Int) {
         let heads = try txn.cursor(db.streams)
         var entry = try heads.first()
+        var withStates = 0
         while let e = entry {
             if e.value.count > 16 {
+                withStates += 1
                 let stream = StreamKey(e.key)
                 let replayed = (states.removeValue(forKey: stream) ?? []).sorted { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }
                 if !unchecked.contains(stream) {
@@ -136,6 +138,7 @@ struct LifecycleReplay {
         if let (stream, replayed) = states.filter({ !$0.value.isEmpty }).min(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
             try stream.bytes.withUnsafeBytes { try compare(stream: $0, stored: [], replayed: replayed.sorted { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }) }
         }
+        return (withStates, unchecked.count)
     }
 
     private func compare(stream: UnsafeRawBufferPointer, stored: [(lifecycle: [UInt8], state: [UInt8])],
@@ -215,8 +218,9 @@ final class ConcurrentReplay: @unchecked Sendable {
         }
     }
 
-    /// Compares the replayed states with the heads (after `throwIfFailed`).
-    func finish(_ txn: Transaction, db: Ledger.Databases) throws {
+    /// Compares the replayed states with the heads (after `throwIfFailed`): how many heads hold
+    /// states, and how many of those were left unchecked.
+    func finish(_ txn: Transaction, db: Ledger.Databases) throws -> (withStates: Int, unchecked: Int) {
         try queue.sync { try replay.check(txn, db: db) }
     }
 

@@ -4,6 +4,10 @@ import LMDB
 public struct VerifyReport: Sendable {
     public let size: UInt64
     public let root: Hash
+    /// Streams whose heads hold lifecycle states, all checked by replay but `unchecked` (their
+    /// machines read a field some event of theirs keeps sealed).
+    public let streamsWithStates: Int
+    public let unchecked: Int
 }
 
 extension Ledger {
@@ -64,8 +68,8 @@ extension Ledger {
             }
             try links.checkNoneBeyond(position)
             try checkIndexes(snapshot, expected: expected, size: position)
-            try lifecycles.finish(txn, db: db)
-            return VerifyReport(size: position, root: frontier.root)
+            let (withStates, unchecked) = try lifecycles.finish(txn, db: db)
+            return VerifyReport(size: position, root: frontier.root, streamsWithStates: withStates, unchecked: unchecked)
         }
     }
 }

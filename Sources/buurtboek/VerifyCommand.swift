@@ -47,7 +47,8 @@ struct VerifyCommand: ParsableCommand {
         }
         if progress { Terminal.writeProgress("") }
         let seconds = Double(Clock.nowMicros() - started) / 1e6
-        print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes and lifecycle states consistent")
+        let unchecked = report.unchecked > 0 ? " (\(Terminal.count(report.unchecked)) left unchecked: their lifecycles read sealed fields)" : ""
+        print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes consistent, lifecycle states of \(Terminal.count(report.streamsWithStates)) streams consistent\(unchecked)")
         print("tree size \(report.size), root \(report.root.hex)")
     }
 }

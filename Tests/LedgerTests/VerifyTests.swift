@@ -186,7 +186,10 @@ final class VerifyTests: XCTestCase {
         try scratch.append(referralMade("referral-2024-0001"), referralMade("referral-2024-0002"),
                            referralMade("referral-2024-0003").replacingOccurrences(of: "R000123", with: "R000777"),
                            event("referral.accepted", "referral-2024-0001"))
-        XCTAssertEqual(try scratch.ledger.verify().size, 5)
+        let report = try scratch.ledger.verify()
+        XCTAssertEqual(report.size, 5)
+        XCTAssertEqual(report.streamsWithStates, 3, "the three referrals; the contact has no lifecycle")
+        XCTAssertEqual(report.unchecked, 0)
     }
 
     func testAMissingResidentStreamIsFound() throws {
@@ -358,6 +361,27 @@ final class VerifyTests: XCTestCase {
         XCTAssertThrowsError(try custom.ledger.verify()) { error in
             XCTAssertTrue("\(error)".contains("the resident-streams index holds entries that no event in the log accounts for"), "\(error)")
         }
+    }
+
+    /// A catalogue that seals a field a lifecycle reads (the organisation a consent is for):
+    /// verify cannot replay that resident's consents, leaves the stream unchecked and says so.
+    func testAStreamWhoseLifecycleReadsASealedFieldIsLeftUnchecked() throws {
+        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+        defer { try? FileManager.default.removeItem(atPath: schemas) }
+        let file = schemas + "/consent.given.v1.json"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let sealed = text.replacingOccurrences(of: "\"$ref\": \"#/$defs/organisationId\",\n      \"x-data-class\": \"N\"",
+                                               with: "\"$ref\": \"#/$defs/organisationId\",\n      \"x-data-class\": \"I\"")
+        XCTAssertNotEqual(sealed, text)
+        try sealed.write(toFile: file, atomically: true, encoding: .utf8)
+        let custom = try ScratchLedger(schemas: schemas)
+        defer { custom.cleanUp() }
+        try custom.append(event("consent.given", "resident-R000123", #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"verbal"}"#),
+                          referralMade("referral-2024-0001"))
+        let report = try custom.ledger.verify()
+        XCTAssertEqual(report.streamsWithStates, 2)
+        XCTAssertEqual(report.unchecked, 1, "the resident's stream; the referral is checked")
     }
 
     /// A ledger of another format is refused on opening, before its databases are opened with
