@@ -49,6 +49,13 @@ enum Keys {
         known.count == bytes.count && (known.isEmpty || known.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
     }
 
+    /// The byte order of `known` against `bytes` (LMDB's key order): negative, zero or positive.
+    static func compare(_ known: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Int {
+        let common = min(known.count, bytes.count)
+        let order = common == 0 ? 0 : known.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, common) }
+        return order != 0 ? Int(order) : known.count - bytes.count
+    }
+
     /// The streams, other than the resident's own, whose events named `resident`. The index is
     /// written in the order streams start, not by resident (see RECORD-FORMAT.md), so this reads
     /// all of it: it serves erasures, access reports and resident audits, which are rare, while

@@ -62,6 +62,7 @@ extension Ledger {
                 throw error
             }
             try lifecycles.throwIfFailed(before: .max)
+            lifecycles.sortForCheck()
             let beyond = stored.index
             if try stored.next() != nil {
                 throw LedgerError(.integrity, "the tree stores hash \(beyond) beyond the \(position) events in the log")
