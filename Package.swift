@@ -80,7 +80,7 @@ let package = Package(
                                                          .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "Catalogue", "Privacy", "JSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"]),
+        .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"], resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -83,6 +83,15 @@ public final class WriteTransaction: Transaction {
         try LMDBError.check(mdb_drop(txn, db.dbi, 0), "drop \(db.name)")
     }
 
+    /// Opens the database `name` in this transaction, making it when missing (mdb_dbi_open with
+    /// MDB_CREATE): a change of format can delete a database and make it anew with other
+    /// options, atomically. The handle outlives the transaction only if it commits.
+    public func openDatabase(_ name: String, options: DatabaseOptions = []) throws -> Database {
+        var dbi: MDB_dbi = 0
+        try LMDBError.check(mdb_dbi_open(txn, name, options.rawValue | UInt32(MDB_CREATE), &dbi), "dbi_open \(name)")
+        return Database(dbi: dbi, name: name)
+    }
+
     /// Deletes `db` itself, its entries and its name (mdb_drop with delete); its handle is
     /// closed when the transaction ends.
     public func deleteDatabase(_ db: Database) throws {

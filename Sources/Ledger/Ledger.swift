@@ -89,9 +89,15 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw LedgerError.storage("\(path): \(error)")
         }
-        guard format == String(formatVersion) || upgradableFormats.contains(format) else {
-            let hint = format == "1" ? " (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it, and `import --restore` the export)" : ""
-            throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)\(hint)")
+        guard format == String(formatVersion) || format == "1" || upgradableFormats.contains(format) else {
+            throw LedgerError.storage("\(path) has ledger format \(format); this build reads format \(formatVersion)")
+        }
+        // Format 1 declares four databases with other flags: it is upgraded before they are
+        // opened as this build declares them.
+        if format == "1" {
+            do { try upgradeFromFormatOne(env: env) } catch {
+                throw LedgerError.storage("\(path) has ledger format 1 and could not be upgraded to format \(formatVersion): \(error)")
+            }
         }
         let dbs: Databases
         // Format 3's `states` is the one database format 4 does not have; it is opened to be
@@ -131,7 +137,10 @@ public final class Ledger: @unchecked Sendable {
             // Another process may have upgraded it since the format was read.
             guard let format = try txn.get(db.meta, Array("format".utf8)).map({ String(decoding: $0, as: UTF8.self) }),
                   upgradableFormats.contains(format) else { return }
-            if format == "2" { try residentStreamsInStartOrder(txn, db: db) }
+            if format == "2" {
+                try residentStreamsInStartOrder(txn, db: db)
+                if try FormatOne.treeIsPerHash(txn) { try FormatOne.treeInTiles(txn) }
+            }
             try instanceStatesIntoHeads(txn, db: db, states: states)
             try txn.put(db.meta, Array("format".utf8), Array(String(formatVersion).utf8))
         }

@@ -388,7 +388,9 @@ final class VerifyTests: XCTestCase {
     /// flags they may not have; a format-1 ledger is told the way over.
     func testALedgerOfAnotherFormatIsRefusedWithTheWayOver() throws {
         try fill(2)
-        for (format, expected) in [("1", "has ledger format 1; this build reads format 4 (export it with the build that wrote it, `init` a new ledger, copy keystore/ into it"),
+        // A format-4 ledger labelled format 1 fails the upgrade (format 1's databases had other
+        // flags) and is left as it was.
+        for (format, expected) in [("1", "has ledger format 1 and could not be upgraded to format 4"),
                                    ("5", "has ledger format 5; this build reads format 4")] {
             try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array(format.utf8)) }
             let copy = try copyOfScratchLedger("-format-\(format)")
@@ -405,6 +407,7 @@ final class VerifyTests: XCTestCase {
     func testAFormat2LedgerIsUpgradedWhenOpened() throws {
         try scratch.append(referralMade("referral-2024-0001"), referralMade("referral-2024-0002"),
                            referralMade("referral-2024-0003").replacingOccurrences(of: "R000123", with: "R000777"))
+        let root = try scratch.ledger.verify().root
         // Back to format 2's layout: the key resident ‖ 0x00 ‖ stream, the value empty.
         try scratch.ledger.env.write { txn in
             let db = scratch.ledger.db
@@ -417,7 +420,21 @@ final class VerifyTests: XCTestCase {
             for value in values { try txn.put(db.residentStreams, value, []) }
         }
         try instanceStatesBackToFormat3(scratch.ledger)
-        try scratch.ledger.env.write { try $0.put(scratch.ledger.db.meta, Array("format".utf8), Array("2".utf8)) }
+        // And the tree as the first format-2 builds stored it: one entry per hash.
+        try scratch.ledger.env.write { txn in
+            let db = scratch.ledger.db
+            var hashes: [[UInt8]] = []
+            let cursor = try txn.cursor(db.tree)
+            var entry = try cursor.first()
+            while let e = entry {
+                for start in stride(from: 0, to: e.value.count, by: Hash.size) { hashes.append(Array(e.value[start..<(start + Hash.size)])) }
+                entry = try cursor.next()
+            }
+            XCTAssertEqual(hashes.count, 4, "three leaves and the subtree of the first two")
+            try txn.empty(db.tree)
+            for (i, hash) in hashes.enumerated() { try txn.put(db.tree, Keys.u64(UInt64(i)), hash, options: .append) }
+            try txn.put(db.meta, Array("format".utf8), Array("2".utf8))
+        }
         let copy = try copyOfScratchLedger("-format-2")
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let upgraded = try Ledger.open(at: copy)
@@ -426,6 +443,7 @@ final class VerifyTests: XCTestCase {
             XCTAssertEqual(try s.residentStreams("R000123"), ["referral-2024-0001", "referral-2024-0002"])
             XCTAssertEqual(try s.residentStreams("R000777"), ["referral-2024-0003"])
         }
+        XCTAssertEqual(try upgraded.verify().root, root, "the tree's hashes back in tiles")
         let preparer = EventPreparer(catalogue: upgraded.catalogue, defaultWorker: "w-test")
         _ = try upgraded.append([try preparer.prepare(line: Array(referralMade("referral-2024-0004").utf8), source: "event")])
         try upgraded.read { s in
