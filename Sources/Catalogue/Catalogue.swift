@@ -270,9 +270,6 @@ public final class Catalogue: @unchecked Sendable {
     public var typeNames: [String] { entries.keys.sorted() }
     public var typeCount: Int { entries.count }
 
-    /// The names of the types whose events erase their subject (`"effect": "erase_subject"`).
-    public var erasingTypeNames: [[UInt8]] { entries.filter { $0.value.erasesSubject }.keys.sorted().map { Array($0.utf8) } }
-
     /// Every type and version, compiled: for listing the whole catalogue.
     public var types: [String: [Int: EventType]] {
         var out: [String: [Int: EventType]] = [:]

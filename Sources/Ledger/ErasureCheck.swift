@@ -1,30 +1,34 @@
+import JSON
 import LMDB
 
 // How `verify` checks the erasure indexes, which the writer derives at append: `erased` holds
 // each erased resident with the position of the event that erased them, and `erased_streams`
 // every stream that then belonged to them (their own stream and each stream whose first event
-// named them). Erasures are rare, so they are kept as a list, not a digest, and compared one by
-// one: a mismatch is named by resident and stream.
+// named them). The lifecycle replay notes the erasures, since it knows each event's type under
+// the catalogue of its time. Erasures are rare, so they are kept as a list, not a digest, and
+// compared one by one: a mismatch is named by resident and stream.
 
-extension IndexDigests {
-    /// Notes the record at `position` if its type erases its subject (under the catalogue in
-    /// force when verify runs: erasing types are not expected to change).
-    mutating func noteErasure(_ record: RecordView, position: UInt64) throws {
-        let type = record.typeBytes
-        guard erasingTypes.contains(where: { Keys.equal($0, type) }) else { return }
+/// The erasures the log holds: (resident, position) of each event of a type that erases its
+/// subject under the catalogue in force at its position, and how many name their resident only
+/// in a sealed section.
+struct Erasures {
+    var found: [(resident: [UInt8], position: UInt64)] = []
+    var unreadable = 0
+
+    mutating func note(_ record: RecordView, position: UInt64, parser: JSONParser) throws {
         let stream = record.streamBytes
         if stream.starts(with: DataKeyId.residentStreamPrefix) {
-            erasures.append((Array(stream[DataKeyId.residentStreamPrefix.count...]), position))
+            found.append((Array(stream[DataKeyId.residentStreamPrefix.count...]), position))
         } else if let resident = try IndexDigests.resident(of: record, parser: parser) {
-            erasures.append((resident, position))
+            found.append((resident, position))
         } else {
-            unreadableErasures += 1
+            unreadable += 1
         }
     }
 }
 
 extension Ledger {
-    func checkErasures(_ snapshot: LedgerSnapshot, expected: IndexDigests) throws {
+    func checkErasures(_ snapshot: LedgerSnapshot, found expected: Erasures) throws {
         let txn = snapshot.txn
         var stored: [[UInt8]: UInt64] = [:]
         let erased = try txn.cursor(db.erased)
@@ -37,7 +41,7 @@ extension Ledger {
             entry = try erased.next()
         }
         var unaccounted = stored
-        for (resident, position) in expected.erasures {
+        for (resident, position) in expected.found {
             let name = String(decoding: resident, as: UTF8.self)
             guard let found = unaccounted.removeValue(forKey: resident) else {
                 throw LedgerError(.integrity, "position \(position): it erased resident \(name), whom the erasures index does not hold")
@@ -46,7 +50,7 @@ extension Ledger {
                 throw LedgerError(.integrity, "position \(position): it erased resident \(name), whom the erasures index has erased at position \(found)")
             }
         }
-        if unaccounted.count > expected.unreadableErasures, let (resident, position) = unaccounted.min(by: { $0.value < $1.value }) {
+        if unaccounted.count > expected.unreadable, let (resident, position) = unaccounted.min(by: { $0.value < $1.value }) {
             throw LedgerError(.integrity, "the erasures index holds resident \(String(decoding: resident, as: UTF8.self)) (position \(position)), whom no event in the log erased")
         }
         try checkErasedStreams(txn, residents: stored)

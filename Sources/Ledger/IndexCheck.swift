@@ -47,13 +47,6 @@ struct IndexDigests {
     /// Every event as (stream, version, position), and the references to events that the
     /// links name (the heads' are added when the heads are read).
     var events = Digest(), references = Digest()
-    /// The names of the types that erase their subject; the (resident, position) of each event
-    /// of those types, and how many of them name their resident only in a sealed section.
-    let erasingTypes: [[UInt8]]
-    var erasures: [(resident: [UInt8], position: UInt64)] = []
-    var unreadableErasures = 0
-
-    init(erasingTypes: [[UInt8]]) { self.erasingTypes = erasingTypes }
 
     /// Adds what the record at `position` should have in the indexes, without allocating: the
     /// hot loop of verify. `link` is the position its stream link names.
@@ -81,7 +74,6 @@ struct IndexDigests {
         ids.add(record.id, position)
         types.add(record.typeBytes, position)
         withUnsafeBytes(of: Keys.dayBits(record.occurredAt).bigEndian) { days.add($0, position) }
-        if !erasingTypes.isEmpty { try noteErasure(record, position: position) }
     }
 }
 
@@ -154,7 +146,6 @@ extension Ledger {
         }
 
         try checkResidentStreams(snapshot, expected: expected)
-        try checkErasures(snapshot, expected: expected)
 
         for (database, digest) in [(db.types, expected.types), (db.days, expected.days)] {
             var found = IndexDigests.Digest()

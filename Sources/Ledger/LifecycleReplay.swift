@@ -17,6 +17,8 @@ struct LifecycleReplay {
     private var states: [StreamKey: [(lifecycle: [UInt8], state: [UInt8])]] = [:]
     private var sorted: [(stream: [UInt8], states: [(lifecycle: [UInt8], state: [UInt8])])] = []
     private(set) var unchecked: Set<StreamKey> = []
+    /// The erasures, noted here because the replay knows each event's type in its time.
+    private(set) var erasures = Erasures()
     /// The catalogues in force, from the position each came into force.
     private let catalogues: [(from: UInt64, catalogue: Catalogue)]
     private var current = -1
@@ -50,6 +52,7 @@ struct LifecycleReplay {
             types.removeAll()
         }
         let type = try eventType(record, position: position)
+        if type.erasesSubject { try erasures.note(record, position: position, parser: parser) }
         guard !type.lifecyclePlan.isEmpty else { return }
         let stream = StreamKey(record.streamBytes)
         guard unchecked.isEmpty || !unchecked.contains(stream) else { return }
@@ -239,6 +242,11 @@ final class ConcurrentReplay: @unchecked Sendable {
         try queue.sync {
             if let failure, failure.position < position { throw failure.error }
         }
+    }
+
+    /// The erasures the replay noted (after `throwIfFailed`).
+    func erasures() -> Erasures {
+        queue.sync { replay.erasures }
     }
 
     /// Sorts the replayed states on the replay's thread (after `throwIfFailed`), while the

@@ -20,7 +20,7 @@ extension Ledger {
             let log = try txn.cursor(db.log)
             let tree = try txn.cursor(db.tree)
             var frontier = TreeFrontier.empty
-            var expected = IndexDigests(erasingTypes: catalogue.erasingTypeNames)
+            var expected = IndexDigests()
             let lifecycles = ConcurrentReplay(try LifecycleReplay(txn, db: db, inForce: (catalogueNumber, catalogue)))
             defer { lifecycles.drain() }
             var links = try LinkReader(txn.cursor(db.streamLinks))
@@ -62,6 +62,7 @@ extension Ledger {
                 throw error
             }
             try lifecycles.throwIfFailed(before: .max)
+            let erasures = lifecycles.erasures()
             lifecycles.sortForCheck()
             let beyond = stored.index
             if try stored.next() != nil {
@@ -69,6 +70,7 @@ extension Ledger {
             }
             try links.checkNoneBeyond(position)
             try checkIndexes(snapshot, expected: expected, size: position)
+            try checkErasures(snapshot, found: erasures)
             let (withStates, unchecked) = try lifecycles.finish(txn, db: db)
             return VerifyReport(size: position, root: frontier.root, streamsWithStates: withStates, unchecked: unchecked)
         }
