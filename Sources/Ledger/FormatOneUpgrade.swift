@@ -30,8 +30,10 @@ extension Ledger {
             let streams = try FormatOne.streams(txn, size: size)
             try FormatOne.writeHeads(txn, streams: streams, catalogue: catalogue)
             let links = try txn.openDatabase("stream_links")
-            for position in 1...max(size, 1) where size > 0 {
-                try txn.put(links, Keys.u64(position), Keys.u64(streams.previous[Int(position)]), options: .append)
+            if size > 0 {
+                for position in 1...size {
+                    try txn.put(links, Keys.u64(position), Keys.u64(streams.previous[Int(position)]), options: .append)
+                }
             }
             try FormatOne.postingBlocks(txn, name: "types") { term in PostingBlocks.prefix(term) }
             try FormatOne.postingBlocks(txn, name: "days") { term in PostingBlocks.prefix(term) }
