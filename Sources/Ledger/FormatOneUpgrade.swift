@@ -83,9 +83,9 @@ enum FormatOne {
                     close()
                     stream = Array(e.key)
                     out.first[stream] = position
-                    last = 0
+                    (version, last) = (0, 0)
                 }
-                guard v == version + 1 || last == 0 && v == 1 else {
+                guard v == version + 1 else {
                     throw LedgerError(.integrity, "format 1's stream index skips from version \(version) to \(v) in \(String(decoding: stream, as: UTF8.self))")
                 }
                 out.previous[Int(position)] = last
@@ -201,23 +201,21 @@ enum FormatOne {
         func gather() throws {
             let cursor = try txn.cursor(tree)
             var entry = try cursor.first()
-            var expected: UInt64 = 0
-            var tile: [UInt8] = []
-            func store() throws {
-                guard !tile.isEmpty else { return }
-                try txn.put(scratch, Keys.u64((expected - 1) / UInt64(TreeTiles.hashesPerTile)), tile, options: .append)
-                tile.removeAll(keepingCapacity: true)
-            }
+            var next: Int64 = 0
+            var hashes: [(index: Int64, hash: Hash)] = []
             while let e = entry {
-                guard Keys.readU64(e.key) == expected, e.value.count == Hash.size else {
-                    throw LedgerError(.integrity, "format 1's tree holds no 32-byte hash \(expected) where the next is expected")
+                guard Keys.readU64(e.key) == UInt64(next), e.value.count == Hash.size else {
+                    throw LedgerError(.integrity, "format 1's tree holds no 32-byte hash \(next) where the next is expected")
                 }
-                tile.append(contentsOf: e.value)
-                expected += 1
-                if expected % UInt64(TreeTiles.hashesPerTile) == 0 { try store() }
+                hashes.append((next, Hash(e.value)))
+                next += 1
+                if hashes.count == 4096 {
+                    try TreeTiles.append(hashes, txn: txn, db: scratch)
+                    hashes.removeAll(keepingCapacity: true)
+                }
                 entry = try cursor.next()
             }
-            try store()
+            try TreeTiles.append(hashes, txn: txn, db: scratch)
         }
         try gather()
         try txn.empty(tree)

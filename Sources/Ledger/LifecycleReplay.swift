@@ -136,7 +136,8 @@ struct LifecycleReplay {
         let heads = try txn.cursor(db.streams)
         var entry = try heads.first()
         var withStates = 0, next = 0
-        func checked(_ stream: [UInt8]) -> Bool { unchecked.isEmpty || !unchecked.contains(StreamKey(stream)) }
+        // The key is made only when some stream was left unchecked (none, with the catalogues shipped).
+        func checked(_ stream: @autoclosure () -> StreamKey) -> Bool { unchecked.isEmpty || !unchecked.contains(stream()) }
         func byName(_ states: [(lifecycle: [UInt8], state: [UInt8])]) -> [(lifecycle: [UInt8], state: [UInt8])] {
             states.sorted { $0.lifecycle.lexicographicallyPrecedes($1.lifecycle) }
         }
@@ -144,7 +145,7 @@ struct LifecycleReplay {
             // Streams before this head in key order have no head at all (the stream index
             // check names that); any states they were replayed into are reported here.
             while next < sorted.count && Keys.compare(sorted[next].stream, e.key) < 0 {
-                if !sorted[next].states.isEmpty && checked(sorted[next].stream) {
+                if !sorted[next].states.isEmpty && checked(StreamKey(sorted[next].stream)) {
                     throw LedgerError(.integrity, "stream \(String(decoding: sorted[next].stream, as: UTF8.self)) has lifecycle states but no head")
                 }
                 next += 1
@@ -155,12 +156,12 @@ struct LifecycleReplay {
                 next += 1
             }
             if e.value.count > 16 { withStates += 1 }
-            if e.value.count > 16 || !replayed.isEmpty, checked(Array(e.key)) {
+            if e.value.count > 16 || !replayed.isEmpty, checked(StreamKey(e.key)) {
                 try compare(stream: e.key, stored: try StreamIndex.Head(e.value).states, replayed: byName(replayed))
             }
             entry = try heads.next()
         }
-        if let orphan = sorted[next...].first(where: { !$0.states.isEmpty && checked($0.stream) }) {
+        if let orphan = sorted[next...].first(where: { !$0.states.isEmpty && checked(StreamKey($0.stream)) }) {
             throw LedgerError(.integrity, "stream \(String(decoding: orphan.stream, as: UTF8.self)) has lifecycle states but no head")
         }
         return (withStates, unchecked.count)
@@ -196,8 +197,9 @@ struct StreamKey: Hashable {
 /// views of the read transaction's pages, which stay mapped while it is open: `finish` or
 /// `drain` must return before the transaction ends.
 final class ConcurrentReplay: @unchecked Sendable {
+    /// A record as the pass already parsed it: views of the transaction's pages.
     private struct Record: @unchecked Sendable {
-        let bytes: UnsafeRawBufferPointer
+        let view: RecordView
         let position: UInt64
     }
 
@@ -208,26 +210,21 @@ final class ConcurrentReplay: @unchecked Sendable {
     private var replay: LifecycleReplay
     private var failure: (position: UInt64, error: Error)?
     // Touched only by the verifying thread:
-    private var segment: [Record] = []
+    private var segment = Segments<Record>(size: ConcurrentReplay.segmentSize)
 
     init(_ replay: LifecycleReplay) {
         self.replay = replay
-        segment.reserveCapacity(ConcurrentReplay.segmentSize)
     }
 
-    func add(_ bytes: UnsafeRawBufferPointer, position: UInt64) {
-        segment.append(Record(bytes: bytes, position: position))
-        if segment.count >= ConcurrentReplay.segmentSize { handOver() }
+    func add(_ record: RecordView, position: UInt64) {
+        if let records = segment.add(Record(view: record, position: position)) { handOver(records) }
     }
 
-    private func handOver() {
-        guard !segment.isEmpty else { return }
-        let records = segment
-        segment.removeAll(keepingCapacity: true)
+    private func handOver(_ records: [Record]) {
         queue.async { [self] in
             guard failure == nil else { return }
             for record in records {
-                do { try replay.add(try RecordView(record.bytes), position: record.position) } catch {
+                do { try replay.add(record.view, position: record.position) } catch {
                     failure = (record.position, error)
                     return
                 }
@@ -238,7 +235,7 @@ final class ConcurrentReplay: @unchecked Sendable {
     /// Waits for the records handed over, and throws what the replay found at a position before
     /// `position`: verify names the first position that does not match, whichever check found it.
     func throwIfFailed(before position: UInt64) throws {
-        handOver()
+        if let records = segment.take() { handOver(records) }
         try queue.sync {
             if let failure, failure.position < position { throw failure.error }
         }

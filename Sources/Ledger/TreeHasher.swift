@@ -20,22 +20,17 @@ final class TreeHasher: @unchecked Sendable {
     private var frontier: TreeFrontier
     private var computed: [(index: Int64, hash: Hash)] = []
     // Touched only by the writer:
-    private var segment: [Item] = []
+    private var segment = Segments<Item>(size: TreeHasher.segmentSize)
 
     init(frontier: TreeFrontier) {
         self.frontier = frontier
-        segment.reserveCapacity(TreeHasher.segmentSize)
     }
 
     func add(_ item: Item) {
-        segment.append(item)
-        if segment.count >= TreeHasher.segmentSize { handOver() }
+        if let items = segment.add(item) { handOver(items) }
     }
 
-    private func handOver() {
-        guard !segment.isEmpty else { return }
-        let items = segment
-        segment.removeAll(keepingCapacity: true)
+    private func handOver(_ items: [Item]) {
         queue.async { [self] in
             for item in items {
                 let leaf: Hash
@@ -53,7 +48,7 @@ final class TreeHasher: @unchecked Sendable {
     /// Waits for every handed-over record, and returns the tree hashes to store, in storage
     /// order (leaf first, then the nodes it completes), since the last call.
     func finish() -> [(index: Int64, hash: Hash)] {
-        handOver()
+        if let items = segment.take() { handOver(items) }
         return queue.sync {
             let hashes = computed
             computed.removeAll(keepingCapacity: true)

@@ -83,6 +83,24 @@ enum TreeTiles {
             offset = 0
         }
 
+        /// Adds the leaf of the record at `position` to `frontier` and checks each hash it
+        /// completes (the leaf first) against the next stored one: verify's step per record.
+        mutating func check(leaf: Hash, position: UInt64, frontier: inout TreeFrontier) throws {
+            var level = 0
+            try frontier.append(leaf: leaf) { index, hash in
+                defer { level += 1 }
+                guard self.index == index, let stored = try next() else {
+                    throw LedgerError(.integrity, "position \(position): tree hash \(index) is missing")
+                }
+                guard stored == hash else {
+                    if level == 0 {
+                        throw LedgerError(.integrity, "position \(position): the record's leaf hash \(hash.hex) does not match the stored \(stored.hex): the record was altered, or the log reordered")
+                    }
+                    throw LedgerError(.integrity, "position \(position): stored tree hash \(index) (level \(level)) does not match the one recomputed from the leaves")
+                }
+            }
+        }
+
         /// The next stored hash, or nil after the last.
         mutating func next() throws -> Hash? {
             guard let t = tile else { return nil }

@@ -38,22 +38,9 @@ extension Ledger {
                     do { record = try RecordView(e.value) } catch {
                         throw LedgerError(.integrity, "position \(position): \(error)")
                     }
-                    let leaf = Merkle.leafHash(e.value)
-                    var level = 0
-                    try frontier.append(leaf: leaf) { index, hash in
-                        defer { level += 1 }
-                        guard stored.index == index, let storedHash = try stored.next() else {
-                            throw LedgerError(.integrity, "position \(position): tree hash \(index) is missing")
-                        }
-                        guard storedHash == hash else {
-                            if level == 0 {
-                                throw LedgerError(.integrity, "position \(position): the record's leaf hash \(hash.hex) does not match the stored \(storedHash.hex): the record was altered, or the log reordered")
-                            }
-                            throw LedgerError(.integrity, "position \(position): stored tree hash \(index) (level \(level)) does not match the one recomputed from the leaves")
-                        }
-                    }
+                    try stored.check(leaf: Merkle.leafHash(e.value), position: position, frontier: &frontier)
                     try expected.add(record: record, position: position, link: try links.next(position))
-                    lifecycles.add(e.value, position: position)
+                    lifecycles.add(record, position: position)
                     if position & 0xFFFF == 0 { progress?(position) }
                     entry = try log.next()
                 }

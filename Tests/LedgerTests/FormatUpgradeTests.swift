@@ -7,16 +7,7 @@ import LMDB
 /// Ledgers of earlier formats, made here from a current one by putting its databases back in
 /// the older layout (a ledger written by the format-1 build itself is upgraded in
 /// `CLITests/UpgradeTests`).
-final class FormatUpgradeTests: XCTestCase {
-    var scratch: ScratchLedger!
-    override func setUpWithError() throws { scratch = try ScratchLedger() }
-    override func tearDown() { scratch.cleanUp() }
-
-    func fill(_ n: Int) throws {
-        let events = try (0..<n).map { i in try scratch.prepare(event("contact.recorded", "contact-\(i)", #"{"mode":"street","topics":["safety"]}"#)) }
-        try scratch.sealer.persist()
-        _ = try scratch.ledger.append(events)
-    }
+final class FormatUpgradeTests: ScratchLedgerTestCase {
 
     /// A ledger of another format is refused on opening, before its databases are opened with
     /// flags they may not have; a format-1 ledger is told the way over.

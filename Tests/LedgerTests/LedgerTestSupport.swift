@@ -53,3 +53,32 @@ func referralMade(_ stream: String = "referral-2024-0042", id: String? = nil, ex
 func event(_ type: String, _ stream: String, _ data: String = "{}", extra: String = "") -> String {
     #"{"type":"\#(type)","stream":"\#(stream)","data":\#(data)\#(extra)}"#
 }
+
+/// A test with a fresh `ScratchLedger` for each test, removed afterwards.
+class ScratchLedgerTestCase: XCTestCase {
+    var scratch: ScratchLedger!
+    override func setUpWithError() throws { scratch = try ScratchLedger() }
+    override func tearDown() { scratch.cleanUp() }
+
+    /// Appends `n` contact events, each in stream `contact-marker-I-marker` (a marker a test can
+    /// find in the data file) with a summary, a personal field.
+    func fill(_ n: Int) throws {
+        let events = try (0..<n).map { i in try scratch.prepare(event("contact.recorded", "contact-marker-\(i)-marker", #"{"mode":"street","topics":["safety"],"summary":"zin \#(i)"}"#)) }
+        try scratch.sealer.persist()
+        _ = try scratch.ledger.append(events)
+    }
+}
+
+/// A copy of the repository's schemas in a temporary directory (the caller removes it), with
+/// `old` replaced by `new` in the file `name`; the test fails when `old` does not occur there.
+func editedSchemas(_ name: String, replacing old: String, with new: String,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
+    try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+    let path = schemas + "/" + name
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let edited = text.replacingOccurrences(of: old, with: new)
+    XCTAssertNotEqual(edited, text, "\(name) holds no \(old)", file: file, line: line)
+    try edited.write(toFile: path, atomically: true, encoding: .utf8)
+    return schemas
+}

@@ -5,16 +5,7 @@ import XCTest
 import LMDB
 import JSON
 
-final class VerifyTests: XCTestCase {
-    var scratch: ScratchLedger!
-    override func setUpWithError() throws { scratch = try ScratchLedger() }
-    override func tearDown() { scratch.cleanUp() }
-
-    func fill(_ n: Int) throws {
-        let events = try (0..<n).map { i in try scratch.prepare(event("contact.recorded", "contact-marker-\(i)-marker", #"{"mode":"street","topics":["safety"],"summary":"zin \#(i)"}"#)) }
-        try scratch.sealer.persist()
-        _ = try scratch.ledger.append(events)
-    }
+final class VerifyTests: ScratchLedgerTestCase {
 
     func testACleanLedgerVerifiesWithTheRootOfItsTree() throws {
         try fill(100)
@@ -314,15 +305,9 @@ final class VerifyTests: XCTestCase {
     func testTheFirstPositionIsNamedWhicheverCheckFindsIt() throws {
         try fillWithReferrals()
         try fill(5)
-        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
-        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
-        defer { try? FileManager.default.removeItem(atPath: schemas) }
-        let file = schemas + "/catalogue.json"
-        let text = try String(contentsOfFile: file, encoding: .utf8)
         let accepted = "\"event\": \"referral.accepted\",\n          \"from\": [\n            "
-        let strict = text.replacingOccurrences(of: accepted + "\"REQUESTED\"", with: accepted + "\"IN_PROGRESS\"")
-        XCTAssertNotEqual(strict, text)
-        try strict.write(toFile: file, atomically: true, encoding: .utf8)
+        let schemas = try editedSchemas("catalogue.json", replacing: accepted + "\"REQUESTED\"", with: accepted + "\"IN_PROGRESS\"")
+        defer { try? FileManager.default.removeItem(atPath: schemas) }
         let bundle = try Catalogue.load(directory: schemas).bundle
         try scratch.ledger.env.write { txn in
             let db = scratch.ledger.db
@@ -340,15 +325,10 @@ final class VerifyTests: XCTestCase {
     /// An organisation's catalogue may seal resident_id: verify cannot derive those entries,
     /// passes the ledger, and still refuses more entries than the first events could account for.
     func testSealedResidentIdsLeaveOnlyTheCountToCheck() throws {
-        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
-        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+        // referral.made v2 is the version referralMade() records.
+        let schemas = try editedSchemas("referral.made.v2.json", replacing: "\"$ref\": \"#/$defs/residentId\",\n      \"x-data-class\": \"P\"",
+                                        with: "\"$ref\": \"#/$defs/residentId\",\n      \"x-data-class\": \"I\"")
         defer { try? FileManager.default.removeItem(atPath: schemas) }
-        let file = schemas + "/referral.made.v2.json"  // the version referralMade() records
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        let sealed = text.replacingOccurrences(of: "\"$ref\": \"#/$defs/residentId\",\n      \"x-data-class\": \"P\"",
-                                               with: "\"$ref\": \"#/$defs/residentId\",\n      \"x-data-class\": \"I\"")
-        XCTAssertNotEqual(sealed, text)
-        try sealed.write(toFile: file, atomically: true, encoding: .utf8)
         let custom = try ScratchLedger(schemas: schemas)
         defer { custom.cleanUp() }
         XCTAssertEqual(custom.ledger.catalogue.type("referral.made")?.dataClass(of: "resident_id"), .i)
@@ -366,15 +346,9 @@ final class VerifyTests: XCTestCase {
     /// A catalogue that seals a field a lifecycle reads (the organisation a consent is for):
     /// verify cannot replay that resident's consents, leaves the stream unchecked and says so.
     func testAStreamWhoseLifecycleReadsASealedFieldIsLeftUnchecked() throws {
-        let schemas = NSTemporaryDirectory() + "buurtboek-schemas-\(UUID().uuidString)"
-        try FileManager.default.copyItem(atPath: repositorySchemas, toPath: schemas)
+        let schemas = try editedSchemas("consent.given.v1.json", replacing: "\"$ref\": \"#/$defs/organisationId\",\n      \"x-data-class\": \"N\"",
+                                        with: "\"$ref\": \"#/$defs/organisationId\",\n      \"x-data-class\": \"I\"")
         defer { try? FileManager.default.removeItem(atPath: schemas) }
-        let file = schemas + "/consent.given.v1.json"
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        let sealed = text.replacingOccurrences(of: "\"$ref\": \"#/$defs/organisationId\",\n      \"x-data-class\": \"N\"",
-                                               with: "\"$ref\": \"#/$defs/organisationId\",\n      \"x-data-class\": \"I\"")
-        XCTAssertNotEqual(sealed, text)
-        try sealed.write(toFile: file, atomically: true, encoding: .utf8)
         let custom = try ScratchLedger(schemas: schemas)
         defer { custom.cleanUp() }
         try custom.append(event("consent.given", "resident-R000123", #"{"scope":"share_with_organisation","organisation_id":"org-ggd","method":"verbal"}"#),
