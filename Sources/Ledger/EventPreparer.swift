@@ -27,11 +27,15 @@ public final class EventPreparer {
     /// The data's members split by data class, for the event being prepared (reused).
     private var publicMembers: [JSONNode.Member] = [], personalMembers: [JSONNode.Member] = []
     public var now: Int64
+    /// Whether a line without an id gets one derived from its content (`DerivedId`) instead of
+    /// a new random one: an import run twice then appends nothing twice.
+    public let derivesIds: Bool
 
     /// Without a `sealer`, events with personal (I or S) fields are refused: sealing needs the
     /// master key.
     public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, sealer: PersonalDataSealer? = nil,
-                now: Int64 = Clock.nowMicros()) {
+                derivesIds: Bool = false, now: Int64 = Clock.nowMicros()) {
+        self.derivesIds = derivesIds
         self.catalogue = catalogue
         self.defaultWorker = defaultWorker
         self.defaultWorkerBytes = defaultWorker.map { Array($0.utf8) }
@@ -147,6 +151,8 @@ public final class EventPreparer {
                 throw refuseEvent("/id", "must be a UUID (\"\(String(decoding: text, as: UTF8.self))\" is not)")
             }
             idGiven = true
+        } else if derivesIds {
+            do { try DerivedId.of(root, into: idBytes) } catch let error as JSONSyntaxError { throw refuseEvent("/", error.message) }
         } else {
             Clock.uuidV7(micros: now).withUnsafeBytes { idBytes.copyMemory(from: $0) }
         }

@@ -146,6 +146,41 @@ public struct LedgerSnapshot {
         try txn.get(db.erased, Array(resident.utf8)) != nil
     }
 
+    /// The streams of corrections (`correction-P`, as `buurtboek correct` names them) whose
+    /// target event is the resident's: in their own stream or one whose first event named
+    /// them, or sealed under their key. A correction's personal fields (the amended values,
+    /// the reason) are sealed under its own stream's key, which erasing the resident destroys.
+    public func correctionStreams(ofResident resident: String) throws -> [String] {
+        let own = Set([DataKeyId.residentStream(resident)] + (try residentStreams(resident)))
+        var found: [String] = []
+        for position in try positions(ofType: "ledger.correction_recorded") {
+            guard let record = try record(at: position) else { continue }
+            let stream = String(decoding: record.streamBytes, as: UTF8.self)
+            guard stream.hasPrefix("correction-"), let target = UInt64(stream.dropFirst("correction-".count)),
+                  target < position, let corrected = try self.record(at: target) else { continue }
+            let keyId = corrected.isSealed ? (try? SealedSection(corrected.personal))?.keyId : nil
+            if own.contains(String(decoding: corrected.streamBytes, as: UTF8.self)) || keyId == "resident:" + resident {
+                found.append(stream)
+            }
+        }
+        return found
+    }
+
+    /// Whether an erasure the log holds destroyed the data key `keyId`: the key of an erased
+    /// resident, of a stream that belonged to one, or of a correction of an event sealed under
+    /// such a key (its stream `correction-P` names the position it corrects). A missing key
+    /// that no erasure accounts for was never in this key store.
+    public func erasureDestroyed(keyId: String) throws -> Bool {
+        if keyId.hasPrefix("resident:") { return try isErased(String(keyId.dropFirst("resident:".count))) }
+        guard keyId.hasPrefix("stream:") else { return false }
+        let stream = String(keyId.dropFirst("stream:".count))
+        if try txn.get(db.erasedStreams, Array(stream.utf8)) != nil { return true }
+        guard stream.hasPrefix("correction-"), let target = UInt64(stream.dropFirst("correction-".count)),
+              target > 0, target <= (try size()), let record = try record(at: target) else { return false }
+        if record.isSealed, let section = try? SealedSection(record.personal) { return try erasureDestroyed(keyId: section.keyId) }
+        return try txn.get(db.erasedStreams, Array(record.streamBytes)) != nil
+    }
+
     /// The verifier key of the latest checkpoint's signer.
     public func checkpointVerifierKey() throws -> String? {
         try txn.get(db.meta, Array("checkpoint.verifier".utf8)).map { String(decoding: $0, as: UTF8.self) }

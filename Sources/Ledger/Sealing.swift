@@ -25,8 +25,10 @@ extension PersonalDataSealer {
 public enum OpenedPersonalData {
     /// The canonical JSON object of the personal fields.
     case clear([UInt8])
-    /// The data key was destroyed (crypto-shredding): the content is gone for good.
-    case erased
+    /// The key store holds no data key for the section: destroyed by an erasure (crypto-
+    /// shredding, for good), or never there (a ledger restored without its key store, or with
+    /// another's). Only the log can tell the two apart: see `LedgerSnapshot.erasureDestroyed`.
+    case keyMissing(keyId: String)
 }
 
 /// The parts of a sealed section that are not secret, readable without any key:

@@ -187,11 +187,18 @@ public final class KeyStore: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: copy)
         guard mkdir(copy, 0o700) == 0 else { throw LedgerError(.storage, "cannot create \(copy)") }
         do { try env.copyCompacted(to: copy) } catch { throw LedgerError(.storage, "key store compaction: \(error)") }
+        // mdb_env_copy2 makes its file with the process's umask; the store stays owner-only.
+        chmod(copy + "/data.mdb", 0o600)
         guard rename(copy + "/data.mdb", path + "/data.mdb") == 0 else {
             throw LedgerError(.storage, "cannot replace the key store: \(String(cString: strerror(errno)))")
         }
         try? FileManager.default.removeItem(atPath: copy)
         (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path)
+    }
+
+    /// Whether the store holds the data key `id` (never made, or destroyed, when not).
+    public func holdsKey(_ id: String) throws -> Bool {
+        try env.read { try $0.get(keys, Array(id.utf8)) != nil }
     }
 
     /// The store's map size, for tests that make it grow.
@@ -206,15 +213,23 @@ public final class KeyStore: @unchecked Sendable {
 
     /// Records that personal data was shown: who, when, about which resident or stream, by which command.
     public func recordAccess(worker: String, subject: String, command: String) throws {
-        var entry = JSONObject()
-        entry["at"] = .string(RFC3339.format(Clock.nowMicros()))
-        entry["by"] = .string(worker)
-        entry["subject"] = .string(subject)
-        entry["command"] = .string(command)
-        let line = JSONWriter.canonical(.object(entry))
+        try recordAccess(worker: worker, subjects: [subject], command: command)
+    }
+
+    /// Records one entry per subject, in one transaction: a fold opens many residents' data.
+    public func recordAccess(worker: String, subjects: [String], command: String) throws {
+        let at = RFC3339.format(Clock.nowMicros())
         try env.write { txn in
-            let next = try txn.cursor(accessLog).last().map { UInt64(bigEndian: $0.key.loadUnaligned(as: UInt64.self)) + 1 } ?? 1
-            try txn.put(accessLog, withUnsafeBytes(of: next.bigEndian) { Array($0) }, line, options: .append)
+            var next = try txn.cursor(accessLog).last().map { UInt64(bigEndian: $0.key.loadUnaligned(as: UInt64.self)) + 1 } ?? 1
+            for subject in subjects {
+                var entry = JSONObject()
+                entry["at"] = .string(at)
+                entry["by"] = .string(worker)
+                entry["subject"] = .string(subject)
+                entry["command"] = .string(command)
+                try txn.put(accessLog, withUnsafeBytes(of: next.bigEndian) { Array($0) }, JSONWriter.canonical(.object(entry)), options: .append)
+                next += 1
+            }
         }
     }
 

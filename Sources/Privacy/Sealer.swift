@@ -59,7 +59,7 @@ public final class Sealer: PersonalDataSealer, @unchecked Sendable {
 
     public func open(_ sealed: UnsafeRawBufferPointer, eventId: UnsafeRawBufferPointer) throws -> OpenedPersonalData {
         let section = try SealedSection(sealed)
-        guard let key = try keyStore.dataKey(section.keyId) else { return .erased }
+        guard let key = try keyStore.dataKey(section.keyId) else { return .keyMissing(keyId: section.keyId) }
         let header = Array(sealed[0..<section.payloadOffset])
         let box = try ChaChaPoly.SealedBox(combined: Array(sealed[section.payloadOffset...]))
         do {

@@ -16,7 +16,11 @@ struct CorrectionIndex {
     private(set) var byTarget: [UInt64: [Correction]] = [:]
     private var targets: [UInt64: UInt64] = [:]
 
-    init(_ snapshot: LedgerSnapshot, upTo head: UInt64, parser: JSONParser) throws {
+    /// With a `sealer` (for folds whose projectors read personal data), the amended personal
+    /// fields (`personal_fields`, sealed in the correction) are opened and laid over the event
+    /// with the others: a field's name says which section it belongs to, so one overlay serves
+    /// both. Without it, or when the correction's key was erased, they are left out.
+    init(_ snapshot: LedgerSnapshot, upTo head: UInt64, parser: JSONParser, sealer: PersonalDataSealer? = nil) throws {
         for position in try snapshot.positions(ofType: Self.type) where position <= head {
             guard let record = try snapshot.record(at: position) else { continue }
             let parsed: (UInt64, Correction)? = try parser.parse(record.data) { data in
@@ -27,7 +31,13 @@ struct CorrectionIndex {
                 }
                 return (UInt64(target), Correction(position: position, void: data["action"]?.string == "void", fields: fields))
             }
-            if let (target, correction) = parsed {
+            if var (target, correction) = parsed {
+                if let sealer, record.isSealed, case .clear(let clear) = try sealer.open(record.personal, eventId: record.id),
+                   case .object(let personal)? = try parser.value(clear)["personal_fields"] {
+                    var fields = correction.fields
+                    for (key, value) in personal { fields[key] = value }
+                    correction = Correction(position: correction.position, void: correction.void, fields: fields)
+                }
                 byTarget[target, default: []].append(correction)
                 targets[position] = target
             }

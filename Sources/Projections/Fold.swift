@@ -94,7 +94,7 @@ final class EventReader {
     func withEvent(_ position: UInt64, _ record: RecordView, _ entry: TypeEntry, overlay: [String: JSONValue],
                    _ body: (ProjectedEvent) throws -> Void) throws {
         try read(record, entry) { data, personal in
-            try body(Self.make(position, record, entry, data.with(overlay: overlay), personal: personal))
+            try body(Self.make(position, record, entry, data.with(overlay: overlay), personal: Self.personal(personal, entry, overlay)))
         }
     }
 
@@ -103,8 +103,8 @@ final class EventReader {
     func withEvents(_ position: UInt64, _ record: RecordView, _ entry: TypeEntry, before: [String: JSONValue],
                     after: [String: JSONValue]?, _ body: (ProjectedEvent, ProjectedEvent?) throws -> Void) throws {
         try read(record, entry) { data, personal in
-            try body(Self.make(position, record, entry, data.with(overlay: before), personal: personal),
-                     after.map { Self.make(position, record, entry, data.with(overlay: $0), personal: personal) })
+            try body(Self.make(position, record, entry, data.with(overlay: before), personal: Self.personal(personal, entry, before)),
+                     after.map { Self.make(position, record, entry, data.with(overlay: $0), personal: Self.personal(personal, entry, $0)) })
         }
     }
 
@@ -122,8 +122,6 @@ final class EventReader {
     }
 
     /// The personal fields in clear, when there are any and they can be opened (else nil).
-    /// Corrections of personal fields (`personal_fields`) are sealed and not applied here:
-    /// projectors read personal data only as recorded.
     private func withPersonal(_ record: RecordView, _ body: (EventData?) throws -> Void) throws {
         guard record.personal.count > 0 else { return try body(nil) }
         var clear: [UInt8]?
@@ -134,6 +132,13 @@ final class EventReader {
         }
         guard let clear else { return try body(nil) }
         try personalParser.parse(clear) { try body(EventData(node: $0)) }
+    }
+
+    /// The personal fields as corrections left them (their amended values are in the same
+    /// overlay as the public ones: see `CorrectionIndex`).
+    private static func personal(_ personal: EventData?, _ entry: TypeEntry, _ overlay: [String: JSONValue]) -> EventData? {
+        guard entry.readsPersonal, !overlay.isEmpty else { return personal }
+        return (personal ?? EventData(node: nil)).with(overlay: overlay)
     }
 
     private static func make(_ position: UInt64, _ record: RecordView, _ entry: TypeEntry, _ stored: EventData,
@@ -165,7 +170,8 @@ final class FoldGroup {
     init(_ runs: [FoldRun], snapshot: LedgerSnapshot, sealer: PersonalDataSealer?, head: UInt64) throws {
         self.runs = runs
         self.snapshot = snapshot
-        corrections = try CorrectionIndex(snapshot, upTo: head, parser: JSONParser())
+        let readsPersonal = runs.contains { type(of: $0.projector).readsPersonalData }
+        corrections = try CorrectionIndex(snapshot, upTo: head, parser: JSONParser(), sealer: readsPersonal ? sealer : nil)
         types = TypeTable(runs: runs)
         scan = EventReader(sealer: sealer)
         target = EventReader(sealer: sealer)

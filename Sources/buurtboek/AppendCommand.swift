@@ -11,8 +11,9 @@ struct AppendCommand: ParsableCommand {
         discussion: Help.reflow("""
         The data is a JSON object (--data) and/or flat fields (--field key=value, repeatable; values
         are read as the type's schema says: numbers, true/false, comma-separated lists). Prints the
-        position and the event id. Give --id to make a retry safe: an event whose id is already
-        recorded with the same content is reported as already recorded and not appended again.
+        position and the event id. Give --id (or --idempotent, which derives the id from the event's
+        content) to make a retry safe: an event whose id is already recorded with the same content
+        is reported as already recorded and not appended again.
 
         EXAMPLES
           buurtboek append contact.recorded --stream contact-2024-0001 --neighbourhood BU03630001 \\
@@ -40,6 +41,8 @@ struct AppendCommand: ParsableCommand {
     var expectVersion: String?
     @Option(help: ArgumentHelp("The event id (UUID; default: a new one).", valueName: "uuid"))
     var id: String?
+    @Flag(help: "Without --id: derive the id from the event's content, as import does, so the same command run twice appends once.")
+    var idempotent = false
     @Option(name: .customLong("schema-version"), help: ArgumentHelp("The type's schema version (default: the latest).", valueName: "n"))
     var schemaVersion: Int?
     @Option(help: ArgumentHelp("A correlation id, grouping events of one piece of work.", valueName: "id"))
@@ -52,6 +55,14 @@ struct AppendCommand: ParsableCommand {
     @OptionGroup var masterKey: MasterKeyOption
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        if let expectVersion, ExpectedVersion(expectVersion) == nil {
+            throw ValidationError("--expect-version \(expectVersion): expected any, none, exists or a stream version number")
+        }
+        if let id, UUIDText.parse(id) == nil { throw ValidationError("--id \(id): not a UUID") }
+        if id != nil && idempotent { throw ValidationError("--idempotent derives an id; leave out --id, or --idempotent") }
+    }
 
     func run() throws {
         let ledger = try self.ledger.open()
@@ -67,7 +78,7 @@ struct AppendCommand: ParsableCommand {
         if let causation { object["causationId"] = .string(causation) }
         object["data"] = .object(try buildData(catalogue: ledger.catalogue))
         let sealer = try masterKey.unlock(ledger)
-        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
+        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer, derivesIds: idempotent)
         let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "event")
         try sealer?.persist()
         let outcome = try ledger.append([event])[0]
@@ -131,20 +142,20 @@ enum FieldValue {
         }
         if types.contains("object") {
             do { return try JSONParser().value(Array(text.utf8)) } catch {
-                throw CLIError("--field \(key): the field holds an object; give it as JSON (\(error))", code: ExitStatus.refused)
+                throw CLIError("--field \(key): the field holds an object; give it as JSON (\(error))", code: ExitStatus.usage)
             }
         }
         if types.contains("boolean") {
             switch text.lowercased() {
             case "true", "yes", "ja", "1": return .bool(true)
             case "false", "no", "nee", "0": return .bool(false)
-            default: throw CLIError("--field \(key)=\(text): expected true or false", code: ExitStatus.refused)
+            default: throw CLIError("--field \(key)=\(text): expected true or false", code: ExitStatus.usage)
             }
         }
         if types.contains("integer") || types.contains("number") {
             if let i = Int64(text) { return .int(i) }
             if let d = Double(text.replacing(",", with: ".")), d.isFinite { return .double(d) }
-            throw CLIError("--field \(key)=\(text): expected a number", code: ExitStatus.refused)
+            throw CLIError("--field \(key)=\(text): expected a number", code: ExitStatus.usage)
         }
         return .string(text)
     }

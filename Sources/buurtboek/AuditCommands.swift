@@ -22,10 +22,28 @@ enum KeyFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Makes the directories leading to `path` that do not exist yet, each mode 0700 (as
+    /// `mkdir -p -m 700`): `key master --out ~/.buurtboek/master.key` on a new machine.
+    static func makeParent(of path: String) throws {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        guard !parts.isEmpty else { return }
+        var dir = path.hasPrefix("/") ? "" : "."
+        if parts.first == "" { parts = parts.dropFirst() }
+        for part in parts where !part.isEmpty {
+            dir += "/" + part
+            if access(dir, F_OK) == 0 { continue }
+            guard mkdir(dir, 0o700) == 0 || errno == EEXIST else {
+                throw CLIError("cannot create the directory \(dir): \(String(cString: strerror(errno)))", code: ExitStatus.storage)
+            }
+        }
+    }
+
     static func write(_ path: String, _ text: String, mode: mode_t) throws {
+        try makeParent(of: path)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard fd >= 0 else { throw CLIError("cannot create \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage) }
         defer { close(fd) }
+        fchmod(fd, mode)   // the process's umask is 077; a verifier key is for others to read
         let bytes = Array(text.utf8)
         guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
             throw CLIError("cannot write \(path)", code: ExitStatus.storage)

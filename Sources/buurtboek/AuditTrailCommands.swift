@@ -61,7 +61,7 @@ struct AuditCommand: ParsableCommand {
                     let record = try s.record(at: event.position)!
                     switch try sealer.open(record.personal, eventId: record.id) {
                     case .clear(let bytes): personal[event.position] = try JSONParser().value(bytes)
-                    case .erased: personal[event.position] = .string("[erased]")
+                    case .keyMissing(let keyId): personal[event.position] = .string(try MissingKey.label(keyId, ledger: ledger, snapshot: s))
                     }
                 }
             }

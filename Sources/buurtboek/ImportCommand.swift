@@ -21,10 +21,14 @@ struct ImportCommand: ParsableCommand {
         and reason, to a rejects file (FILE.rejects.jsonl, or --rejects); the exit code is then 3.
         With --atomic the whole file is appended in one transaction, or nothing is. Lines whose id
         is already recorded with the same content count as already recorded, so running the same
-        file again appends nothing twice, and an import cut short can simply be run again.
+        file again appends nothing twice, and an import cut short can simply be run again. A line
+        without an id gets one derived from its content (a name-based UUID over the line's
+        canonical JSON: see the README), so this holds for such lines too; two events that are
+        otherwise the same need an id or an occurredAt of their own.
 
         --restore rebuilds a ledger from `buurtboek export` output: into an empty ledger it gives
-        the same positions, recorded-at times, leaf hashes and tree root.
+        the same positions, recorded-at times, leaf hashes and tree root. A ledger that does not
+        exist yet is created for it (with --schemas, else the catalogue of this build).
 
         EXAMPLES
           buurtboek import year.jsonl
@@ -43,6 +47,8 @@ struct ImportCommand: ParsableCommand {
     var rejects: String?
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Events per write transaction.", valueName: "n"))
     var batchSize = 50_000
+    @Option(help: ArgumentHelp("With --restore into a new ledger: its schema directory (default: the catalogue of this build).", valueName: "dir"))
+    var schemas: String?
     @OptionGroup var worker: WorkerOption
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
@@ -52,6 +58,17 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Each event names who recorded it. An export names them in every line; for other input
+        // the worker is needed before a line is read, or every line would be refused alone.
+        if !restore && worker.worker == nil {
+            throw CLIError("import needs a worker: give --by WORKER or set $BUURTBOEK_WORKER (a line's own recordedBy still wins); nothing was read", code: ExitStatus.usage)
+        }
+        if restore && access(self.ledger.path, F_OK) != 0 {
+            // A restore makes its ledger, as `init` would: the usual way back from a backup.
+            let catalogue = try SchemaLocation.loadCatalogue(schemas)
+            _ = try Ledger.create(at: self.ledger.path, catalogue: catalogue)
+            Terminal.writeError("created ledger \(self.ledger.path) to restore into (a catalogue of \(catalogue.typeCount) event types)")
+        }
         let ledger = try self.ledger.open()
         let started = Clock.nowMicros()
         let rejectsPath = rejects ?? (file == "-" ? "import.rejects.jsonl" : file + ".rejects.jsonl")
@@ -187,7 +204,7 @@ final class PreparerPool: @unchecked Sendable {
         // One per core: for the preparing threads, and the last for the writer's (see ImportPipeline).
         let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
         preparers = (0..<cores).map { _ in
-            EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer)
+            EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer, derivesIds: true)
         }
     }
 

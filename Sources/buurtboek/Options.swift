@@ -3,6 +3,7 @@ import Catalogue
 import JSON
 import Ledger
 import Privacy
+import Projections
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,11 +37,28 @@ struct MasterKeyOption: ParsableArguments {
         return sealer
     }
 
+    /// For a fold: a sealer that notes whose personal data the projectors opened, so that
+    /// `recordOpenings` can put them in the access record; nil without a master key.
+    func unlockForFold(_ ledger: Ledger) throws -> OpeningRecorder? {
+        try unlock(ledger).map(OpeningRecorder.init)
+    }
+
     func require(_ ledger: Ledger, for what: String) throws -> Sealer {
         guard let sealer = try unlock(ledger) else {
             throw CLIError("\(what) needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
         }
         return sealer
+    }
+}
+
+extension OpeningRecorder {
+    /// Records every resident whose data `projectors` opened, as "projection:NAME", with the
+    /// command line (and the worker who gave it) as the reason.
+    func recordOpenings(_ projectors: [any Projector.Type], worker: String?) throws {
+        let readers = projectors.filter { $0.readsPersonalData }.map { "projection:" + $0.name }
+        guard !readers.isEmpty else { return }
+        let command = CommandLine.arguments.dropFirst().joined(separator: " ") + (worker.map { " (by \($0))" } ?? "")
+        try record(by: readers.joined(separator: ","), command: command)
     }
 }
 

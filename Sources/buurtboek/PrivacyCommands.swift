@@ -30,6 +30,7 @@ struct KeyCommand: ParsableCommand {
         var out: String
 
         func run() throws {
+            try KeyFiles.makeParent(of: out)
             try MasterKey.create(at: out)
             print("created master key \(out) (mode 0600)")
         }
@@ -54,7 +55,20 @@ struct EraseCommand: ParsableCommand {
         subcommands: [Resident.self])
 
     struct Resident: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "resident", abstract: "Erase one resident.")
+        static let configuration = CommandConfiguration(commandName: "resident", abstract: "Erase one resident.",
+            discussion: Help.reflow("""
+            The resident may have a stream of their own (resident-R000123) or be named only in
+            other events' resident_id (a referral about them): either way every data key that
+            sealed their fields is destroyed, with the keys of corrections to those events.
+
+            EXAMPLES
+              buurtboek erase resident R000123 --request AVG-2024-017
+              buurtboek erase resident R000777 --request AVG-2024-018 \\
+                  --legal-basis retention_expired
+
+            \(ExitStatus.help)
+            """))
+
         @Argument(help: "The resident id, e.g. R000123.") var id: String
         @Option(help: ArgumentHelp("The reference of the erasure request.", valueName: "ref")) var request: String
         @Option(name: .customLong("legal-basis"), help: ArgumentHelp("gdpr_art17 or retention_expired.", valueName: "basis"))
@@ -67,8 +81,15 @@ struct EraseCommand: ParsableCommand {
             let ledger = try self.ledger.open()
             let sealer = try masterKey.require(ledger, for: "erasure")
             let stream = DataKeyId.residentStream(id)
-            let (known, already) = try ledger.read { s in (!(try s.streamPositions(stream).isEmpty), try s.isErased(id)) }
-            guard known else { throw CLIError("no resident \(id) in the ledger (no stream \(stream))", code: ExitStatus.refused) }
+            // A resident is in the ledger through their own stream, a stream whose first event
+            // names them (resident_id), or a data key of theirs (a later event that named them).
+            let (ownStream, named, already) = try ledger.read { s in
+                (!(try s.streamPositions(stream).isEmpty), !(try s.residentStreams(id).isEmpty), try s.isErased(id))
+            }
+            let holdsKey = try sealer.keyStore.holdsKey("resident:" + id)
+            guard ownStream || named || already || holdsKey else {
+                throw CLIError("no resident \(id) in the ledger (no stream \(stream), no event names them, no data key of theirs)", code: ExitStatus.refused)
+            }
             if !already {
                 var object = JSONObject()
                 object["type"] = .string("resident.erased")
@@ -78,8 +99,8 @@ struct EraseCommand: ParsableCommand {
                 let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "erasure")
                 if case .refused(let error) = try ledger.append([event])[0] { throw error }
             }
-            let streams = try ledger.read { try $0.residentStreams(id) }
-            let keys = ["resident:" + id] + ([stream] + streams).map { "stream:" + $0 }
+            let (streams, corrections) = try ledger.read { s in (try s.residentStreams(id), try s.correctionStreams(ofResident: id)) }
+            let keys = ["resident:" + id] + ([stream] + streams + corrections).map { "stream:" + $0 }
             let destroyed = try sealer.keyStore.destroy(keys)
             try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: "resident:" + id,
                                              command: "erase resident \(id) --request \(request)")
@@ -115,7 +136,10 @@ struct AccessLogCommand: ParsableCommand {
         let ledger = try self.ledger.open()
         let sealer = try masterKey.require(ledger, for: "the access record")
         var streams: Set<String> = []
-        if let resident { streams = Set(try ledger.read { try $0.residentStreams(resident) }.map { "stream:" + $0 } + ["resident:" + resident]) }
+        if let resident {
+            streams = Set(try ledger.read { s in try s.residentStreams(resident) + (try s.correctionStreams(ofResident: resident)) + [DataKeyId.residentStream(resident)] }
+                .map { "stream:" + $0 } + ["resident:" + resident])
+        }
         print(Table.row(["AT", "BY", "SUBJECT", "COMMAND"], widths: [24, 12, 30]))
         for entry in try sealer.keyStore.accessRecord() {
             let subject = entry["subject"]?.string ?? ""

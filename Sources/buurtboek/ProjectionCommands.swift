@@ -52,10 +52,11 @@ struct ProjectCommand: ParsableCommand {
             }
             return
         }
-        let sealer = try masterKey.unlock(ledger)
+        let sealer = try masterKey.unlockForFold(ledger)
         let progress = FoldProgress()
         let started = Clock.nowMicros()
         let statuses = try Projection(ledger: ledger, sealer: sealer).catchUp(types, rebuild: rebuild, store: store) { progress.show($0, of: $1) }
+        try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         progress.clear()
         let elapsed = Double(Clock.nowMicros() - started) / 1e6
         for s in statuses {
@@ -112,7 +113,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlock(ledger)
+        let sealer = try masterKey.unlockForFold(ledger)
         var types = try ProjectorNames.resolve(names)
         if sealer == nil && names.isEmpty {
             for type in types where type.readsPersonalData { Terminal.writeError("note: \(type.name) \(Projection.needsKey); skipped") }
@@ -128,6 +129,7 @@ struct ReplayCommand: ParsableCommand {
         let started = Clock.nowMicros()
         let models = try projection.fold(types, upTo: position, jobs: jobs) { progress.show($0, of: $1) }
         let folded = Clock.nowMicros()
+        try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         let memory = ProcessMemory.anonymous()
         progress.clear()
         let store = try ReadModelStore(path: scratchPath)
@@ -142,6 +144,7 @@ struct ReplayCommand: ParsableCommand {
         guard check else { return }
         let live = try ReadModelStore(path: livePath)
         try projection.catchUp(types, store: live)
+        try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         let differences = try Projection.differences(types, live: live, rebuilt: store)
         if differences.isEmpty {
             print("check: the live read models match the replay")

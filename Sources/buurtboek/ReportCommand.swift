@@ -76,7 +76,7 @@ struct ReportCommand: ParsableCommand {
         }
         if (format == .graphml || format == .dot) && kinds != [.network] { throw CLIError("--format \(format.rawValue) is for the network report only") }
         let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlock(ledger)
+        let sealer = try masterKey.unlockForFold(ledger)
         var wanted = kinds
         if name == "all" && sealer == nil {
             wanted = kinds.filter { $0 != .wellbeing }
@@ -105,6 +105,7 @@ struct ReportCommand: ParsableCommand {
             reference = head.1
             scope += " · as known now (position \(Terminal.count(head.0)))"
         }
+        try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         let query = ReportQuery(from: from, to: to, neighbourhoods: Set(period.neighbourhoods), reference: reference, scope: scope)
         let suppression = Suppression(threshold: threshold)
         var reports = wanted.map { $0.build(models, query) }

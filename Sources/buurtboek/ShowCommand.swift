@@ -54,8 +54,9 @@ struct ShowCommand: ParsableCommand {
                 return
             }
             switch try sealer.open(record.personal, eventId: record.id) {
-            case .erased:
-                for name in section.fields { field(name, "[erased]") }
+            case .keyMissing(let keyId):
+                let label = try MissingKey.label(keyId, ledger: ledger, snapshot: snapshot)
+                for name in section.fields { field(name, label) }
             case .clear(let bytes):
                 for (key, v) in try JSONParser().value(bytes).object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
                 try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: section.keyId,

@@ -19,6 +19,10 @@ func parseCommand() throws -> ParsableCommand {
     return try Buurtboek.parseAsRoot()
 }
 
+// Whatever a command creates (the ledger's files, LMDB's lock files, the key store and its
+// compacted copy, read models, reports) is the owner's alone: files 0600, directories 0700.
+umask(0o077)
+
 // Every error leaves through here as one line on stderr and a documented exit code.
 do {
     var command = try parseCommand()

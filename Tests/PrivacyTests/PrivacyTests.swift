@@ -136,7 +136,7 @@ final class PrivacyTests: XCTestCase {
         XCTAssertEqual(try store.destroy(["resident:R1042"]), 1)
         let file = try Data(contentsOf: URL(fileURLWithPath: dir + "/keystore/data.mdb"))
         XCTAssertNil(file.range(of: Data(wrapped!)), "no free page keeps the destroyed key")
-        guard case .erased = try sealed[42].withUnsafeBytes({ s in try event.withUnsafeBytes { try sealer.open(s, eventId: $0) } }) else { return XCTFail() }
+        guard case .keyMissing = try sealed[42].withUnsafeBytes({ s in try event.withUnsafeBytes { try sealer.open(s, eventId: $0) } }) else { return XCTFail() }
         guard case .clear = try sealed[43].withUnsafeBytes({ s in try event.withUnsafeBytes { try sealer.open(s, eventId: $0) } }) else { return XCTFail() }
     }
 }
