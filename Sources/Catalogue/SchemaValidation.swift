@@ -24,6 +24,34 @@ extension Schema {
         return nil
     }
 
+    /// Every failure of a top-level object, one per field (each field's first), for a refusal
+    /// that names all that is wrong with an event at once. Called only once `validate` found
+    /// one: valid events never pay for it.
+    public func failures(_ node: JSONNode, presentElsewhere: [String] = []) -> [ValidationFailure] {
+        guard node.kind == .object, !properties.isEmpty || additional != nil else { return validate(node).map { [$0] } ?? [] }
+        var found: [ValidationFailure] = []
+        for member in node.members {
+            if let i = propertyPosition(member.key.stringBytes) {
+                if let failure = properties[i].schema.validate(member.value) { found.append(failure.under("/\(Schema.escape(member.name))")) }
+            } else if let additional {
+                if additional.rejectsEverything {
+                    let known = properties.map(\.name).joined(separator: ", ")
+                    found.append(ValidationFailure(path: "/\(Schema.escape(member.name))", rule: "is not a known field (known: \(known))"))
+                } else if let failure = additional.validate(member.value) {
+                    found.append(failure.under("/\(Schema.escape(member.name))"))
+                }
+            }
+        }
+        for i in requiredPositions where node[properties[i].name] == nil && !presentElsewhere.contains(properties[i].name) {
+            found.append(ValidationFailure(path: "/\(Schema.escape(properties[i].name))", rule: "is required"))
+        }
+        for name in requiredElsewhere where node[name] == nil && !presentElsewhere.contains(name) {
+            found.append(ValidationFailure(path: "/\(Schema.escape(name))", rule: "is required"))
+        }
+        if found.isEmpty, let failure = validate(node, presentElsewhere: presentElsewhere) { found.append(failure) }
+        return found
+    }
+
     public func validate(_ node: JSONNode) -> ValidationFailure? {
         if rejectsEverything { return ValidationFailure(path: "", rule: "is not allowed here") }
         if let reference, let failure = reference.validate(node) { return failure }

@@ -14,19 +14,27 @@ final class Emitter {
     }
 
     let limit: Int
+    /// Whole days every time and date is moved by (`--end`): a multiple of 7, so that
+    /// weekends stay weekends.
+    let shiftDays: Int
+    /// Whether lines carry their recording time (`--recorded-at`), for `import --keep-recorded-at`.
+    let withRecordedAt: Bool
     private(set) var written = 0
     private var today: [Line] = []
     private var sequence = 0
     private var out: [UInt8] = []
 
-    init(limit: Int) {
+    init(limit: Int, shiftDays: Int = 0, withRecordedAt: Bool = false) {
         self.limit = limit
+        self.shiftDays = shiftDays
+        self.withRecordedAt = withRecordedAt
         out.reserveCapacity(1 << 22)
     }
 
     /// One event. `lateBy` moves occurredAt back from the recording time (a late entry).
     func emit(_ type: String, version: Int?, id: String, stream: String, neighbourhood: String, worker: String, at recordedAt: Int64,
               lateBy: Int64 = 0, data: (inout FieldWriter) -> Void) {
+        let recordedAt = recordedAt + Int64(shiftDays) * 86_400_000_000
         var line: [UInt8] = []
         line.reserveCapacity(400)
         line.append(contentsOf: #"{"id":""#.utf8)
@@ -43,12 +51,16 @@ final class Emitter {
         line.append(contentsOf: stream.utf8)
         line.append(contentsOf: #"","occurredAt":""#.utf8)
         line.append(contentsOf: RFC3339.format((recordedAt - lateBy) / 1_000_000 * 1_000_000).utf8)
+        if withRecordedAt {
+            line.append(contentsOf: #"","recordedAt":""#.utf8)
+            line.append(contentsOf: RFC3339.format(recordedAt / 1_000_000 * 1_000_000).utf8)
+        }
         line.append(contentsOf: #"","recordedBy":""#.utf8)
         line.append(contentsOf: worker.utf8)
         line.append(contentsOf: #"","neighbourhood":""#.utf8)
         line.append(contentsOf: neighbourhood.utf8)
         line.append(contentsOf: #"","data":{"#.utf8)
-        var writer = FieldWriter(bytes: line)
+        var writer = FieldWriter(bytes: line, shiftDays: shiftDays)
         data(&writer)
         line = writer.bytes
         line.append(contentsOf: "}}\n".utf8)
@@ -100,9 +112,13 @@ final class Emitter {
 /// Writes the members of an event's data object.
 struct FieldWriter {
     var bytes: [UInt8]
+    let shiftDays: Int
     private var first = true
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], shiftDays: Int = 0) {
+        self.bytes = bytes
+        self.shiftDays = shiftDays
+    }
 
     private mutating func key(_ name: String) {
         if !first { bytes.append(UInt8(ascii: ",")) }
@@ -120,6 +136,6 @@ struct FieldWriter {
         key(name)
         JSONWriter.write(.array(values.map { .string($0) }), into: &bytes, sorted: true)
     }
-    mutating func date(_ name: String, day: Int) { string(name, RFC3339.formatDay(day)) }
+    mutating func date(_ name: String, day: Int) { string(name, RFC3339.formatDay(day + shiftDays)) }
     mutating func object(_ name: String, _ value: JSONValue) { key(name); JSONWriter.write(value, into: &bytes, sorted: true) }
 }

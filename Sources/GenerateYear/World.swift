@@ -31,9 +31,9 @@ final class World {
     var openSignals: [[String]] = Array(repeating: [], count: Vocabulary.neighbourhoods.count)
     var networkOrganisations: [[String]] = Array(repeating: [], count: Vocabulary.neighbourhoods.count)
 
-    init(seed: UInt64, events: Int) {
+    init(seed: UInt64, events: Int, shiftDays: Int = 0, withRecordedAt: Bool = false) {
         random = SeededRandom(seed: seed)
-        emitter = Emitter(limit: events)
+        emitter = Emitter(limit: events, shiftDays: shiftDays, withRecordedAt: withRecordedAt)
     }
 
     func schedule(after delay: Int, _ task: @escaping Task) {

@@ -124,6 +124,12 @@ struct BatchWriter {
         if !started { try lifecycleMoves(event, head: head) }
 
         var recordedAt = max(now, lastRecordedAt)
+        if let given = event.givenRecordedAt {
+            guard given >= lastRecordedAt else {
+                throw LedgerError.refused("\(event.label): /recordedAt: \(RFC3339.format(given)) lies before the last recorded event's (\(RFC3339.format(lastRecordedAt))); recorded times never decrease along the log")
+            }
+            recordedAt = given
+        }
         var streamVersion = current + 1
         if let restore = event.restore {
             guard restore.position == position else {

@@ -30,12 +30,16 @@ public final class EventPreparer {
     /// Whether a line without an id gets one derived from its content (`DerivedId`) instead of
     /// a new random one: an import run twice then appends nothing twice.
     public let derivesIds: Bool
+    /// Whether a line's `recordedAt` is kept as its recording time (`import --keep-recorded-at`,
+    /// for a history migrated from elsewhere or generated data) instead of the ledger's clock.
+    public let keepsRecordedAt: Bool
 
     /// Without a `sealer`, events with personal (I or S) fields are refused: sealing needs the
     /// master key.
     public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, sealer: PersonalDataSealer? = nil,
-                derivesIds: Bool = false, now: Int64 = Clock.nowMicros()) {
+                derivesIds: Bool = false, keepsRecordedAt: Bool = false, now: Int64 = Clock.nowMicros()) {
         self.derivesIds = derivesIds
+        self.keepsRecordedAt = keepsRecordedAt
         self.catalogue = catalogue
         self.defaultWorker = defaultWorker
         self.defaultWorkerBytes = defaultWorker.map { Array($0.utf8) }
@@ -130,7 +134,7 @@ public final class EventPreparer {
             if let versions = catalogue.versions(of: typeName) {
                 throw refuse("/schemaVersion", "\(typeName) has no version \(version!) (known: \(versions.map(String.init).joined(separator: ", ")))")
             }
-            throw refuse("/type", "unknown event type \"\(typeName)\" (see `buurtboek types`)")
+            throw refuse("/type", "unknown event type \"\(typeName)\"\(NameSuggestion.hint(typeName, in: catalogue.typeNames)) (see `buurtboek types`)")
         }
         let streamBytes = try textBytes(.stream, required: true)!
         guard type.streamKind.accepts(streamBytes: streamBytes) else {
@@ -213,7 +217,11 @@ public final class EventPreparer {
             sealedFields = section.fields
         }
         if let failure = type.schema.validate(data, presentElsewhere: sealedFields) {
-            throw refuseEvent("/data\(failure.path)", failure.rule)
+            // Every broken field at once, so that a worker mends the event in one go.
+            let all = type.schema.failures(data, presentElsewhere: sealedFields)
+            guard all.count > 1 else { throw refuseEvent("/data\(failure.path)", failure.rule) }
+            throw LedgerError.refused("\(PreparedEvent.label(source, type: type.name, stream: stream)): \(all.count) fields are wrong: "
+                                      + all.map { "/data\($0.path): \($0.rule)" }.joined(separator: "; "))
         }
         // Split the data into the public and personal sections, each canonical JSON.
         // The preparer's own arrays, emptied: an event would otherwise grow two new ones.
@@ -282,6 +290,15 @@ public final class EventPreparer {
             throw refuseEvent("/data/\(lifecycle.instanceBy.joined(separator: "+"))", "identifies a \(lifecycle.name) of \(long.key.count - name - 1) bytes, more than the \(Keys.maxHeadEntryName - name - 1) a stream's head can hold")
         }
 
+        var givenRecordedAt: Int64?
+        if keepsRecordedAt && !restoring {
+            guard let recordedText = try text(.recordedAt), let recordedAt = RFC3339.parse(recordedText) else {
+                throw refuseEvent("/recordedAt", "is required with --keep-recorded-at, as an RFC 3339 date-time")
+            }
+            guard recordedAt <= now + EventPreparer.futureTolerance else { throw refuseEvent("/recordedAt", "\(recordedText) lies in the future") }
+            guard recordedAt >= occurredAt || !occurredAtGiven else { throw refuseEvent("/recordedAt", "\(recordedText) lies before the event occurred") }
+            givenRecordedAt = recordedAt
+        }
         var restore: RestoredPlacement?
         if restoring {
             guard idGiven else { throw refuseEvent("/id", "is required when restoring") }
@@ -300,7 +317,7 @@ public final class EventPreparer {
         }
         return PreparedEvent(source: source, type: type, expected: expected,
                              occurredAt: occurredAt, occurredAtGiven: occurredAtGiven, personalClear: personalClear,
-                             resident: resident, consents: consents, steps: steps, restore: restore,
+                             resident: resident, consents: consents, steps: steps, restore: restore, givenRecordedAt: givenRecordedAt,
                              recordTemplate: record.bytes, streamRange: streamAt..<streamAt + streamBytes.count)
     }
 

@@ -111,6 +111,9 @@ public final class PreparedEvent: Sendable {
     let consents: [(stream: [UInt8], key: [UInt8], text: String)]
     let steps: [LifecycleStep]
     let restore: RestoredPlacement?
+    /// A recording time the input gave (`import --keep-recorded-at`), used instead of the
+    /// ledger's clock: it must not lie before the last recorded event's, nor in the future.
+    let givenRecordedAt: Int64?
     /// The encoded record with stream version and recordedAt still 0: encoded while preparing,
     /// on every core, so that the single writer only fills in what the ledger decides. It holds
     /// the envelope, the data and the personal section as stored (sealed when its flags say so).
@@ -123,7 +126,8 @@ public final class PreparedEvent: Sendable {
     init(source: EventSource, type: EventType, expected: ExpectedVersion,
          occurredAt: Int64, occurredAtGiven: Bool, personalClear: [UInt8], resident: String?,
          consents: [(stream: [UInt8], key: [UInt8], text: String)], steps: [LifecycleStep], restore: RestoredPlacement?,
-         recordTemplate: [UInt8], streamRange: Range<Int>) {
+         givenRecordedAt: Int64? = nil, recordTemplate: [UInt8], streamRange: Range<Int>) {
+        self.givenRecordedAt = givenRecordedAt
         self.source = source
         self.type = type
         self.streamRange = streamRange

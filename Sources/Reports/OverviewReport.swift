@@ -99,12 +99,14 @@ enum OverviewReport {
             row[4] = .count(everyone)
             totals.append(row)
         }
+        // The last month is partial when the period (or what the ledger knows) ends inside it.
+        let partial = months.last.flatMap { Months.end(of: $0) > q.end ? $0 : nil }
         return Report(
             name: "neighbourhoods", title: "Neighbourhood overview", scope: q.scope,
             sections: [
                 Section(id: "by-month", title: "Per neighbourhood and month", columns: columns, rows: monthly,
-                        charts: [.heatmap(title: "Contacts per neighbourhood and month", rows: neighbourhoods, columns: months, values: contactsMap),
-                                 .heatmap(title: "Activities held per neighbourhood and month", rows: neighbourhoods, columns: months, values: activitiesMap)]),
+                        charts: [.heatmap(title: "Contacts per neighbourhood and month", rows: neighbourhoods, columns: months, values: contactsMap, partial: partial),
+                                 .heatmap(title: "Activities held per neighbourhood and month", rows: neighbourhoods, columns: months, values: activitiesMap, partial: partial)]),
                 Section(id: "totals", title: "Per neighbourhood, whole period", columns: columns, rows: totals),
                 Section(id: "target-groups", title: "Reach of target groups, per neighbourhood, whole period",
                         columns: ["neighbourhood", "target group", "contacts", "share of contacts", "activities"], rows: reach),

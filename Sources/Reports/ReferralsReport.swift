@@ -56,14 +56,17 @@ enum ReferralsReport {
             Funnel.section(rows, q, id: id, title: title, columns: columns, by: key)
         }
         let all = Funnel.total(rows, q)
-        let steps = ["made", "accepted", "first contact", "completed", "closed", "declined", "rejected"]
-        let values: [Cell] = [.count(all.made), .count(all.accepted), .count(all.firstContact), .count(all.completed),
-                              .count(all.closed), .count(all.declined), .count(all.rejected)]
+        // The path a referral takes, each step a subset of the one before; then the ways it ends.
+        let steps = ["made", "accepted", "first contact", "completed"]
+        let values: [Cell] = [.count(all.made), .count(all.accepted), .count(all.firstContact), .count(all.completed)]
+        let endings = ["declined by the resident", "rejected by the organisation", "closed"]
+        let ended: [Cell] = [.count(all.declined), .count(all.rejected), .count(all.closed)]
         return Report(
             name: "referrals", title: "Referrals", scope: q.scope,
             sections: [
                 Funnel.totalSection(rows, all, title: "All referrals made in the period", columns: columns,
-                        charts: [.bars(title: "Referral funnel", labels: steps, values: values)]),
+                        charts: [.bars(title: "Referral funnel: made → accepted → first contact → completed", labels: steps, values: values),
+                                 .bars(title: "How referrals ended", labels: endings, values: ended)]),
                 section("by-service", "Per service", \.service),
                 section("by-organisation", "Per target organisation", \.organisation),
                 section("by-neighbourhood", "Per neighbourhood", \.neighbourhood),

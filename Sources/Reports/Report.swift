@@ -51,7 +51,9 @@ public enum Cell: Equatable {
 
 public enum Chart {
     /// Rows × columns of values, shaded (monthly trends per neighbourhood).
-    case heatmap(title: String, rows: [String], columns: [String], values: [[Cell]])
+    /// `partial` names a column (the last month) whose period is not over yet: its figures
+    /// are not comparable with the others', and the chart says so.
+    case heatmap(title: String, rows: [String], columns: [String], values: [[Cell]], partial: String? = nil)
     /// Horizontal bars, one per label (funnels).
     case bars(title: String, labels: [String], values: [Cell])
     /// One bar per label split into parts (time spent per stage).

@@ -12,11 +12,28 @@ enum NumberText {
     }
 
     static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
+
+    /// Thousands separators in a plain number's integer part, for people: 12345.5 -> 12,345.5.
+    static func grouped(_ plain: String) -> String {
+        let negative = plain.hasPrefix("-")
+        let body = negative ? plain.dropFirst() : Substring(plain)
+        let integer = body.prefix { $0 != "." }, rest = body.dropFirst(integer.count)
+        guard integer.count > 3 else { return plain }
+        var out = ""
+        for (i, c) in integer.enumerated() {
+            if i > 0 && (integer.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (negative ? "-" : "") + out + rest
+    }
 }
 
-/// `--format table`: aligned columns for a terminal, rates as percentages.
+/// `--format table`: aligned columns for a terminal, rates as percentages, counts with
+/// thousands separators. A section wider than `width` is shown as one block per row instead
+/// (its label columns as the block's heading, then each indicator with its value, as many to
+/// a line as fit), so that it reads on the terminal it is printed to.
 public enum TableRenderer {
-    public static func render(_ report: Report, suppression: Suppression) -> String {
+    public static func render(_ report: Report, suppression: Suppression, width: Int? = nil) -> String {
         var out = "\(report.title)\n\(report.scope)\n"
         for section in report.sections {
             out += "\n\(section.title)\n"
@@ -28,6 +45,14 @@ public enum TableRenderer {
             let textual = section.columns.indices.map { i in
                 section.rows.allSatisfy { row in i < row.count && { if case .text = row[i] { return true }; return false }() }
             }
+            if section.rows.isEmpty {
+                out += "(nothing in this period)\n"
+                continue
+            }
+            if let width, widths.reduce(0, +) + 2 * (widths.count - 1) > width {
+                out += blocks(section.columns, cells, textual: textual, width: width)
+                continue
+            }
             func line(_ values: [String]) -> String {
                 values.enumerated().map { i, v in
                     textual[i] ? v.padding(toLength: widths[i], withPad: " ", startingAt: 0)
@@ -37,10 +62,34 @@ public enum TableRenderer {
             out += line(section.columns) + "\n"
             out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
             for row in cells { out += line(row) + "\n" }
-            if section.rows.isEmpty { out += "(nothing in this period)\n" }
         }
         for note in report.notes { out += "\nnote: \(note)" }
         return out + (report.notes.isEmpty ? "" : "\n")
+    }
+
+    /// One block per row: the leading text columns as its heading, the rest as name/value
+    /// pairs in columns of equal width.
+    static func blocks(_ columns: [String], _ rows: [[String]], textual: [Bool], width: Int) -> String {
+        let labels = textual.prefix { $0 }.count
+        let names = Array(columns.dropFirst(labels))
+        let nameWidth = names.map(\.count).max() ?? 0
+        let valueWidth = rows.flatMap { $0.dropFirst(labels) }.map(\.count).max() ?? 0
+        let pair = nameWidth + 2 + valueWidth
+        let perLine = max(1, (width - 2 + 4) / (pair + 4))
+        var out = ""
+        for row in rows {
+            let heading = zip(columns.prefix(labels), row.prefix(labels)).map { "\($0): \($1.isEmpty ? "-" : $1)" }.joined(separator: "  ")
+            out += (heading.isEmpty ? "-" : heading) + "\n"
+            let pairs = zip(names, row.dropFirst(labels)).map { name, value in
+                name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  " + String(repeating: " ", count: max(0, valueWidth - value.count)) + value
+            }
+            var at = 0
+            while at < pairs.count {
+                out += "  " + pairs[at..<min(at + perLine, pairs.count)].joined(separator: "    ") + "\n"
+                at += perLine
+            }
+        }
+        return out
     }
 
     static func text(_ cell: Cell, _ s: Suppression) -> String {
@@ -48,7 +97,7 @@ public enum TableRenderer {
         case .text(let t): return t
         case .number(let v, let decimals):
             if case .rate = cell { return NumberText.plain(v * 100, decimals: 1) + "%" }
-            return NumberText.plain(v, decimals: decimals)
+            return NumberText.grouped(NumberText.plain(v, decimals: decimals))
         case .suppressed(let t): return t
         case .withheld: return "–"
         case .empty: return ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalogue
 import JSON
 import Ledger
 import Projections
@@ -73,7 +74,8 @@ enum ProjectorNames {
         guard !names.isEmpty else { return Projectors.all }
         return try names.map { name in
             guard let type = Projectors.named(name) else {
-                throw CLIError("no read model named \(name); there are: \(Projectors.all.map { $0.name }.joined(separator: ", "))")
+                let names = Projectors.all.map { $0.name }
+                throw CLIError("no read model named \(name)\(NameSuggestion.hint(name, in: names)) (there are: \(names.joined(separator: ", ")))")
             }
             return type
         }

@@ -8,7 +8,7 @@ struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
         abstract: "Record one event.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         The data is a JSON object (--data) and/or flat fields (--field key=value, repeatable; values
         are read as the type's schema says: numbers, true/false, comma-separated lists). Prints the
         position and the event id. Give --id (or --idempotent, which derives the id from the event's
@@ -24,7 +24,7 @@ struct AppendCommand: ParsableCommand {
               buurtboek append referral.closed --stream referral-2024-0042 --data -
         """))
 
-    @Argument(help: "The event type, e.g. referral.made (see `buurtboek types`).")
+    @Argument(help: "The event type, e.g. referral.made (see `buurtboek types`).", completion: .custom(TypeNames.complete))
     var type: String
     @Option(help: ArgumentHelp("The stream (entity) the event belongs to, e.g. referral-2024-0042.", valueName: "id"))
     var stream: String
@@ -54,7 +54,7 @@ struct AppendCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
-    enum OutputFormat: String, ExpressibleByArgument { case text, json }
+    enum OutputFormat: String, Choice { case text, json }
 
     func validate() throws {
         if let expectVersion, ExpectedVersion(expectVersion) == nil {

@@ -55,7 +55,7 @@ struct GenerateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Create an Ed25519 key pair for signing checkpoints.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Writes PREFIX.key (the signer key, mode 0600) and PREFIX.pub (the C2SP verifier key,
         NAME+HASH+KEY, to hand to auditors).
 
@@ -79,7 +79,7 @@ struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Sign, list or show checkpoints of the log (C2SP tlog-checkpoint notes).",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         A checkpoint is the log's origin, its size and its Merkle root, signed. Before signing, the
         ledger proves the new tree consistent with the previous checkpoint and refuses if it is not.
 
@@ -92,7 +92,15 @@ struct CheckpointCommand: ParsableCommand {
         defaultSubcommand: Sign.self)
 
     struct Sign: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "sign", abstract: "Sign the current tree (the default).")
+        static let configuration = CommandConfiguration(commandName: "sign", abstract: "Sign the current tree (the default).",
+            discussion: Help.page("""
+            Proves the current tree consistent with the last checkpoint first, and refuses to
+            sign if it is not. Prints the signed note (C2SP tlog-checkpoint) to standard output.
+
+            EXAMPLES
+              buurtboek checkpoint sign --key ~/.buurtboek/noord.key
+              buurtboek checkpoint --key ~/.buurtboek/noord.key > checkpoint-2024-06.txt
+            """))
         @Option(help: ArgumentHelp("The signer key (default: $BUURTBOEK_CHECKPOINT_KEY).", valueName: "file")) var key: String?
         @OptionGroup var ledger: LedgerOptions
 
@@ -116,21 +124,37 @@ struct CheckpointCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the stored checkpoints.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the stored checkpoints.",
+            discussion: Help.page("""
+            EXAMPLES
+              buurtboek checkpoint list
+              buurtboek checkpoint list --format json
+            """))
+        @OptionGroup var output: FactsFormat
+        @OptionGroup var display: DisplayOptions
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            print(Table.row(["SIZE", "ROOT", "SIGNED BY"], widths: [10, 64]))
+            var table = TextTable([.init("SIZE", right: true), .init("ROOT", wraps: true), .init("SIGNED BY", wraps: true)])
+            var list: [JSONValue] = []
             for (_, note) in try ledger.open().read({ try $0.checkpoints() }) {
                 let (text, signatures) = try SignedNote.split(note)
                 let c = try Checkpoint(text: text)
-                print(Table.row([String(c.size), c.root.hex, signatures.map(\.name).joined(separator: ", ")], widths: [10, 64]))
+                table.add([String(c.size), c.root.hex, signatures.map(\.name).joined(separator: ", ")])
+                list.append(.object(JSONObject([("size", .int(Int64(c.size))), ("root", .string(c.root.hex)), ("origin", .string(c.origin)),
+                                                ("signedBy", .array(signatures.map { .string($0.name) }))])))
             }
+            if output.json { print(JSONWriter.ordered(.array(list))) } else { print(table.render(width: display.width), terminator: "") }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the signed note of one checkpoint.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the signed note of one checkpoint.",
+            discussion: Help.page("""
+            EXAMPLES
+              buurtboek checkpoint show 1200
+              buurtboek checkpoint show 1200 > checkpoint-1200.txt
+            """))
         @Argument(help: "The checkpoint's tree size.") var size: UInt64
         @OptionGroup var ledger: LedgerOptions
 
@@ -147,7 +171,7 @@ struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove",
         abstract: "RFC 9162 inclusion and consistency proofs from the stored tree.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Policy for the edge cases: a position must lie within the tree size; a consistency proof
         needs 1 <= OLD <= NEW (from the empty tree nothing can be proven, and is refused); OLD =
         NEW gives an empty proof. Hashes are lowercase hex; leaf index = position - 1.
@@ -159,10 +183,18 @@ struct ProveCommand: ParsableCommand {
         """),
         subcommands: [Inclusion.self, Consistency.self])
 
-    enum Format: String, ExpressibleByArgument { case text, json }
+    enum Format: String, Choice { case text, json }
 
     struct Inclusion: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "inclusion", abstract: "Prove that the event at a position is in the tree.")
+        static let configuration = CommandConfiguration(commandName: "inclusion", abstract: "Prove that the event at a position is in the tree.",
+            discussion: Help.page("""
+            The proof is the RFC 9162 audit path from the event's leaf to the root of the tree
+            of --size events (default: the whole log); a position outside that tree is refused.
+
+            EXAMPLES
+              buurtboek prove inclusion 42
+              buurtboek prove inclusion 42 --size 1200 --format json
+            """))
         @Argument(help: "The position.") var position: Int64
         @Option(help: ArgumentHelp("The tree size (default: the current size).", valueName: "n")) var size: Int64?
         @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text
@@ -193,7 +225,16 @@ struct ProveCommand: ParsableCommand {
     }
 
     struct Consistency: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "consistency", abstract: "Prove that the tree of NEW events extends the tree of OLD.")
+        static let configuration = CommandConfiguration(commandName: "consistency", abstract: "Prove that the tree of NEW events extends the tree of OLD.",
+            discussion: Help.page("""
+            RFC 9162 section 2.1.4: 1 <= OLD <= NEW <= the log's size; OLD = NEW gives the empty
+            proof. An auditor holding a checkpoint of OLD events checks that the log since then
+            only grew.
+
+            EXAMPLES
+              buurtboek prove consistency 1200 5000
+              buurtboek prove consistency 1200 5000 --format json
+            """))
         @Argument(help: "The older tree size.") var old: Int64
         @Argument(help: "The newer tree size.") var new: Int64
         @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: Format = .text

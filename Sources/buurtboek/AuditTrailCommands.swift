@@ -12,7 +12,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The whole history of a referral, signal or resident, with proofs and anomalies.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Each event with its position, occurred and recorded times, who recorded it, the lifecycle
         state after it, the corrections that touch it and its inclusion proof in the latest
         checkpoint; then the anomalies an auditor looks for: a state reached out of order in
@@ -27,7 +27,7 @@ struct AuditCommand: ParsableCommand {
           buurtboek audit referral referral-2024-0042 --bundle referral-0042.json --since-checkpoint 1200
         """))
 
-    enum Format: String, ExpressibleByArgument { case text, json }
+    enum Format: String, Choice { case text, json }
 
     @Argument(help: "referral, signal or resident.") var kind: String
     @Argument(help: "The stream id (referral-…, signal-…) or resident id (R…).") var id: String
@@ -37,12 +37,15 @@ struct AuditCommand: ParsableCommand {
     var sinceCheckpoint: UInt64?
     @Option(name: .customLong("late-after"), help: ArgumentHelp("Days after which an entry counts as recorded late.", valueName: "days"))
     var lateAfter = 7
+    @OptionGroup var display: DisplayOptions
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
     @OptionGroup var worker: WorkerOption
 
     func run() throws {
-        guard let kind = AuditTrail.Kind(rawValue: kind) else { throw CLIError("audit what? referral, signal or resident, not \(kind)") }
+        guard let kind = AuditTrail.Kind(rawValue: kind) else {
+            throw CLIError("audit what? referral, signal or resident, not \(kind)\(NameSuggestion.hint(kind, in: ["referral", "signal", "resident"]))")
+        }
         let ledger = try self.ledger.open()
         let sealer = try masterKey.unlock(ledger)
         var options = AuditTrail.Options()
@@ -96,15 +99,24 @@ struct AuditCommand: ParsableCommand {
         let state = trail.events.last(where: { $0.stateAfter != nil })?.stateAfter.map { ", state \($0)" } ?? ""
         let checkpoint = trail.checkpoint.map { "checkpoint \($0.size)" } ?? "no checkpoint yet"
         print("\(trail.subject): \(trail.events.count) events in \(trail.streams.count) stream\(trail.streams.count == 1 ? "" : "s")\(state); proofs against \(checkpoint)")
-        let widths = [8, 4, 17, 17, 12, 28, 14]
-        print(Table.row(["POS", "V", "OCCURRED", "RECORDED", "BY", "TYPE", "STATE AFTER", "PROOF"], widths: widths))
-        for e in trail.events {
-            let proof = e.inclusionProof.map { "\($0.count) hashes" } ?? "not yet covered"
-            print(Table.row([String(e.position), String(e.streamVersion), RFC3339.format(e.occurredAt).prefix(16).replacingT(),
-                             RFC3339.format(e.recordedAt).prefix(16).replacingT(), e.recordedBy, e.type, e.stateAfter ?? "-", proof], widths: widths))
+        var table = TextTable([.init("POS", right: true), .init("V", right: true), .init("OCCURRED"), .init("RECORDED"), .init("BY", wraps: true),
+                               .init("TYPE", wraps: true), .init("STATE AFTER", wraps: true), .init("PROOF", wraps: true)])
+        let rows = trail.events.map { e in
+            [String(e.position), String(e.streamVersion), display.time(e.occurredAt), display.time(e.recordedAt), e.recordedBy, e.type,
+             e.stateAfter ?? "-", e.inclusionProof.map { "\($0.count) hashes" } ?? "not yet covered"]
+        }
+        for row in rows { table.add(row) }
+        let width = display.width
+        let widths = table.widths(fitting: width)
+        print(table.line(table.columns.map(\.title), widths), terminator: "")
+        for (e, row) in zip(trail.events, rows) {
+            print(table.line(row, widths), terminator: "")
             let fields = (e.data.object ?? JSONObject()).map { "\($0.key)=\($0.value.string ?? JSONWriter.ordered($0.value))" }
             let sealed = personal[e.position].map { " personal: \($0.string ?? JSONWriter.ordered($0))" } ?? (e.sealed ? " personal: [sealed]" : "")
-            if !fields.isEmpty || !sealed.isEmpty { print("         \(fields.joined(separator: " "))\(sealed)") }
+            let detail = fields.joined(separator: " ") + sealed
+            if !detail.isEmpty {
+                for line in width.map({ TextTable.wrap(detail.trimmingWhitespace, to: max(20, $0 - 9)) }) ?? [detail.trimmingWhitespace] { print("         " + line) }
+            }
             for c in e.corrections { print("         corrected by position \(c)") }
         }
         if !corrections.isEmpty {
@@ -153,7 +165,7 @@ struct CorrectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "correct",
         abstract: "Amend an earlier event by appending a correction.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Appends ledger.correction_recorded (stream correction-POS) with the new values of the given
         fields; the original stays in the log, and audits show both side by side. The reason is
         free text, so it is sealed: the master key is needed.
@@ -179,7 +191,7 @@ struct VoidCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "void",
         abstract: "Void an earlier event by appending a correction.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         EXAMPLES
           buurtboek void 812 --reason "recorded for the wrong resident"
         """))

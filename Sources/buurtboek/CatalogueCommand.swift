@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import Catalogue
 import Ledger
 
@@ -6,7 +7,7 @@ struct CatalogueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalogue",
         abstract: "Show or update the event catalogue recorded in the ledger.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         The ledger keeps every catalogue it has used, byte for byte, and which positions each
         one validated, so that events are always read with the schemas of their time. To add an
         organisation's own event type, add its schema file and an entry in catalogue.json, then
@@ -20,11 +21,26 @@ struct CatalogueCommand: ParsableCommand {
         defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "The catalogue in force and its history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "The catalogue in force and its history.",
+            discussion: Help.page("""
+            EXAMPLES
+              buurtboek catalogue show
+              buurtboek catalogue show --format json
+            """))
+        @OptionGroup var output: FactsFormat
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
             let ledger = try self.ledger.open()
+            if output.json {
+                let history = try ledger.read { try $0.catalogueHistory() }
+                print(JSONWriter.ordered(.object(JSONObject([
+                    ("inForce", .int(Int64(ledger.catalogueNumber))), ("types", .int(Int64(ledger.catalogue.typeCount))),
+                    ("sha256", .string(Hash.sha256(ledger.catalogue.bundle).hex)),
+                    ("history", .array(history.map { .object(JSONObject([("catalogue", .int(Int64($0.1))), ("fromPosition", .int(Int64($0.0)))])) })),
+                ]))))
+                return
+            }
             print("catalogue \(ledger.catalogueNumber) in force: \(ledger.catalogue.typeCount) types, sha256 \(Hash.sha256(ledger.catalogue.bundle).hex)")
             try ledger.read { snapshot in
                 for (from, number) in try snapshot.catalogueHistory() {
@@ -35,7 +51,16 @@ struct CatalogueCommand: ParsableCommand {
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "update", abstract: "Record the catalogue of a schema directory as the one in force.")
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Record the catalogue of a schema directory as the one in force.",
+            discussion: Help.page("""
+            The schema directory holds catalogue.json and one schema file per type and version.
+            Events already in the log keep the catalogue of their time; new ones are validated
+            against this one. Running it again with the same files changes nothing.
+
+            EXAMPLES
+              buurtboek catalogue update --schemas ./Schemas
+              buurtboek catalogue update --schemas /srv/buurtboek/schemas-2025
+            """))
         @Option(help: ArgumentHelp("The schema directory (default: $BUURTBOEK_SCHEMAS, else the Schemas/ of this build).", valueName: "dir"))
         var schemas: String?
         @OptionGroup var ledger: LedgerOptions

@@ -8,7 +8,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write events as JSON Lines, losslessly.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Each line has the import keys plus position, streamVersion, recordedAt and leafHash.
         `buurtboek import --restore` turns an export back into the same log: the same
         positions, leaf hashes and tree root.
@@ -24,7 +24,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var out: String?
     @OptionGroup var ledger: LedgerOptions
 
-    enum Format: String, ExpressibleByArgument { case jsonl }
+    enum Format: String, Choice { case jsonl }
 
     func run() throws {
         let ledger = try self.ledger.open()

@@ -12,7 +12,7 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Append events from a JSON Lines file, in batches.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         One event per line, with the keys id, type, schemaVersion, stream, expectedVersion,
         occurredAt, recordedBy, neighbourhood, correlationId, causationId and data (only type,
         stream and data are required). Blank lines are skipped.
@@ -30,6 +30,12 @@ struct ImportCommand: ParsableCommand {
         the same positions, recorded-at times, leaf hashes and tree root. A ledger that does not
         exist yet is created for it (with --schemas, else the catalogue of this build).
 
+        --keep-recorded-at takes each line's recordedAt as its recording time instead of the
+        ledger's clock: for a history kept in another system before, and for generated data (the
+        demo's year). The times must not decrease along the file, nor lie before the ledger's
+        last or in the future. They are the input's claim, not the ledger's clock: an auditor
+        reads "recorded late" from them as given.
+
         EXAMPLES
           buurtboek import year.jsonl
           buurtboek import --atomic corrections.jsonl
@@ -43,8 +49,11 @@ struct ImportCommand: ParsableCommand {
     var atomic = false
     @Flag(help: "Keep the exported positions and recorded-at times (into an empty ledger).")
     var restore = false
+    @Flag(name: .customLong("keep-recorded-at"), help: "Keep each line's recordedAt as its recording time (a history migrated from elsewhere, or generated data).")
+    var keepRecordedAt = false
     @Option(help: ArgumentHelp("Where refused lines go (default: FILE.rejects.jsonl, or import.rejects.jsonl for stdin).", valueName: "file"))
     var rejects: String?
+    @Option(help: ArgumentHelp("The summary as text or json.", valueName: "format")) var format: SummaryFormat = .text
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Events per write transaction.", valueName: "n"))
     var batchSize = 50_000
     @Option(help: ArgumentHelp("With --restore into a new ledger: its schema directory (default: the catalogue of this build).", valueName: "dir"))
@@ -53,7 +62,13 @@ struct ImportCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
+    enum SummaryFormat: String, Choice { case text, json }
+
+    /// How many refused lines are shown on stderr as well as written to the rejects file.
+    static let shownRefusals = 5
+
     func validate() throws {
+        if keepRecordedAt && restore { throw ValidationError("--restore keeps the exported recorded times already; leave out --keep-recorded-at") }
         guard batchSize >= 1 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size must be from 1 to 1000000") }
     }
 
@@ -73,7 +88,8 @@ struct ImportCommand: ParsableCommand {
         let started = Clock.nowMicros()
         let rejectsPath = rejects ?? (file == "-" ? "import.rejects.jsonl" : file + ".rejects.jsonl")
         let sealer = try masterKey.unlock(ledger)
-        let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore, sealer: sealer)
+        let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore, sealer: sealer,
+                                     keepsRecordedAt: keepRecordedAt)
         let progress = Progress(enabled: Terminal.stderrIsTerminal)
         var summary = ImportSummary()
 
@@ -110,6 +126,7 @@ struct ImportCommand: ParsableCommand {
                 if rejectsFile == nil { rejectsFile = try RejectsFile(path: rejectsPath) }
                 rejectsFile!.write(line: line.number, error: error, input: line.bytes)
                 summary.refused += 1
+                if summary.shown.count < Self.shownRefusals { summary.shown.append((line.number, error.message)) }
             }
             // Every core prepares chunks of lines while this thread writes them, in input order,
             // into a transaction that commits once it holds a batch: the writer works while the
@@ -158,12 +175,28 @@ struct ImportCommand: ParsableCommand {
         }
         let seconds = Double(Clock.nowMicros() - started) / 1e6
         let rate = seconds > 0 ? Int(Double(summary.appended + summary.already) / seconds) : 0
-        var line = "imported \(file == "-" ? "standard input" : file): \(Terminal.count(summary.appended)) appended, \(Terminal.count(summary.already)) already recorded, \(Terminal.count(summary.refused)) refused"
-        if let first = summary.firstPosition { line += " (positions \(first)-\(summary.lastPosition))" }
-        line += " in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s"
-        print(line)
+        let name = file == "-" ? "standard input" : file
+        if format == .json {
+            var o = JSONObject()
+            o["file"] = .string(name)
+            o["appended"] = .int(Int64(summary.appended))
+            o["alreadyRecorded"] = .int(Int64(summary.already))
+            o["refused"] = .int(Int64(summary.refused))
+            o["firstPosition"] = summary.firstPosition.map { .int(Int64($0)) } ?? .null
+            o["lastPosition"] = summary.firstPosition == nil ? .null : .int(Int64(summary.lastPosition))
+            o["seconds"] = .double((seconds * 1000).rounded() / 1000)
+            o["rejectsFile"] = summary.refused > 0 ? .string(rejectsPath) : .null
+            print(JSONWriter.ordered(.object(o)))
+        } else {
+            var line = "imported \(name): \(Terminal.count(summary.appended)) appended, \(Terminal.count(summary.already)) already recorded, \(Terminal.count(summary.refused)) refused"
+            if let first = summary.firstPosition { line += " (positions \(first)-\(summary.lastPosition))" }
+            line += " in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s"
+            print(line)
+        }
         if summary.refused > 0 {
-            Terminal.writeError("buurtboek: \(Terminal.count(summary.refused)) refused lines written to \(rejectsPath)")
+            for (number, message) in summary.shown { Terminal.writeError("  line \(number): \(message)") }
+            let more = summary.refused - summary.shown.count
+            Terminal.writeError("buurtboek: \(Terminal.count(summary.refused)) refused lines written to \(rejectsPath)\(more > 0 ? " (the first \(summary.shown.count) above)" : "")")
             throw ExitCode(ExitStatus.refused)
         }
     }
@@ -171,6 +204,8 @@ struct ImportCommand: ParsableCommand {
 
 struct ImportSummary {
     var appended = 0, already = 0, refused = 0, lines = 0
+    /// The first refusals, by line number, to show on the terminal.
+    var shown: [(line: Int, message: String)] = []
     var firstPosition: UInt64?
     var lastPosition: UInt64 = 0
 
@@ -200,11 +235,12 @@ final class PreparerPool: @unchecked Sendable {
 
     private let preparers: [EventPreparer]
 
-    init(catalogue: Catalogue, worker: String?, restoring: Bool, sealer: PersonalDataSealer?) {
+    init(catalogue: Catalogue, worker: String?, restoring: Bool, sealer: PersonalDataSealer?, keepsRecordedAt: Bool = false) {
         // One per core: for the preparing threads, and the last for the writer's (see ImportPipeline).
         let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
         preparers = (0..<cores).map { _ in
-            EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer, derivesIds: true)
+            EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer, derivesIds: true,
+                          keepsRecordedAt: keepsRecordedAt)
         }
     }
 

@@ -5,7 +5,7 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new, empty ledger.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Creates the ledger directory (mode 0700) and records the event catalogue from the schema
         directory in it. Appends validate against that recorded catalogue; change it with
         `buurtboek catalogue update`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalogue
 import JSON
 import Ledger
 
@@ -6,7 +7,7 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "List events, oldest first.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Filters combine. --since and --until select by when events happened (occurredAt, whole
         days, inclusive); --from by position. The jsonl format has the keys of `export`.
 
@@ -19,23 +20,29 @@ struct LogCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Start at this position.", valueName: "pos")) var from: UInt64 = 1
     @Option(help: ArgumentHelp("At most this many events.", valueName: "n")) var limit: Int?
-    @Option(help: ArgumentHelp("Only this event type.", valueName: "type")) var type: String?
+    @Option(help: ArgumentHelp("Only this event type.", valueName: "type"), completion: .custom(TypeNames.complete)) var type: String?
     @Option(help: ArgumentHelp("Only this stream.", valueName: "id")) var stream: String?
     @Option(help: ArgumentHelp("Only this neighbourhood code.", valueName: "code")) var neighbourhood: String?
     @Option(help: ArgumentHelp("Only events that occurred on or after this day.", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Only events that occurred on or before this day.", valueName: "date")) var until: String?
     @Flag(help: "Newest first.") var reverse = false
     @Option(help: ArgumentHelp("table or jsonl.", valueName: "format")) var format: Format = .table
+    @OptionGroup var display: DisplayOptions
     @OptionGroup var ledger: LedgerOptions
 
-    enum Format: String, ExpressibleByArgument { case table, jsonl }
+    enum Format: String, Choice { case table, jsonl }
 
     func run() throws {
         let sinceDay = try since.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--since")) }
         let untilDay = try until.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--until")) }
         let ledger = try self.ledger.open()
+        if let type, ledger.catalogue.versions(of: type) == nil {
+            throw CLIError("--type \(type): unknown event type\(NameSuggestion.hint(type, in: ledger.catalogue.typeNames)) (see `buurtboek types`)", code: ExitStatus.refused)
+        }
         var out = OutputBuffer()
-        if format == .table { out.line(Table.row(["POS", "OCCURRED", "TYPE", "STREAM", "V", "NEIGHBOURHOOD", "BY"], widths: Self.widths)) }
+        var table = StreamingTable(TextTable([.init("POS", right: true), .init("OCCURRED"), .init("TYPE", wraps: true), .init("STREAM", wraps: true),
+                                              .init("V", right: true), .init("NEIGHBOURHOOD", wraps: true), .init("BY", wraps: true)]),
+                                   width: display.width)
         try ledger.read { snapshot in
             var remaining = limit ?? .max
             func emit(_ position: UInt64, _ record: RecordView) throws -> Bool {
@@ -51,9 +58,8 @@ struct LogCommand: ParsableCommand {
                     let leaf = try snapshot.leafHash(at: position)
                     out.append { EventJSON.write(position: position, record: record, leafHash: leaf, into: &$0); $0.append(10) }
                 } else {
-                    out.line(Table.row([String(position), RFC3339.format(record.occurredAt).prefix(16).replacingT(),
-                                        record.type, record.stream, String(record.streamVersion), record.neighbourhood,
-                                        record.recordedBy], widths: Self.widths))
+                    table.add([String(position), display.time(record.occurredAt), record.type, record.stream,
+                               String(record.streamVersion), record.neighbourhood, record.recordedBy], to: &out)
                 }
                 return true
             }
@@ -74,10 +80,40 @@ struct LogCommand: ParsableCommand {
                 try snapshot.scan(from: from, reverse: reverse, emit)
             }
         }
+        if format == .table { table.finish(to: &out) }
         out.flush()
     }
+}
 
-    static let widths = [8, 16, 28, 26, 4, 14, 12]
+/// A table of many rows (the log): the first rows set the layout, which the rest keep, so
+/// that rows print as they are read instead of after the whole log.
+struct StreamingTable {
+    private var table: TextTable
+    private let width: Int?
+    private var widths: [Int]?
+    static let sample = 500
+
+    init(_ table: TextTable, width: Int?) {
+        self.table = table
+        self.width = width
+    }
+
+    mutating func add(_ cells: [String], to out: inout OutputBuffer) {
+        if let widths {
+            out.write(table.line(cells, widths))
+            return
+        }
+        table.add(cells)
+        if table.rows.count == Self.sample { finish(to: &out) }
+    }
+
+    /// Prints the rows held back for the layout (with the header).
+    mutating func finish(to out: inout OutputBuffer) {
+        guard widths == nil else { return }
+        widths = table.widths(fitting: width)
+        out.write(table.render(width: width))
+        table.rows.removeAll()
+    }
 }
 
 enum Table {

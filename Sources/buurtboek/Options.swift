@@ -10,7 +10,7 @@ import Glibc
 
 /// Where the ledger is: --ledger, else $BUURTBOEK_LEDGER, else ./buurtboek.ledger.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The ledger directory.", discussion: "Default: $BUURTBOEK_LEDGER, else ./buurtboek.ledger.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The ledger directory (default: $BUURTBOEK_LEDGER, else ./buurtboek.ledger).", valueName: "dir"))
     var ledger: String?
 
     var path: String { ledger ?? Environment.value("BUURTBOEK_LEDGER") ?? "buurtboek.ledger" }
@@ -78,26 +78,41 @@ enum Environment {
     }
 }
 
-/// Finds the schema directory: --schemas, $BUURTBOEK_SCHEMAS, or a Schemas/ folder beside or
-/// above the executable (which is where a build from the source tree finds them).
+/// Finds the schema directory: --schemas, $BUURTBOEK_SCHEMAS, the catalogue installed beside
+/// the executable (`Tools/install`: PREFIX/bin/buurtboek and PREFIX/share/buurtboek/Schemas),
+/// or a Schemas/ folder above it (which is where a build from the source tree finds them).
+/// A relative path is taken from the working directory and named in full in messages.
 enum SchemaLocation {
     static func resolve(_ given: String?) throws -> String {
-        if let given { return given }
-        if let env = Environment.value("BUURTBOEK_SCHEMAS") { return env }
+        if let given = given ?? Environment.value("BUURTBOEK_SCHEMAS") { return absolute(given) }
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         if n > 0 {
             var dir = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let slash = dir.lastIndex(of: "/") {
+                let installed = String(dir[..<slash]) + "/../share/buurtboek/Schemas"
+                if access(installed + "/catalogue.json", R_OK) == 0 { return absolute(installed) }
+            }
             while let slash = dir.lastIndex(of: "/"), !dir.isEmpty {
                 dir = String(dir[..<slash])
                 if access(dir + "/Schemas/catalogue.json", R_OK) == 0 { return dir + "/Schemas" }
             }
         }
-        throw CLIError("cannot find the schema directory: pass --schemas DIR or set $BUURTBOEK_SCHEMAS", code: ExitStatus.storage)
+        throw CLIError("cannot find the schema directory: pass --schemas DIR or set $BUURTBOEK_SCHEMAS (an installed buurtboek has it in PREFIX/share/buurtboek/Schemas; see Tools/install)", code: ExitStatus.storage)
+    }
+
+    /// `path` from the root: relative to the working directory, `..` and symlinks resolved.
+    static func absolute(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     static func loadCatalogue(_ given: String?) throws -> Catalogue {
         let directory = try resolve(given)
+        guard access(directory + "/catalogue.json", F_OK) == 0 else {
+            throw CLIError("\(directory) holds no catalogue.json: pass the schema directory (--schemas DIR), e.g. the Schemas/ of a Buurtboek clone", code: ExitStatus.storage)
+        }
         do { return try Catalogue.load(directory: directory) } catch {
             throw CLIError("the catalogue in \(directory) cannot be used: \(error)", code: ExitStatus.refused)
         }

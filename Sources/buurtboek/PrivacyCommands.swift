@@ -11,13 +11,18 @@ struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
         abstract: "Create keys: the master key for personal data, a signing key for checkpoints.",
+        discussion: Help.page("""
+        EXAMPLES
+          buurtboek key master --out ~/.buurtboek/master.key
+          buurtboek key generate --origin buurtboek.example/noord --out ~/.buurtboek/noord
+        """),
         subcommands: [Master.self, GenerateKeyCommand.self])
 
     struct Master: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "master",
             abstract: "Create a master key file (mode 0600), which seals residents' personal data.",
-            discussion: Help.reflow("""
+            discussion: Help.page("""
             Keep it apart from the ledger and its backups: whoever has both can read personal data.
             Without it, personal fields cannot be recorded or shown; everything else works.
 
@@ -41,7 +46,7 @@ struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
         abstract: "Erase a resident's personal data (GDPR article 17) by destroying their keys.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Appends resident.erased (which holds no personal data), then destroys the data keys of the
         resident and of every stream that named them, and compacts the key store so that no copy
         of those keys remains in any file. The log is not edited: its records, tree, checkpoints
@@ -56,7 +61,7 @@ struct EraseCommand: ParsableCommand {
 
     struct Resident: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "resident", abstract: "Erase one resident.",
-            discussion: Help.reflow("""
+            discussion: Help.page("""
             The resident may have a stream of their own (resident-R000123) or be named only in
             other events' resident_id (a referral about them): either way every data key that
             sealed their fields is destroyed, with the keys of corrections to those events.
@@ -65,8 +70,6 @@ struct EraseCommand: ParsableCommand {
               buurtboek erase resident R000123 --request AVG-2024-017
               buurtboek erase resident R000777 --request AVG-2024-018 \\
                   --legal-basis retention_expired
-
-            \(ExitStatus.help)
             """))
 
         @Argument(help: "The resident id, e.g. R000123.") var id: String
@@ -119,7 +122,7 @@ struct AccessLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access-log",
         abstract: "List who was shown personal data, when, and by which command.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Every read of a resident's personal fields (show with the master key) and every erasure is
         recorded in the key store, apart from the log.
 
@@ -129,6 +132,8 @@ struct AccessLogCommand: ParsableCommand {
         """))
 
     @Option(help: ArgumentHelp("Only reads about this resident.", valueName: "id")) var resident: String?
+    @OptionGroup var output: FactsFormat
+    @OptionGroup var display: DisplayOptions
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
@@ -140,11 +145,14 @@ struct AccessLogCommand: ParsableCommand {
             streams = Set(try ledger.read { s in try s.residentStreams(resident) + (try s.correctionStreams(ofResident: resident)) + [DataKeyId.residentStream(resident)] }
                 .map { "stream:" + $0 } + ["resident:" + resident])
         }
-        print(Table.row(["AT", "BY", "SUBJECT", "COMMAND"], widths: [24, 12, 30]))
+        var table = TextTable([.init("AT"), .init("BY", wraps: true), .init("SUBJECT", wraps: true), .init("COMMAND", wraps: true)])
+        var list: [JSONValue] = []
         for entry in try sealer.keyStore.accessRecord() {
             let subject = entry["subject"]?.string ?? ""
             if resident != nil && !streams.contains(subject) { continue }
-            print(Table.row([entry["at"]?.string ?? "", entry["by"]?.string ?? "", subject, entry["command"]?.string ?? ""], widths: [24, 12, 30]))
+            list.append(entry)
+            table.add([TimeText.minutes(rfc3339: entry["at"]?.string ?? "", utc: display.utc), entry["by"]?.string ?? "", subject, entry["command"]?.string ?? ""])
         }
+        if output.json { print(JSONWriter.ordered(.array(list))) } else { print(table.render(width: display.width), terminator: "") }
     }
 }

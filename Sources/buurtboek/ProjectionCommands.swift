@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import Ledger
 import Projections
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project",
         abstract: "Bring read models up to date with the log (catch-up).",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Each read model remembers the log position it has applied; `project` folds the events
         after it and writes the rows and the new position in one transaction, so no event is
         applied twice or skipped, whoever runs it at the same time. Reports do this by themselves
@@ -34,6 +35,7 @@ struct ProjectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Read models to bring up to date (default: all).", valueName: "name")) var names: [String] = []
     @Flag(help: "Start the read models again from position 1.") var rebuild = false
     @Flag(help: "Show where each read model stands; change nothing.") var status = false
+    @OptionGroup var output: FactsFormat
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
@@ -44,6 +46,15 @@ struct ProjectCommand: ParsableCommand {
         if status {
             let head = try ledger.read { try $0.size() }
             let states = try store.states()
+            if output.json {
+                print(JSONWriter.ordered(.array(types.map { type -> JSONValue in
+                    let s = states[type.name]
+                    return .object(JSONObject([("name", .string(type.name)), ("version", s.map { .int(Int64($0.version)) } ?? .null),
+                                               ("buildVersion", .int(Int64(type.version))), ("position", .int(Int64(s?.position ?? 0))),
+                                               ("behind", .int(Int64(head - min(head, s?.position ?? 0)))), ("digest", s.map { .string($0.digest.description) } ?? .null)]))
+                })))
+                return
+            }
             for type in types {
                 let s = states[type.name]
                 let behind = head - min(head, s?.position ?? 0)
@@ -59,6 +70,10 @@ struct ProjectCommand: ParsableCommand {
         try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         progress.clear()
         let elapsed = Double(Clock.nowMicros() - started) / 1e6
+        if output.json {
+            print(JSONWriter.ordered(.object(JSONObject([("models", .array(statuses.map(Self.json))), ("seconds", .double((elapsed * 1000).rounded() / 1000))]))))
+            return
+        }
         for s in statuses {
             let name = s.name.padding(toLength: 15, withPad: " ", startingAt: 0)
             if let skipped = s.skipped {
@@ -72,11 +87,19 @@ struct ProjectCommand: ParsableCommand {
     }
 }
 
+extension ProjectCommand {
+    static func json(_ s: ProjectionStatus) -> JSONValue {
+        .object(JSONObject([("name", .string(s.name)), ("version", .int(Int64(s.version))), ("position", .int(Int64(s.position))),
+                            ("scanned", .int(Int64(s.scanned))), ("rebuilt", .bool(s.rebuilt)), ("skipped", s.skipped.map { .string($0) } ?? .null),
+                            ("digest", .string(s.digest.description))]))
+    }
+}
+
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Rebuild read models from position 1 into a scratch area, for audit or comparison.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Folds the log from the first event (up to --at or --as-of, when given) through the
         chosen projectors, in memory, and writes the result to a scratch store (default
         LEDGER/replay, emptied first). The live read models are never touched. Prints each
@@ -99,8 +122,10 @@ struct ReplayCommand: ParsableCommand {
     var names: [String] = []
     @Flag(help: "Compare with the live read models; exit 6 on any difference.") var check = false
     @Option(help: ArgumentHelp("Where to write the rebuilt models (default: LEDGER/replay).", valueName: "dir")) var scratch: String?
-    @Option(help: ArgumentHelp("Threads that fold read models side by side (default: the number of cores).", valueName: "n"))
-    var jobs: Int = Projection.cores
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Threads that fold read models side by side (default: the number of cores).", valueName: "n"))
+    var jobsGiven: Int?
+    var jobs: Int { jobsGiven ?? Projection.cores }
+    @OptionGroup var output: FactsFormat
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
@@ -136,16 +161,30 @@ struct ReplayCommand: ParsableCommand {
         let statuses = try projection.save(models, position: position, to: store)
         let seconds = Double(folded - started) / 1e6
         let rate = seconds > 0 ? Int(Double(position) / seconds) : 0
+        var differences: [String] = []
+        if check {
+            let live = try ReadModelStore(path: livePath)
+            try projection.catchUp(types, store: live)
+            try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
+            differences = try Projection.differences(types, live: live, rebuilt: store)
+        }
+        if output.json {
+            var o = JSONObject()
+            o["events"] = .int(Int64(position))
+            o["seconds"] = .double((seconds * 1000).rounded() / 1000)
+            o["scratch"] = .string(scratchPath)
+            o["models"] = .array(statuses.map(ProjectCommand.json))
+            if check { o["differences"] = .array(differences.prefix(200).map { .string($0) }); o["differenceCount"] = .int(Int64(differences.count)) }
+            print(JSONWriter.ordered(.object(o)))
+            if !differences.isEmpty { throw ExitCode(ExitStatus.integrity) }
+            return
+        }
         print("replayed \(Terminal.count(position)) events\(target.map { " (\($0.label))" } ?? "") through \(models.count) read model\(models.count == 1 ? "" : "s") in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s; written to \(scratchPath)")
         if let memory { print("memory held after the fold: \(Terminal.bytes(memory)) (the log itself is mapped, not copied)") }
         for s in statuses {
             print("\(s.name.padding(toLength: 15, withPad: " ", startingAt: 0)) v\(s.version)  position \(Terminal.count(s.position))  digest \(s.digest.short)")
         }
         guard check else { return }
-        let live = try ReadModelStore(path: livePath)
-        try projection.catchUp(types, store: live)
-        try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
-        let differences = try Projection.differences(types, live: live, rebuilt: store)
         if differences.isEmpty {
             print("check: the live read models match the replay")
             return

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalogue
 import JSON
 import Ledger
 import Projections
@@ -8,7 +9,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Indicator reports for analysts: table, CSV, JSON or a self-contained HTML page.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         `buurtboek report` alone lists the reports. A report brings its read models up to date
         first; with --as-of or --at it folds the log up to that point instead (in memory; the
         read models are not touched).
@@ -36,7 +37,7 @@ struct ReportCommand: ParsableCommand {
           buurtboek report referrals --from 2025-01-01 --to 2025-03-31 --as-of 2025-04-15
         """))
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
+    enum Format: String, Choice {
         case table, csv, json, html, graphml, dot
     }
 
@@ -44,11 +45,13 @@ struct ReportCommand: ParsableCommand {
     var name: String?
     @OptionGroup var period: PeriodOptions
     @OptionGroup var knowledge: KnowledgeOptions
-    @Option(help: ArgumentHelp("table, csv, json or html; graphml and dot for the network report.", valueName: "format"))
+    @Option(help: ArgumentHelp("The output format (graphml and dot: the network report only).", valueName: "format"))
     var format: Format = .table
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var out: String?
     @Option(help: ArgumentHelp("Only this section (see the ids in --format json).", valueName: "id")) var section: String?
-    @Option(name: .customLong("suppress-below"), help: ArgumentHelp("Suppress counts below this (default 5; 1 shows everything).", valueName: "n"))
+    @Flag(help: "Keep each table whole, however wide the terminal (a wide table is otherwise one block per row).")
+    var wide = false
+    @Option(name: .customLong("suppress-below"), help: ArgumentHelp("Suppress counts below this (1 shows everything).", valueName: "n"))
     var threshold: Int = 5
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
@@ -70,7 +73,8 @@ struct ReportCommand: ParsableCommand {
             kinds = ReportKind.allCases
         } else {
             guard let kind = ReportKind(rawValue: name) else {
-                throw CLIError("no report named \(name); there are: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")), all")
+                let names = ReportKind.allCases.map(\.rawValue) + ["all"]
+                throw CLIError("no report named \(name)\(NameSuggestion.hint(name, in: names)) (there are: \(names.joined(separator: ", ")))")
             }
             kinds = [kind]
         }
@@ -114,14 +118,16 @@ struct ReportCommand: ParsableCommand {
                 var r = report
                 r.sections = r.sections.filter { $0.id == section }
                 guard !r.sections.isEmpty else {
-                    throw CLIError("the \(report.name) report has no section \(section); it has: \(report.sections.map(\.id).joined(separator: ", "))")
+                    throw CLIError("the \(report.name) report has no section \(section)\(NameSuggestion.hint(section, in: report.sections.map(\.id))) (it has: \(report.sections.map(\.id).joined(separator: ", ")))")
                 }
                 return r
             }
         }
         let text: String
         switch format {
-        case .table: text = reports.map { TableRenderer.render($0, suppression: suppression) }.joined(separator: "\n")
+        case .table:
+            let width = out == nil ? Terminal.tableWidth(wide: wide) : nil
+            text = reports.map { TableRenderer.render($0, suppression: suppression, width: width) }.joined(separator: "\n")
         case .csv:
             let (csv, omitted) = CSVRenderer.render(reports[0], suppression: suppression)
             if !omitted.isEmpty { Terminal.writeError("note: CSV holds the sections that share the first one's columns; for the others use --section \(omitted.joined(separator: " or --section "))") }

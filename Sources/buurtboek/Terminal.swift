@@ -134,6 +134,11 @@ enum Descriptor {
 /// terminal's width on its own, so prose paragraphs are joined back into one line each first.
 /// Indented lines (examples, lists) and headings in capitals stay as they are.
 enum Help {
+    /// A command's help page: its text reflowed, then the exit codes, which every page names.
+    static func page(_ text: String) -> String {
+        reflow(text) + "\n\n" + ExitStatus.help
+    }
+
     static func reflow(_ text: String) -> String {
         var out: [String] = []
         var joinable = false

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import Audit
 import Ledger
 
@@ -6,7 +7,7 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the whole ledger against its Merkle tree and indexes.",
-        discussion: Help.reflow("""
+        discussion: Help.page("""
         Recomputes every leaf hash from the stored record bytes and every stored tree hash from
         the leaves, and checks the id, stream, type, day, resident-stream and erasure indexes
         against the log. It replays every event through its lifecycles (under the catalogue in
@@ -26,6 +27,7 @@ struct VerifyCommand: ParsableCommand {
     var checkpoint: String?
     @Option(name: .customLong("public-key"), help: ArgumentHelp("The verifier key (NAME+HASH+KEY file) that signed the checkpoint.", valueName: "file"))
     var publicKey: String?
+    @OptionGroup var output: FactsFormat
     @OptionGroup var ledger: LedgerOptions
 
     func run() throws {
@@ -37,6 +39,11 @@ struct VerifyCommand: ParsableCommand {
                 throw CLIError("\(publicKey): \(error)", code: ExitStatus.storage)
             }
             let (kept, size, proofLength) = try Checkpoints.verify(ledger, note: try KeyFiles.read(checkpoint), verifier: verifier)
+            if output.json {
+                print(JSONWriter.ordered(.object(JSONObject([("consistent", .bool(true)), ("size", .int(Int64(size))), ("checkpointSize", .int(Int64(kept.size))),
+                                                             ("origin", .string(kept.origin)), ("proofHashes", .int(Int64(proofLength)))]))))
+                return
+            }
             print("consistent: the log of \(Terminal.count(size)) events extends checkpoint \(kept.size) of \(kept.origin) (signature valid, consistency proof of \(proofLength) hashes)")
             return
         }
@@ -47,6 +54,12 @@ struct VerifyCommand: ParsableCommand {
         }
         if progress { Terminal.writeProgress("") }
         let seconds = Double(Clock.nowMicros() - started) / 1e6
+        if output.json {
+            print(JSONWriter.ordered(.object(JSONObject([("verified", .bool(true)), ("events", .int(Int64(report.size))), ("root", .string(report.root.hex)),
+                                                         ("streamsWithStates", .int(Int64(report.streamsWithStates))), ("streamsUnchecked", .int(Int64(report.unchecked))),
+                                                         ("seconds", .double((seconds * 1000).rounded() / 1000))]))))
+            return
+        }
         let unchecked = report.unchecked > 0 ? " (\(Terminal.count(report.unchecked)) left unchecked: their lifecycles read sealed fields)" : ""
         print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes consistent, lifecycle states of \(Terminal.count(report.streamsWithStates)) streams consistent\(unchecked)")
         print("tree size \(report.size), root \(report.root.hex)")

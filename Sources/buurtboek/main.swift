@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalogue
 import Ledger
 import LMDB
 import Projections
@@ -12,6 +13,13 @@ import Glibc
 /// version, a mistake) goes through the whole tree, so its messages are the tree's.
 func parseCommand() throws -> ParsableCommand {
     let arguments = Array(CommandLine.arguments.dropFirst())
+    // A mistyped command (or `help` of one) is named with the nearest commands.
+    let names = Buurtboek.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+    if arguments == ["--version"] { return VersionCommand() }
+    let asked = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
+    if let asked, !asked.hasPrefix("-"), asked != "help", !names.contains(asked) {
+        throw CLIError("unknown command '\(asked)'\(NameSuggestion.hint(asked, in: names)) (see `buurtboek help`)", code: ExitStatus.usage)
+    }
     if arguments.first == AppendCommand.configuration.commandName,
        let command = try? AppendCommand.parse(Array(arguments.dropFirst())) {
         return command
@@ -48,5 +56,5 @@ do {
         print(Buurtboek.fullMessage(for: error))
         exit(0)
     }
-    Terminal.fail(Buurtboek.message(for: error), details: ["see `buurtboek help` or `buurtboek help COMMAND`"], code: ExitStatus.usage)
+    Terminal.fail(ChoiceRefusal.explain(Buurtboek.message(for: error)), details: ["see `buurtboek help` or `buurtboek help COMMAND`"], code: ExitStatus.usage)
 }
