@@ -34,9 +34,9 @@ enum NumberText {
 /// a line as fit), so that it reads on the terminal it is printed to.
 public enum TableRenderer {
     public static func render(_ report: Report, suppression: Suppression, width: Int? = nil) -> String {
-        var out = "\(report.title)\n\(report.scope)\n"
+        var out = "\(report.title)\n" + prose(report.scope, width)
         for section in report.sections {
-            out += "\n\(section.title)\n"
+            out += "\n" + prose(section.title, width)
             let cells: [[String]] = section.rows.map { row in row.map { text($0, suppression) } }
             let widths = section.columns.indices.map { i in
                 max(section.columns[i].count, cells.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0)
@@ -63,8 +63,22 @@ public enum TableRenderer {
             out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
             for row in cells { out += line(row) + "\n" }
         }
-        for note in report.notes { out += "\nnote: \(note)" }
-        return out + (report.notes.isEmpty ? "" : "\n")
+        for note in report.notes { out += "\n" + prose("note: \(note)", width, hanging: 6) }
+        return out
+    }
+
+    /// A line of prose, wrapped at spaces to `width` (nil: one line), continuation lines
+    /// indented by `hanging`; ends with a newline.
+    static func prose(_ text: String, _ width: Int?, hanging: Int = 2) -> String {
+        guard let width, text.count > width else { return text + "\n" }
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            let limit = lines.isEmpty ? width : width - hanging
+            if !line.isEmpty && line.count + 1 + word.count > limit { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        lines.append(line)
+        return lines.enumerated().map { ($0 == 0 ? "" : String(repeating: " ", count: hanging)) + $1 }.joined(separator: "\n") + "\n"
     }
 
     /// One block per row: the leading text columns as its heading, the rest as name/value
@@ -79,7 +93,7 @@ public enum TableRenderer {
         var out = ""
         for row in rows {
             let heading = zip(columns.prefix(labels), row.prefix(labels)).map { "\($0): \($1.isEmpty ? "-" : $1)" }.joined(separator: "  ")
-            out += (heading.isEmpty ? "-" : heading) + "\n"
+            out += prose(heading.isEmpty ? "-" : heading, width)
             let pairs = zip(names, row.dropFirst(labels)).map { name, value in
                 name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  " + String(repeating: " ", count: max(0, valueWidth - value.count)) + value
             }

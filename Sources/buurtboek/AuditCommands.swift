@@ -92,7 +92,7 @@ struct CheckpointCommand: ParsableCommand {
         defaultSubcommand: Sign.self)
 
     struct Sign: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "sign", abstract: "Sign the current tree (the default).",
+        static let configuration = CommandConfiguration(commandName: "sign", abstract: "Sign the current tree.",
             discussion: Help.page("""
             Proves the current tree consistent with the last checkpoint first, and refuses to
             sign if it is not. Prints the signed note (C2SP tlog-checkpoint) to standard output.

@@ -98,7 +98,8 @@ struct AuditCommand: ParsableCommand {
     private func printText(_ trail: AuditTrail, corrections: [(UInt64, JSONValue)], personal: [UInt64: JSONValue]) {
         let state = trail.events.last(where: { $0.stateAfter != nil })?.stateAfter.map { ", state \($0)" } ?? ""
         let checkpoint = trail.checkpoint.map { "checkpoint \($0.size)" } ?? "no checkpoint yet"
-        print("\(trail.subject): \(trail.events.count) events in \(trail.streams.count) stream\(trail.streams.count == 1 ? "" : "s")\(state); proofs against \(checkpoint)")
+        let heading = "\(trail.subject): \(trail.events.count) events in \(trail.streams.count) stream\(trail.streams.count == 1 ? "" : "s")\(state); proofs against \(checkpoint)"
+        for line in display.width.map({ TextTable.wrap(heading, to: $0) }) ?? [heading] { print(line) }
         var table = TextTable([.init("POS", right: true), .init("V", right: true), .init("OCCURRED"), .init("RECORDED"), .init("BY", wraps: true),
                                .init("TYPE", wraps: true), .init("STATE AFTER", wraps: true), .init("PROOF", wraps: true)])
         let rows = trail.events.map { e in
@@ -107,16 +108,25 @@ struct AuditCommand: ParsableCommand {
         }
         for row in rows { table.add(row) }
         let width = display.width
+        // Too wide for the terminal as a table: one block per event instead.
+        let natural = table.widths(fitting: nil)
+        let blocks = width.map { natural.reduce(0, +) + 2 * (natural.count - 1) > $0 } ?? false
         let widths = table.widths(fitting: width)
-        print(table.line(table.columns.map(\.title), widths), terminator: "")
+        func say(_ text: String, indent: Int) {
+            for line in width.map({ TextTable.wrap(text, to: max(20, $0 - indent)) }) ?? [text] { print(String(repeating: " ", count: indent) + line) }
+        }
+        if !blocks { print(table.line(table.columns.map(\.title), widths), terminator: "") }
         for (e, row) in zip(trail.events, rows) {
-            print(table.line(row, widths), terminator: "")
+            if blocks {
+                say("position \(row[0]), version \(row[1]): \(e.type) -> \(row[6])", indent: 0)
+                say("occurred \(row[2]), recorded \(row[3]) by \(e.recordedBy); proof: \(row[7])", indent: 9)
+            } else {
+                print(table.line(row, widths), terminator: "")
+            }
             let fields = (e.data.object ?? JSONObject()).map { "\($0.key)=\($0.value.string ?? JSONWriter.ordered($0.value))" }
             let sealed = personal[e.position].map { " personal: \($0.string ?? JSONWriter.ordered($0))" } ?? (e.sealed ? " personal: [sealed]" : "")
             let detail = fields.joined(separator: " ") + sealed
-            if !detail.isEmpty {
-                for line in width.map({ TextTable.wrap(detail.trimmingWhitespace, to: max(20, $0 - 9)) }) ?? [detail.trimmingWhitespace] { print("         " + line) }
-            }
+            if !detail.isEmpty { say(detail.trimmingWhitespace, indent: 9) }
             for c in e.corrections { print("         corrected by position \(c)") }
         }
         if !corrections.isEmpty {
@@ -126,7 +136,11 @@ struct AuditCommand: ParsableCommand {
             }
         }
         print(trail.anomalies.isEmpty ? "anomalies: none" : "anomalies")
-        for a in trail.anomalies { print("  - \(a.position.map { "position \($0): " } ?? "")\(a.kind): \(a.message)") }
+        for a in trail.anomalies {
+            let text = "- \(a.position.map { "position \($0): " } ?? "")\(a.kind): \(a.message)"
+            let lines = width.map { TextTable.wrap(text, to: max(20, $0 - 4)) } ?? [text]
+            for (i, line) in lines.enumerated() { print((i == 0 ? "  " : "    ") + line) }
+        }
     }
 
     private func printJSON(_ trail: AuditTrail, corrections: [(UInt64, JSONValue)], personal: [UInt64: JSONValue]) {
