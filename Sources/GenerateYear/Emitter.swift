@@ -50,7 +50,10 @@ final class Emitter {
         }
         line.append(contentsOf: stream.utf8)
         line.append(contentsOf: #"","occurredAt":""#.utf8)
-        line.append(contentsOf: RFC3339.format((recordedAt - lateBy) / 1_000_000 * 1_000_000).utf8)
+        // With recording times, an event is written down a while after it happened: up to an
+        // hour and a half (from the line's number, so the seeded draws stay as they were).
+        let delay = withRecordedAt ? Int64((sequence &* 2_654_435_761) % 5_400) * 1_000_000 : 0
+        line.append(contentsOf: RFC3339.format((recordedAt - lateBy - delay) / 1_000_000 * 1_000_000).utf8)
         if withRecordedAt {
             line.append(contentsOf: #"","recordedAt":""#.utf8)
             line.append(contentsOf: RFC3339.format(recordedAt / 1_000_000 * 1_000_000).utf8)
