@@ -13,16 +13,16 @@ import Glibc
 /// version, a mistake) goes through the whole tree, so its messages are the tree's.
 func parseCommand() throws -> ParsableCommand {
     let arguments = Array(CommandLine.arguments.dropFirst())
-    // A mistyped command (or `help` of one) is named with the nearest commands.
-    let names = Buurtboek.configuration.subcommands.map { $0.configuration.commandName ?? "" }
-    if arguments == ["--version"] { return VersionCommand() }
-    let asked = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
-    if let asked, !asked.hasPrefix("-"), asked != "help", !names.contains(asked) {
-        throw CLIError("unknown command '\(asked)'\(NameSuggestion.hint(asked, in: names)) (see `buurtboek help`)", code: ExitStatus.usage)
-    }
     if arguments.first == AppendCommand.configuration.commandName,
        let command = try? AppendCommand.parse(Array(arguments.dropFirst())) {
         return command
+    }
+    if arguments == ["--version"] { return VersionCommand() }
+    // A mistyped command (or `help` of one) is named with the nearest commands.
+    let names = Buurtboek.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+    let asked = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
+    if let asked, !asked.hasPrefix("-"), asked != "help", !names.contains(asked) {
+        throw CLIError("unknown command '\(asked)'\(NameSuggestion.hint(asked, in: names)) (see `buurtboek help`)", code: ExitStatus.usage)
     }
     return try Buurtboek.parseAsRoot()
 }
