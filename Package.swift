@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Dependencies point one way: the CLI uses Reports, Projections, Audit, Privacy and Ledger;
@@ -29,6 +29,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The team server (`buurtboek serve`) and the remote CLI's client. Hummingbird's
+        // optional traits (swift-configuration, full Foundation) are left out: they cost build
+        // time and the server reads its settings from the command line.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb",
@@ -58,11 +67,33 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
         .target(name: "Reports", dependencies: ["Projections", "JSON"], swiftSettings: release),
+        // Members and roles of a team server, folded from the log's member events.
+        .target(name: "Membership", dependencies: ["Ledger", "Privacy", "JSON"], swiftSettings: release),
+        // `buurtboek serve`: the ledger over HTTP(S), on Hummingbird (SwiftNIO).
+        .target(name: "Server", dependencies: [
+            "Ledger", "Membership", "Privacy", "Catalogue", "JSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: release),
+        // The remote CLI's side: a small blocking HTTP/1.1 client (SwiftNIO, TLS by swift-nio-ssl).
+        .target(name: "Remote", dependencies: [
+            "JSON",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], swiftSettings: release),
         // jemalloc (libjemalloc-dev) replaces glibc's malloc in the tools: an import allocates
         // on the preparing threads and frees on the writing one, which glibc's arenas serve
         // slowly (an import of a million events is about a fifth faster with it).
         .executableTarget(name: "buurtboek", dependencies: [
             "Ledger", "LMDB", "Catalogue", "JSON", "Privacy", "Audit", "Projections", "Reports",
+            "Membership", "Server", "Remote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release, linkerSettings: [.linkedLibrary("jemalloc"), .unsafeFlags(startUp, .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(name: "generate-year", dependencies: [
@@ -80,6 +111,7 @@ let package = Package(
                                                          .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "Catalogue", "Privacy", "JSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "MembershipTests", dependencies: ["Membership", "Ledger", "Catalogue", "Privacy", "JSON"]),
         .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"], resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17

@@ -33,12 +33,16 @@ public final class EventPreparer {
     /// Whether a line's `recordedAt` is kept as its recording time (`import --keep-recorded-at`,
     /// for a history migrated from elsewhere or generated data) instead of the ledger's clock.
     public let keepsRecordedAt: Bool
+    /// Whether `defaultWorker` records every event, a line's own recordedBy refused unless it
+    /// names the same worker: the team server records the member its token authenticates.
+    public let recorderIsFixed: Bool
 
     /// Without a `sealer`, events with personal (I or S) fields are refused: sealing needs the
     /// master key.
     public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, sealer: PersonalDataSealer? = nil,
-                derivesIds: Bool = false, keepsRecordedAt: Bool = false, now: Int64 = Clock.nowMicros()) {
+                derivesIds: Bool = false, keepsRecordedAt: Bool = false, recorderIsFixed: Bool = false, now: Int64 = Clock.nowMicros()) {
         self.derivesIds = derivesIds
+        self.recorderIsFixed = recorderIsFixed
         self.keepsRecordedAt = keepsRecordedAt
         self.catalogue = catalogue
         self.defaultWorker = defaultWorker
@@ -189,6 +193,9 @@ public final class EventPreparer {
         let streamAt = record.bytes.count + 4
         record.section(streamBytes)
         if let given = try textBytes(.recordedBy), !given.isEmpty {
+            if recorderIsFixed, let worker = defaultWorkerBytes, !given.elementsEqual(worker) {
+                throw refuseEvent("/recordedBy", "the server records who appends (\(defaultWorker ?? "")), from the token; leave recordedBy out")
+            }
             record.section(given)
         } else if let worker = defaultWorkerBytes, !worker.isEmpty {
             record.section(worker)

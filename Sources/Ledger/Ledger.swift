@@ -71,13 +71,16 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// Opens an existing ledger.
-    public static func open(at path: String) throws -> Ledger {
+    /// With `sharedByThreads`, several threads may use the ledger at once (the team server's
+    /// request handlers read while its committing thread writes), at the cost of a lock per
+    /// transaction that lets the map grow safely (see `Environment`).
+    public static func open(at path: String, sharedByThreads: Bool = false) throws -> Ledger {
         guard access(path + "/data.mdb", F_OK) == 0 else {
             var info = stat()
             if stat(path, &info) != 0 { throw LedgerError.storage("no ledger at \(path) (run `buurtboek init` first, or pass --ledger)") }
             throw LedgerError.storage("\(path) is not a Buurtboek ledger (no data.mdb in it)")
         }
-        let env = try wrap { try Environment(path: path, maxDatabases: 32) }
+        let env = try wrap { try Environment(path: path, maxDatabases: 32, threads: sharedByThreads) }
         // The format is read first: another format may have other databases, or the same ones
         // with other flags, which LMDB would refuse to open as this build declares them.
         let format: String

@@ -13,8 +13,8 @@ import Ledger
 /// erasure takes it exclusively, so no process writes to a file that is being replaced.
 public final class KeyStore: @unchecked Sendable {
     let path: String
-    private var env: Environment
-    private var keys: Database, meta: Database, accessLog: Database
+    var env: Environment
+    var keys: Database, meta: Database, accessLog: Database, tokens: Database
     private let master: MasterKey
     /// Guards the cache, `pending` and `env`, for moments only.
     private let lock = NSLock()
@@ -44,19 +44,19 @@ public final class KeyStore: @unchecked Sendable {
         guard lockFile >= 0, flock(lockFile, LOCK_SH) == 0 else {
             throw LedgerError(.storage, "cannot lock the key store \(path)")
         }
-        (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path, mapSize: initialMapSize)
+        (env, keys, meta, accessLog, tokens) = try KeyStore.openEnvironment(path, mapSize: initialMapSize)
         try checkMasterKey()
     }
 
     deinit { close(lockFile) }
 
-    private static func openEnvironment(_ path: String, mapSize: Int = KeyStore.initialMapSize) throws -> (Environment, Database, Database, Database) {
+    private static func openEnvironment(_ path: String, mapSize: Int = KeyStore.initialMapSize) throws -> (Environment, Database, Database, Database, Database) {
         do {
             // Shared by the preparing threads of an import, which look keys up while the
             // writer stores new ones (and may grow the map).
-            let env = try Environment(path: path, maxDatabases: 4, initialMapSize: mapSize, threads: true)
-            let dbs = try env.databases([("keys", []), ("meta", []), ("access", [])], create: true)
-            return (env, dbs[0], dbs[1], dbs[2])
+            let env = try Environment(path: path, maxDatabases: 8, initialMapSize: mapSize, threads: true)
+            let dbs = try env.databases([("keys", []), ("meta", []), ("access", []), ("tokens", [])], create: true)
+            return (env, dbs[0], dbs[1], dbs[2], dbs[3])
         } catch {
             throw LedgerError(.storage, "key store \(path): \(error)")
         }
@@ -193,7 +193,7 @@ public final class KeyStore: @unchecked Sendable {
             throw LedgerError(.storage, "cannot replace the key store: \(String(cString: strerror(errno)))")
         }
         try? FileManager.default.removeItem(atPath: copy)
-        (env, keys, meta, accessLog) = try KeyStore.openEnvironment(path)
+        (env, keys, meta, accessLog, tokens) = try KeyStore.openEnvironment(path)
     }
 
     /// Whether the store holds the data key `id` (never made, or destroyed, when not).

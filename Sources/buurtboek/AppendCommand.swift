@@ -3,6 +3,7 @@ import Catalogue
 import JSON
 import Ledger
 import Privacy
+import Remote
 
 struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,7 +66,38 @@ struct AppendCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let remote = try ledger.remote() { return try runRemote(remote) }
         let ledger = try self.ledger.open()
+        let sealer = try masterKey.unlock(ledger)
+        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer, derivesIds: idempotent)
+        let event = try preparer.prepare(line: try line(catalogue: ledger.catalogue, id: id), source: "event")
+        try sealer?.persist()
+        let id = UUIDText.format(event.id)
+        switch try ledger.append([event])[0] {
+        case .appended(let position, let version): report(status: "appended", position: position, id: id, version: version)
+        case .alreadyRecorded(let position): report(status: "already_recorded", position: position, id: id, version: nil)
+        case .refused(let error): throw error
+        }
+    }
+
+    /// To a team server: the event gets its id here (unless --idempotent asks the server to
+    /// derive it from the content), so a retry after a lost answer is "already recorded". The
+    /// server seals personal fields and records the member its token names.
+    private func runRemote(_ remote: RemoteLedger) throws {
+        let catalogue = try RemoteCatalogue.fetch(remote)
+        let given = id ?? (idempotent ? nil : UUIDText.format(Clock.uuidV7()))
+        let response = try remote.send(.POST, "/v1/events", body: try line(catalogue: catalogue, id: given) + [10], contentType: "application/x-ndjson")
+        let result = try response.json().object ?? JSONObject()
+        let position = UInt64(result["position"]?.int ?? 0), shown = result["id"]?.string ?? ""
+        switch result["status"]?.string {
+        case "appended": report(status: "appended", position: position, id: shown, version: result["streamVersion"]?.int.map(UInt64.init))
+        case "already_recorded": report(status: "already_recorded", position: position, id: shown, version: nil)
+        default: throw RemoteError(response: response)
+        }
+    }
+
+    /// The event as an import line (canonical JSON).
+    private func line(catalogue: Catalogue, id: String?) throws -> [UInt8] {
         var object = JSONObject()
         object["type"] = .string(type)
         object["stream"] = .string(stream)
@@ -76,28 +108,18 @@ struct AppendCommand: ParsableCommand {
         if let expectVersion { object["expectedVersion"] = .string(expectVersion) }
         if let correlation { object["correlationId"] = .string(correlation) }
         if let causation { object["causationId"] = .string(causation) }
-        object["data"] = .object(try buildData(catalogue: ledger.catalogue))
-        let sealer = try masterKey.unlock(ledger)
-        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer, derivesIds: idempotent)
-        let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "event")
-        try sealer?.persist()
-        let outcome = try ledger.append([event])[0]
-        let id = UUIDText.format(event.id)
-        switch outcome {
-        case .appended(let position, let version):
-            if format == .json {
-                print(#"{"status":"appended","position":\#(position),"id":"\#(id)","streamVersion":\#(version)}"#)
-            } else {
-                print("appended at position \(position): event \(id) (\(type), \(stream) version \(version))")
-            }
-        case .alreadyRecorded(let position):
-            if format == .json {
-                print(#"{"status":"already_recorded","position":\#(position),"id":"\#(id)"}"#)
-            } else {
-                print("already recorded at position \(position): event \(id); nothing appended")
-            }
-        case .refused(let error):
-            throw error
+        object["data"] = .object(try buildData(catalogue: catalogue))
+        return JSONWriter.canonical(.object(object))
+    }
+
+    private func report(status: String, position: UInt64, id: String, version: UInt64?) {
+        if format == .json {
+            let version = version.map { #","streamVersion":\#($0)"# } ?? ""
+            print(#"{"status":"\#(status)","position":\#(position),"id":"\#(id)"\#(version)}"#)
+        } else if let version {
+            print("appended at position \(position): event \(id) (\(type), \(stream) version \(version))")
+        } else {
+            print("already recorded at position \(position): event \(id); nothing appended")
         }
     }
 

@@ -31,7 +31,7 @@ struct Buurtboek: ParsableCommand {
             StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
             CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self, CheckpointCommand.self,
             ProveCommand.self, AuditCommand.self, CorrectCommand.self, VoidCommand.self,
-            ProjectCommand.self, ReplayCommand.self, ReportCommand.self,
+            ProjectCommand.self, ReplayCommand.self, ReportCommand.self, ServeCommand.self, MemberCommand.self,
         ]
     )
 }

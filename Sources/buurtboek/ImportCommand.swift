@@ -3,6 +3,7 @@ import Foundation
 import Catalogue
 import JSON
 import Ledger
+import Remote
 import Privacy
 #if canImport(Glibc)
 import Glibc
@@ -73,6 +74,14 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        let rejectsPath = rejects ?? (file == "-" ? "import.rejects.jsonl" : file + ".rejects.jsonl")
+        if let remote = try ledger.remote() {
+            if atomic || restore || keepRecordedAt {
+                throw CLIError("--atomic, --restore and --keep-recorded-at work on a ledger directory only, not through a team server", code: ExitStatus.usage)
+            }
+            let started = Clock.nowMicros()
+            return try report(try RemoteImport(command: self, remote: remote).run(rejectsPath: rejectsPath), started: started, rejectsPath: rejectsPath)
+        }
         // Each event names who recorded it. An export names them in every line; for other input
         // the worker is needed before a line is read, or every line would be refused alone.
         if !restore && worker.worker == nil {
@@ -86,7 +95,6 @@ struct ImportCommand: ParsableCommand {
         }
         let ledger = try self.ledger.open()
         let started = Clock.nowMicros()
-        let rejectsPath = rejects ?? (file == "-" ? "import.rejects.jsonl" : file + ".rejects.jsonl")
         let sealer = try masterKey.unlock(ledger)
         let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore, sealer: sealer,
                                      keepsRecordedAt: keepRecordedAt)
@@ -170,6 +178,11 @@ struct ImportCommand: ParsableCommand {
             summary.lines = pipeline.lineCount
         }
         progress.clear()
+        try report(summary, started: started, rejectsPath: rejectsPath)
+    }
+
+    /// The summary line (or JSON), the first refusals, and the exit code they call for.
+    private func report(_ summary: ImportSummary, started: Int64, rejectsPath: String) throws {
         guard summary.lines > 0 else {
             throw CLIError("nothing to import: \(file == "-" ? "standard input" : file) holds no events", code: ExitStatus.refused)
         }

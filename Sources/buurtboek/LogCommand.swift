@@ -2,6 +2,9 @@ import ArgumentParser
 import Catalogue
 import JSON
 import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +19,8 @@ struct LogCommand: ParsableCommand {
           buurtboek log --stream referral-2024-0042
           buurtboek log --type signal.escalated --neighbourhood BU03630001 --since 2024-01-01 --until 2024-03-31
           buurtboek log --type referral.made --format jsonl > referrals.jsonl
+          buurtboek log --follow --from 1200 --type signal.raised
+          buurtboek log --follow --ledger https://buurtboek.local:8443 --neighbourhood BU03630001
         """))
 
     @Option(help: ArgumentHelp("Start at this position.", valueName: "pos")) var from: UInt64 = 1
@@ -26,59 +31,66 @@ struct LogCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only events that occurred on or after this day.", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Only events that occurred on or before this day.", valueName: "date")) var until: String?
     @Flag(help: "Newest first.") var reverse = false
+    @Flag(help: "After the events so far, print new ones as they are appended, until interrupted (Ctrl-C).") var follow = false
     @Option(help: ArgumentHelp("table or jsonl.", valueName: "format")) var format: Format = .table
     @OptionGroup var display: DisplayOptions
     @OptionGroup var ledger: LedgerOptions
 
     enum Format: String, Choice { case table, jsonl }
 
+    func validate() throws {
+        if follow && reverse { throw ValidationError("--follow reads forwards; leave out --reverse") }
+        if follow && limit != nil { throw ValidationError("--follow goes on until interrupted; leave out --limit") }
+    }
+
+    /// The columns of the table form.
+    static func table(width: Int?) -> StreamingTable {
+        StreamingTable(TextTable([.init("POS", right: true), .init("OCCURRED"), .init("TYPE", wraps: true), .init("STREAM", wraps: true),
+                                  .init("V", right: true), .init("NEIGHBOURHOOD", wraps: true), .init("BY", wraps: true)]),
+                       width: width)
+    }
+
     func run() throws {
         let sinceDay = try since.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--since")) }
         let untilDay = try until.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--until")) }
+        var query = EventQuery()
+        query.from = from
+        query.limit = limit ?? .max
+        (query.type, query.stream, query.neighbourhood) = (type, stream, neighbourhood)
+        (query.sinceDay, query.untilDay, query.reverse) = (sinceDay, untilDay, reverse)
+        if let remote = try ledger.remote() { return try RemoteLog(command: self, remote: remote, query: query).run() }
         let ledger = try self.ledger.open()
         if let type, ledger.catalogue.versions(of: type) == nil {
             throw CLIError("--type \(type): unknown event type\(NameSuggestion.hint(type, in: ledger.catalogue.typeNames)) (see `buurtboek types`)", code: ExitStatus.refused)
         }
         var out = OutputBuffer()
-        var table = StreamingTable(TextTable([.init("POS", right: true), .init("OCCURRED"), .init("TYPE", wraps: true), .init("STREAM", wraps: true),
-                                              .init("V", right: true), .init("NEIGHBOURHOOD", wraps: true), .init("BY", wraps: true)]),
-                                   width: display.width)
-        try ledger.read { snapshot in
-            var remaining = limit ?? .max
-            func emit(_ position: UInt64, _ record: RecordView) throws -> Bool {
-                guard remaining > 0 else { return false }
-                if let type, record.type != type { return true }
-                if let stream, record.stream != stream { return true }
-                if let neighbourhood, record.neighbourhood != neighbourhood { return true }
-                let day = Calendar.day(ofMicros: record.occurredAt)
-                if let sinceDay, day < sinceDay { return true }
-                if let untilDay, day > untilDay { return true }
-                remaining -= 1
-                if format == .jsonl {
-                    let leaf = try snapshot.leafHash(at: position)
-                    out.append { EventJSON.write(position: position, record: record, leafHash: leaf, into: &$0); $0.append(10) }
-                } else {
-                    table.add([String(position), display.time(record.occurredAt), record.type, record.stream,
-                               String(record.streamVersion), record.neighbourhood, record.recordedBy], to: &out)
-                }
-                return true
-            }
-            // Read from the narrowest index that applies; the other filters check each record.
-            var positions: [UInt64]?
-            if let stream { positions = try snapshot.streamPositions(stream).map(\.position) }
-            else if let type { positions = try snapshot.positions(ofType: type) }
-            else if sinceDay != nil || untilDay != nil {
-                positions = try snapshot.positions(occurredFromDay: sinceDay ?? Int(Int32.min), toDay: untilDay ?? Int(Int32.max)).sorted()
-            }
-            if var positions {
-                positions = positions.filter { $0 >= from }
-                if reverse { positions.reverse() }
-                for position in positions {
-                    guard let record = try snapshot.record(at: position), try emit(position, record) else { break }
-                }
+        var table = Self.table(width: display.width)
+        func show(_ snapshot: LedgerSnapshot, _ position: UInt64, _ record: RecordView) throws -> Bool {
+            if format == .jsonl {
+                let leaf = try snapshot.leafHash(at: position)
+                out.append { EventJSON.write(position: position, record: record, leafHash: leaf, into: &$0); $0.append(10) }
             } else {
-                try snapshot.scan(from: from, reverse: reverse, emit)
+                table.add([String(position), display.time(record.occurredAt), record.type, record.stream,
+                           String(record.streamVersion), record.neighbourhood, record.recordedBy], to: &out)
             }
+            return true
+        }
+        let last = try ledger.read { snapshot in try query.visit(snapshot) { try show(snapshot, $0, $1) } }
+        guard follow else {
+            if format == .table { table.finish(to: &out) }
+            out.flush()
+            return
+        }
+        // Following: the table's layout is fixed now, and each new event is printed as the
+        // ledger's log grows (another process appends: LMDB shows it to the next read).
+        if format == .table { table.finish(to: &out) }
+        out.flush()
+        query.from = (last ?? (from - 1)) + 1
+        while true {
+            let seen = try ledger.read { snapshot in try query.visit(snapshot) { try show(snapshot, $0, $1) } }
+            if let seen { query.from = seen + 1 }
+            out.flush()
+            usleep(100_000)
         }
         if format == .table { table.finish(to: &out) }
         out.flush()

@@ -4,18 +4,53 @@ import JSON
 import Ledger
 import Privacy
 import Projections
+import Remote
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Where the ledger is: --ledger, else $BUURTBOEK_LEDGER, else ./buurtboek.ledger.
+/// Where the ledger is: --ledger, else $BUURTBOEK_LEDGER, else ./buurtboek.ledger. A URL
+/// (https://HOST:PORT) names a team server; the token comes from $BUURTBOEK_TOKEN or --token-file.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The ledger directory (default: $BUURTBOEK_LEDGER, else ./buurtboek.ledger).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The ledger directory, or a team server's https://HOST:PORT (default: $BUURTBOEK_LEDGER, else ./buurtboek.ledger).", valueName: "dir|url"))
     var ledger: String?
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("With a server: the file holding your token, mode 0600 (default: $BUURTBOEK_TOKEN).", valueName: "file"))
+    var tokenFile: String?
+    @Option(name: .customLong("ca-cert"), help: ArgumentHelp("With a server: the PEM certificate of its private CA, or its self-signed certificate.", valueName: "file"))
+    var caCert: String?
 
     var path: String { ledger ?? Environment.value("BUURTBOEK_LEDGER") ?? "buurtboek.ledger" }
 
-    func open() throws -> Ledger { try Ledger.open(at: path) }
+    var isRemote: Bool { path.hasPrefix("https://") || path.hasPrefix("http://") }
+
+    func open() throws -> Ledger {
+        if isRemote {
+            throw CLIError("\(path) is a team server; this command works on a ledger directory only (run it on the server's machine, with --ledger DIR)", code: ExitStatus.usage)
+        }
+        return try Ledger.open(at: path)
+    }
+
+    /// The team server --ledger names, or nil for a local ledger.
+    func remote() throws -> RemoteLedger? {
+        guard isRemote else { return nil }
+        do {
+            return try RemoteLedger(url: path, token: try token(), caCertificate: caCert ?? Environment.value("BUURTBOEK_CA_CERT"))
+        } catch let error as RemoteError {
+            throw CLIError(error.message, code: ExitStatus.usage)
+        }
+    }
+
+    private func token() throws -> String? {
+        guard let tokenFile else { return Environment.value("BUURTBOEK_TOKEN") }
+        var info = stat()
+        guard stat(tokenFile, &info) == 0, let bytes = FileBytes.read(tokenFile) else {
+            throw CLIError("--token-file \(tokenFile): cannot read it", code: ExitStatus.storage)
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw CLIError("--token-file \(tokenFile) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(tokenFile)", code: ExitStatus.notAllowed)
+        }
+        return String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+    }
 }
 
 /// The master key: --master-key, else $BUURTBOEK_MASTER_KEY_FILE. Needed to record, show or

@@ -11,6 +11,8 @@ enum ExitStatus {
     static let conflict: Int32 = 4
     static let storage: Int32 = 5
     static let integrity: Int32 = 6
+    /// A team server refused the token (none, unknown, revoked) or the member's role.
+    static let notAllowed: Int32 = 7
 
     static func code(for kind: LedgerError.Kind) -> Int32 {
         switch kind {
@@ -32,6 +34,8 @@ enum ExitStatus {
       5  ledger or I/O error: no ledger, unreadable file, disk full
       6  verification failed: the ledger does not match its own tree or indexes,
          or `replay --check` found live read models that differ from a rebuild
+      7  not authenticated or not allowed: a team server refused the token, or the
+         member's role does not allow the command
     """
 }
 

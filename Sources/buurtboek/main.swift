@@ -3,6 +3,7 @@ import Catalogue
 import Ledger
 import LMDB
 import Projections
+import Remote
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,6 +47,8 @@ do {
     }
 } catch let error as RowFormatError {
     Terminal.fail(error.description, code: ExitStatus.storage)
+} catch let error as RemoteError {
+    Terminal.fail(error.message, code: error.exitCode)
 } catch let error as LMDBError {
     Terminal.fail("read models: \(error)", code: ExitStatus.storage)
 } catch let error as ExitCode {

@@ -117,7 +117,7 @@ final class GuidanceTests: LedgerTestCase {
     func testVersionAndCompletion() throws {
         let version = try CLI.run(["--version"])
         assertExit(version, 0, "ledger format 4")
-        XCTAssertTrue(version.stdout.contains("catalogue ") && version.stdout.contains("37 event types"), version.stdout)
+        XCTAssertTrue(version.stdout.contains("catalogue ") && version.stdout.contains("40 event types"), version.stdout)
         let script = try CLI.run(["--generate-completion-script", "bash"])
         assertExit(script, 0, "---completion append -- positional@0")
         let types = try CLI.run(["---completion", "append", "--", "positional@0", "ref"], ledger: ledger)

@@ -88,7 +88,7 @@ final class QuickStartTests: XCTestCase {
             '\(prefix)/bin/buurtboek' types --ledger here.ledger | head -3
             """, home: elsewhere, in: elsewhere)
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stdout.contains("created ledger here.ledger with a catalogue of 37 event types"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("created ledger here.ledger with a catalogue of 40 event types"), run.stdout)
         XCTAssertTrue(run.stdout.contains("catalogue \(prefix)/share/buurtboek/Schemas"), run.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/bash-completion/completions/buurtboek"))
         // An organisation's own catalogue, by --schemas.

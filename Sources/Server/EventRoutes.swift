@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JSON
+import Ledger
+import Membership
+import NIOCore
+import ServiceLifecycle
+
+/// The log over HTTP: append (one event or a JSONL batch), read a page, follow as Server-Sent
+/// Events. Events travel with the keys of `export` and the import.
+struct EventRoutes {
+    let server: TeamServer
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/events") { request, _ in try await server.guarded(request, .appendEvents) { try await append(request, by: $0) } }
+        router.get("/v1/events") { request, _ in try await server.guarded(request, .readEvents) { _ in try page(request) } }
+        router.get("/v1/events/follow") { request, _ in try await server.guarded(request, .followEvents) { _ in try follow(request) } }
+    }
+
+    /// Appends the body's lines (one JSON event per line) as the authenticated member, in the
+    /// next group commit, and answers per line. One line: 200 (appended or already recorded),
+    /// 409 (expected version) or 422 (refused), so a single append reads like one; several:
+    /// 200 with each line's outcome, as `import` reports them.
+    func append(_ request: Request, by member: Member) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: server.settings.maxBodyBytes) } catch {
+            throw Refusal(.contentTooLarge, "the body is over the \(server.settings.maxBodyBytes)-byte limit; send the events in smaller batches")
+        }
+        let lines = Lines.split(Array(body.readableBytesView))
+        guard !lines.isEmpty else { throw Refusal(.badRequest, "no events in the body: send one JSON event per line") }
+        let preparer = server.preparer(for: member.name)
+        var prepared: [PreparedEvent] = [], at: [Int] = []
+        var results = [JSONValue?](repeating: nil, count: lines.count)
+        for (i, line) in lines.enumerated() {
+            do {
+                prepared.append(try line.withUnsafeBytes { try preparer.prepare(line: $0, source: .line(i + 1)) })
+                at.append(i)
+            } catch let error as LedgerError {
+                results[i] = Outcome.refused(error)
+            }
+        }
+        let outcomes = prepared.isEmpty ? [] : try await server.commits.append(prepared)
+        for (k, outcome) in outcomes.enumerated() { results[at[k]] = Outcome.json(outcome, id: prepared[k].id) }
+        let answered = results.map { $0 ?? .null }
+        server.metrics.appended(outcomes)
+        if lines.count == 1, let only = answered.first?.object {
+            let status: HTTPResponse.Status = switch only["kind"]?.string {
+            case "conflict": .conflict
+            case "refused": .unprocessableContent
+            default: .ok
+            }
+            return Reply.json(.object(only), status: status)
+        }
+        return Reply.json(.object(Outcome.summary(answered)))
+    }
+
+    /// A page of the log: ?from, ?limit (at most 10,000; default 1,000), ?type, ?stream,
+    /// ?neighbourhood, ?reverse. JSONL; the header Buurtboek-Next names where the next page starts.
+    func page(_ request: Request) throws -> Response {
+        var query = try Query.events(request)
+        query.limit = min(try Query.int(request, "limit") ?? 1_000, 10_000)
+        var out: [UInt8] = []
+        let last = try server.ledger.read { snapshot in
+            try query.visit(snapshot) { position, record in
+                EventJSON.write(position: position, record: record, leafHash: try snapshot.leafHash(at: position), into: &out)
+                out.append(10)
+                return true
+            }
+        }
+        var headers = HTTPFields()
+        if let last, !query.reverse { headers[.buurtboekNext] = String(last + 1) }
+        return Reply.bytes(out, type: "application/x-ndjson", headers: headers)
+    }
+
+    /// The log from ?from (or after the Last-Event-ID a reconnecting client sends), then each
+    /// new event as it is committed, as Server-Sent Events whose id is the position: a client
+    /// that reconnects with the last id it saw misses none and sees none twice. A comment line
+    /// every 15 s keeps proxies from closing a quiet stream; the stream ends when the server
+    /// shuts down (the client reconnects to its successor).
+    func follow(_ request: Request) throws -> Response {
+        var query = try Query.events(request)
+        if let resumed = request.headers[.lastEventID].flatMap({ UInt64($0) }) { query.from = resumed + 1 }
+        let ledger = server.ledger
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let start = query
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var query = start
+            var quietSince = ContinuousClock.now
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                var out: [UInt8] = []
+                var page = query
+                page.limit = 500
+                let last = try ledger.read { snapshot in
+                    try page.visit(snapshot) { position, record in
+                        out.append(contentsOf: "id: \(position)\nevent: event\ndata: ".utf8)
+                        EventJSON.write(position: position, record: record, leafHash: try snapshot.leafHash(at: position), into: &out)
+                        out.append(contentsOf: "\n\n".utf8)
+                        return true
+                    }
+                }
+                if let last { query.from = last + 1 }
+                if !out.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: out))
+                    quietSince = .now
+                    continue
+                }
+                if ContinuousClock.now - quietSince > .seconds(15) {
+                    try await writer.write(ByteBuffer(string: ": still here\n\n"))
+                    quietSince = .now
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await writer.finish(nil)
+        })
+    }
+}
+
+extension HTTPField.Name {
+    static let buurtboekNext = HTTPField.Name("Buurtboek-Next")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
+
+/// What became of each line, as JSON: the keys of `append --format json`, plus `line`.
+enum Outcome {
+    static func json(_ outcome: AppendOutcome, id: [UInt8]) -> JSONValue {
+        var o = JSONObject()
+        switch outcome {
+        case .appended(let position, let version):
+            o["status"] = .string("appended")
+            o["position"] = .int(Int64(position))
+            o["id"] = .string(UUIDText.format(id))
+            o["streamVersion"] = .int(Int64(version))
+        case .alreadyRecorded(let position):
+            o["status"] = .string("already_recorded")
+            o["position"] = .int(Int64(position))
+            o["id"] = .string(UUIDText.format(id))
+        case .refused(let error):
+            return refused(error)
+        }
+        return .object(o)
+    }
+
+    static func refused(_ error: LedgerError) -> JSONValue {
+        var o = JSONObject()
+        o["status"] = .string("refused")
+        o["kind"] = .string(Reply.name(of: error.kind))
+        o["error"] = .string(error.message)
+        return .object(o)
+    }
+
+    static func summary(_ results: [JSONValue]) -> JSONObject {
+        var o = JSONObject()
+        let statuses = results.map { $0.object?["status"]?.string ?? "" }
+        o["appended"] = .int(Int64(statuses.count { $0 == "appended" }))
+        o["alreadyRecorded"] = .int(Int64(statuses.count { $0 == "already_recorded" }))
+        o["refused"] = .int(Int64(statuses.count { $0 == "refused" }))
+        o["results"] = .array(results)
+        return o
+    }
+}
+
+/// The body's lines: LF-separated, a CR before it and blank lines ignored.
+enum Lines {
+    static func split(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        bytes.split(separator: 10, omittingEmptySubsequences: true)
+            .map { $0.last == 13 ? $0.dropLast() : $0 }
+            .filter { !$0.allSatisfy { $0 == 32 || $0 == 9 } }
+    }
+}

@@ -1,0 +1,61 @@
+import Catalogue
+import Hummingbird
+import JSON
+import Ledger
+
+/// The query parameters of the read routes, checked: a bad value is a 400 naming the parameter.
+enum Query {
+    static func events(_ request: Request) throws -> EventQuery {
+        var query = EventQuery()
+        query.from = try uint(request, "from") ?? 1
+        query.type = string(request, "type")
+        query.stream = string(request, "stream")
+        query.neighbourhood = string(request, "neighbourhood")
+        query.sinceDay = try day(request, "since")
+        query.untilDay = try day(request, "until")
+        query.reverse = string(request, "reverse") == "true"
+        return query
+    }
+
+    static func string(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters[Substring(name)].map { String($0).removingPercentEncoding ?? String($0) }
+    }
+
+    static func int(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = string(request, name) else { return nil }
+        guard let value = Int(text), value >= 0 else { throw Refusal(.badRequest, "?\(name)=\(text): expected a whole number") }
+        return value
+    }
+
+    static func uint(_ request: Request, _ name: String) throws -> UInt64? {
+        guard let text = string(request, name) else { return nil }
+        guard let value = UInt64(text) else { throw Refusal(.badRequest, "?\(name)=\(text): expected a log position (a whole number)") }
+        return value
+    }
+
+    static func day(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = string(request, name) else { return nil }
+        guard text.utf8.count == 10, let micros = RFC3339.parse(text + "T00:00:00Z") else {
+            throw Refusal(.badRequest, "?\(name)=\(text): expected a day, YYYY-MM-DD")
+        }
+        return Calendar.day(ofMicros: micros)
+    }
+}
+
+extension String {
+    /// %XX escapes decoded (a query value may carry them); nil when one is malformed.
+    var removingPercentEncoding: String? {
+        var bytes: [UInt8] = [], utf8 = Array(self.utf8), i = 0
+        while i < utf8.count {
+            if utf8[i] == UInt8(ascii: "%") {
+                guard i + 2 < utf8.count, let value = UInt8(String(decoding: utf8[i + 1...i + 2], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(value)
+                i += 3
+            } else {
+                bytes.append(utf8[i] == UInt8(ascii: "+") ? 32 : utf8[i])
+                i += 1
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}

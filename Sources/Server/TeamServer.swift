@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Ledger
+import Logging
+import Membership
+import NIOCore
+import NIOSSL
+import Privacy
+
+/// One ledger for a whole organisation: `buurtboek serve`. The server alone holds the master
+/// key and the key store; members reach the ledger through the routes their role allows
+/// (`Permission`), and every append goes through one group-committing writer.
+public final class TeamServer: Sendable {
+    let settings: ServerSettings
+    let ledger: Ledger
+    let keyStore: KeyStore
+    let sealer: Sealer
+    let gate: Gate
+    let commits: GroupCommit
+    let metrics = ServerMetrics()
+    let logger: Logger
+
+    public init(_ settings: ServerSettings) throws {
+        self.settings = settings
+        ledger = try Ledger.open(at: settings.ledgerPath, sharedByThreads: true)
+        keyStore = try KeyStore(ledgerPath: settings.ledgerPath, masterKey: try MasterKey.load(from: settings.masterKeyPath))
+        sealer = Sealer(keyStore: keyStore)
+        ledger.sealer = sealer
+        gate = Gate(ledger: ledger, keyStore: keyStore)
+        let metrics = self.metrics
+        let sealer = self.sealer
+        commits = GroupCommit(ledger: ledger, persistKeys: { try sealer.persist() }, committed: { metrics.committed($0) })
+        var logger = Logger(label: "buurtboek.serve")
+        logger.logLevel = .info
+        self.logger = logger
+    }
+
+    /// Serves until SIGTERM or SIGINT: then it stops taking connections, lets the requests in
+    /// flight finish (their commits included), ends the followers' streams, and returns.
+    /// `listening` is told the address once the socket is bound (the port, when 0 was asked).
+    public func run(listening: @escaping @Sendable (String) -> Void) async throws {
+        let router = Router()
+        router.add(middleware: RequestLog(server: self))
+        FactRoutes(server: self).add(to: router)
+        EventRoutes(server: self).add(to: router)
+        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(settings.idleSeconds))
+        let scheme = settings.usesTLS ? "https" : "http"
+        let server: HTTPServerBuilder = try settings.tlsCertificate.map { cert in
+            try .tls(.http1(configuration: http), tlsConfiguration: try tlsConfiguration(certificate: cert, key: settings.tlsKey ?? ""))
+        } ?? .http1(configuration: http)
+        let app = Application(router: router, server: server,
+                              configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "buurtboek"),
+                              onServerRunning: { channel in
+                                  let port = channel.localAddress?.port ?? 0
+                                  listening("\(scheme)://\(self.settings.host.contains(":") ? "[\(self.settings.host)]" : self.settings.host):\(port)")
+                              },
+                              logger: logger)
+        try await app.runService()
+        commits.drain()
+    }
+
+    private func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+        } catch {
+            throw LedgerError(.storage, "--tls-cert \(certificate) / --tls-key \(key): cannot load them as PEM (\(error))")
+        }
+    }
+
+    /// Runs `body` for the member the request authenticates, if their role allows `permission`.
+    func guarded(_ request: Request, _ permission: Permission, _ body: (Member) async throws -> Response) async throws -> Response {
+        let member: Member
+        do { member = try gate.admit(request, for: permission) } catch let refusal as Refusal {
+            logger.warning("refused \(request.method) \(request.uri.path): \(refusal.message)")
+            return Reply.failure(refusal)
+        }
+        do { return try await body(member) } catch {
+            return Reply.failure(error)
+        }
+    }
+
+    /// A preparer for one request's lines: recordedBy is the member, whatever the line says.
+    func preparer(for member: String) -> EventPreparer {
+        EventPreparer(catalogue: ledger.catalogue, defaultWorker: member, sealer: sealer, derivesIds: true, recorderIsFixed: true)
+    }
+
+    func desk(for admin: Member) -> MemberDesk {
+        MemberDesk(ledger: ledger, keyStore: keyStore, recordedBy: admin.name)
+    }
+}
+
+/// One line per request (method, path, status, milliseconds) and the request counter; an
+/// error no route turned into a response (an unknown route, say) becomes a JSON one here.
+struct RequestLog: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let server: TeamServer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response: Response
+        do { response = try await next(request, context) } catch let error as HTTPError {
+            let message = error.status == .notFound ? "no route \(request.method) \(request.uri.path) (see Schemas/api.openapi.yaml)" : "\(error.body ?? error.status.reasonPhrase)"
+            response = Reply.error(error.status, message)
+        } catch {
+            response = Reply.failure(error)
+        }
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        server.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")
+        server.metrics.request(status: response.status.code)
+        return response
+    }
+}

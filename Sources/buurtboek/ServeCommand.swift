@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Server
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ledger to the team over HTTP(S).",
+        discussion: Help.page("""
+        The server holds the master key and the key store; members reach the ledger with their
+        token (`buurtboek member add`), each as their role allows, through the API described in
+        Schemas/api.openapi.yaml. Appends from many clients share write transactions and fsyncs
+        (group commit); an append is answered once it is durable. Listening on anything but
+        loopback needs TLS (--tls-cert and --tls-key), unless --insecure. One line per request
+        goes to standard error; /metrics has Prometheus counters, /v1/health needs no token.
+        SIGTERM or SIGINT stops it cleanly: requests in flight and their commits finish.
+
+        The local CLI on the same machine keeps working beside it (LMDB serializes writers).
+
+        EXAMPLES
+          buurtboek serve --listen 127.0.0.1:8443
+          buurtboek serve --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key
+          openssl req -x509 -newkey ed25519 -nodes -days 365 -subj /CN=buurtboek.local \\
+              -addext subjectAltName=DNS:buurtboek.local,IP:127.0.0.1 \\
+              -keyout server.key -out server.pem
+        """))
+
+    @Option(help: ArgumentHelp("The address to listen on, HOST:PORT (port 0: any free port, printed).", valueName: "host:port"))
+    var listen: String = "127.0.0.1:8443"
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("The server's certificate chain (PEM).", valueName: "file"))
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The certificate's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+    @Flag(help: "Allow plain HTTP on an address other than loopback.")
+    var insecure = false
+    @Option(name: .customLong("max-body"), help: ArgumentHelp("The largest request body in bytes.", valueName: "bytes"))
+    var maxBody: Int = 16 << 20
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var masterKey: MasterKeyOption
+
+    func validate() throws {
+        guard ServerSettings.address(listen) != nil else { throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:8443") }
+        guard maxBody >= 4096 else { throw ValidationError("--max-body \(maxBody): at least 4096") }
+    }
+
+    func run() throws {
+        guard let keyPath = masterKey.path else {
+            throw CLIError("serve needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
+        }
+        let (host, port) = ServerSettings.address(listen)!
+        var settings = ServerSettings(ledgerPath: try ledger.open().path, masterKeyPath: keyPath, host: host, port: port)
+        (settings.tlsCertificate, settings.tlsKey, settings.insecure, settings.maxBodyBytes) = (tlsCert, tlsKey, insecure, maxBody)
+        if let problem = settings.problem() { throw CLIError(problem, code: ExitStatus.usage) }
+        let server = try TeamServer(settings)
+        let path = settings.ledgerPath
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                try await server.run { address in
+                    print("buurtboek serve: listening on \(address) (ledger \(path))")
+                    fflush(nil)
+                }
+            } catch { outcome.error = error }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw CLIError("serve: \(error)", code: ExitStatus.storage) }
+        print("buurtboek serve: stopped")
+    }
+
+    private final class Outcome: @unchecked Sendable { var error: Error? }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import XCTest
+
+/// `buurtboek serve` and the CLI against it: roles on every route, the same output as a local
+/// ledger, retries that never double, live follow across a restart, and bad requests that
+/// leave the server answering.
+final class ServerTests: LedgerTestCase {
+    var server: ServedLedger!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        server = try ServedLedger(ledger: ledger, work: work)
+    }
+
+    override func tearDown() {
+        server?.stop()
+        super.tearDown()
+    }
+
+    private let contact = #"{"type":"contact.recorded","stream":"contact-srv-1","neighbourhood":"BU03630001","data":{"mode":"drop_in","topics":["money"],"minutes":10}}"#
+
+    /// Every role on every route: the allowed cells answer 2xx, the others 403 with one line;
+    /// no token, a wrong one, and a revoked one are 401.
+    func testEveryRoleOnEveryRoute() throws {
+        let routes: [(method: String, path: String, body: String?, roles: Set<String>)] = [
+            ("POST", "/v1/events", contact, ["worker"]),
+            ("GET", "/v1/events?limit=5", nil, ["worker", "auditor"]),
+            ("GET", "/v1/catalogue", nil, ["worker", "auditor", "admin"]),
+            ("GET", "/v1/stats", nil, ["worker", "auditor", "admin"]),
+            ("GET", "/v1/members", nil, ["admin"]),
+            ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"]),
+        ]
+        for route in routes {
+            for role in ServedLedger.roles {
+                let answer = try server.http(route.method, route.path, token: try server.token(role), body: route.body.map { Data($0.utf8) })
+                if route.roles.contains(role) {
+                    // The role change names a member that does not exist: allowed, then refused for that.
+                    let expected = route.path.contains("m-nobody") ? 422 : 200
+                    XCTAssertEqual(answer.status, expected, "\(role) \(route.method) \(route.path): \(answer.body)")
+                } else {
+                    XCTAssertEqual(answer.status, 403, "\(role) \(route.method) \(route.path): \(answer.body)")
+                    XCTAssertTrue(answer.body.contains("m-\(role) is \(role); this needs the role"), answer.body)
+                }
+            }
+            XCTAssertEqual(try server.http(route.method, route.path, token: nil).status, 401)
+            XCTAssertEqual(try server.http(route.method, route.path, token: "bbt_not-a-token").status, 401)
+        }
+        XCTAssertEqual(try server.http("GET", "/v1/health", token: nil).status, 200)
+        XCTAssertTrue(try server.http("GET", "/metrics", token: nil).body.contains("buurtboek_commits_total"))
+        // Revoked (here by the local CLI, beside the server): the token stops at once.
+        let worker = try server.token("worker")
+        assertExit(try CLI.run(["member", "revoke", "m-worker", "--reason", "left"], ledger: ledger), 0)
+        XCTAssertEqual(try server.http("GET", "/v1/stats", token: worker).status, 401)
+        assertExit(try server.cli(["stats"], as: "worker"), 7, "the token is not valid")
+        // Who could do what is in the log.
+        let log = try CLI.run(["log", "--type", "member.revoked", "--format", "jsonl"], ledger: ledger)
+        XCTAssertTrue(log.stdout.contains(#""stream":"member-m-worker""#), log.stdout)
+    }
+
+    /// The remote CLI prints what the local one prints, exits as it exits, and a retry (same
+    /// id, or an id-less import run again) appends nothing twice.
+    func testTheRemoteCLIBehavesAsTheLocalOne() throws {
+        let append = ["append", "contact.recorded", "--stream", "contact-srv-2", "--neighbourhood", "BU03630001",
+                      "--field", "mode=home_visit", "--field", "topics=money", "--field", "minutes=45"]
+        assertExit(try server.cli(append + ["--id", "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"], as: "worker"), 0, "appended at position 5")
+        assertExit(try server.cli(append + ["--id", "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"], as: "worker"), 0, "already recorded at position 5")
+        assertExit(try server.cli(append, as: "analyst"), 7, "m-analyst is analyst")
+        assertExit(try server.cli(["append", "referral.accepted", "--stream", "referral-none-1"], as: "worker"), 3)
+        assertExit(try server.cli(append + ["--expect-version", "none"], as: "worker"), 4)
+        // recordedBy is the token's member, whatever a line says.
+        let lines = try CLI.year(events: 1_000, seed: 5)
+        var stripped: [String] = []
+        for line in String(decoding: lines, as: UTF8.self).split(separator: "\n").prefix(300) {
+            stripped.append(String(line).replacing(#/"id":"[^"]+",/#, with: "").replacing(#/"recordedBy":"[^"]+",/#, with: ""))
+        }
+        let idless = Data(stripped.joined(separator: "\n").utf8)
+        let file = work + "/year.jsonl"
+        try idless.write(to: URL(fileURLWithPath: file))
+        let first = try server.cli(["import", file], as: "worker")
+        assertExit(first, 0, "300 appended, 0 already recorded, 0 refused")
+        assertExit(try server.cli(["import", file], as: "worker"), 0, "0 appended, 300 already recorded")
+        let remote = try server.cli(["log", "--format", "jsonl"], as: "auditor")
+        let local = try CLI.run(["log", "--format", "jsonl"], ledger: ledger)
+        assertExit(remote, 0)
+        XCTAssertEqual(remote.stdout, local.stdout)
+        XCTAssertEqual(remote.stdout.split(separator: "\n").count, 305)
+        XCTAssertEqual(local.stdout.components(separatedBy: #""recordedBy":"m-worker""#).count - 1, 301, "every event sent names the member")
+        XCTAssertEqual(try server.cli(["log", "--type", "tie.formed", "--limit", "3"], as: "worker").stdout,
+                       try CLI.run(["log", "--type", "tie.formed", "--limit", "3"], ledger: ledger).stdout)
+        let stats = try server.cli(["stats", "--format", "json"], as: "worker").stdout
+        XCTAssertEqual(stats.replacing(#/"mapBytesUsed":[0-9]+/#, with: ""),
+                       try CLI.run(["stats", "--format", "json"], ledger: ledger).stdout.replacing(#/"mapBytesUsed":[0-9]+/#, with: ""))
+        assertExit(try CLI.run(["verify"], ledger: ledger), 0)
+        // Commands not yet served say so.
+        assertExit(try server.cli(["report", "neighbourhoods"], as: "analyst"), 2, "is a team server")
+    }
+
+    /// `log --follow` against the server: the events so far, then new ones as they come; the
+    /// server killed and started again, the follower resumes from its last id: no gap, no repeat.
+    func testFollowResumesAcrossARestartWithoutGapOrRepeat() throws {
+        let follower = Process()
+        follower.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
+        follower.arguments = ["log", "--follow", "--format", "jsonl", "--ledger", server.url, "--token-file", server.tokenFile("auditor")]
+        let out = Pipe()
+        follower.standardOutput = out
+        follower.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try follower.run()
+        defer { follower.terminate(); follower.waitUntilExit() }
+        var seen = ""
+        func waitFor(_ lines: Int) {
+            let deadline = Date().addingTimeInterval(20)
+            while seen.split(separator: "\n").count < lines, Date() < deadline {
+                seen += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            }
+        }
+        func append(_ n: Int) throws {
+            assertExit(try server.cli(["append", "contact.recorded", "--stream", "contact-follow-\(n)", "--field", "mode=drop_in",
+                                       "--field", "topics=money", "--field", "minutes=5"], as: "worker"), 0)
+        }
+        waitFor(4)  // the four enrolments
+        try append(1); try append(2)
+        waitFor(6)
+        server.stop(signal: SIGKILL)
+        // Appended while the server is down (locally), and after it is back.
+        assertExit(try CLI.run(["append", "contact.recorded", "--stream", "contact-follow-3", "--field", "mode=drop_in",
+                                "--field", "topics=money", "--field", "minutes=5"], ledger: ledger), 0)
+        try server.start()
+        try append(4)
+        waitFor(8)
+        let positions = seen.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["position"] as? Int
+        }
+        XCTAssertEqual(positions, Array(1...8), seen)
+    }
+
+    /// Bad requests are answered and the server goes on answering.
+    func testBadRequestsNeverStopTheServer() throws {
+        let worker = try server.token("worker")
+        let mixed = try server.http("POST", "/v1/events", token: worker, body: Data("{not json\n\(contact)\n{\"type\":\"nope.type\",\"stream\":\"x\",\"data\":{}}\n".utf8))
+        XCTAssertEqual(mixed.status, 200, mixed.body)
+        XCTAssertTrue(mixed.body.contains(#""appended":1"#) && mixed.body.contains(#""refused":2"#), mixed.body)
+        XCTAssertEqual(try server.http("POST", "/v1/events", token: worker, body: Data("\n\n".utf8)).status, 400)
+        let big = Data(String(repeating: contact + "\n", count: 20_000 * 16 / 1).utf8)
+        XCTAssertEqual(try server.http("POST", "/v1/events", token: worker, body: big.prefix(17 << 20)).status, 413)
+        let unknown = try server.http("GET", "/v1/nothing-here", token: worker)
+        XCTAssertEqual(unknown.status, 404)
+        XCTAssertTrue(unknown.body.contains("no route"), unknown.body)
+        XCTAssertEqual(try server.http("DELETE", "/v1/events", token: worker).status, 404)
+        XCTAssertEqual(try server.http("GET", "/v1/events?from=banana", token: worker).status, 400)
+        XCTAssertEqual(try server.http("GET", "/v1/stats", token: nil).status, 401)
+        // Garbage where a TLS handshake or a request line should be, and a client that says half a request and goes.
+        _ = try Shell.run("/bin/bash", ["-c", "head -c 3000 /dev/urandom > /dev/tcp/127.0.0.1/\(server.port); printf 'GET /v1/hea' > /dev/tcp/127.0.0.1/\(server.port)"])
+        XCTAssertEqual(try server.http("GET", "/v1/health", token: nil).status, 200)
+        assertExit(try CLI.run(["verify"], ledger: ledger), 0)
+    }
+
+    /// kill -9 under load from many clients that retry: every acknowledged event is in the log
+    /// exactly once, none is doubled, and verify passes.
+    func testKillDashNineUnderLoadLosesAndDoublesNothing() throws {
+        let acked = work + "/acked.txt"
+        let load = Process()
+        load.executableURL = URL(fileURLWithPath: CLI.schemas + "/../Tools/load-server")
+        load.arguments = [server.url, server.tokenFile("worker"), "--clients", "16", "--seconds", "4", "--acked", acked]
+        load.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try load.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        server.stop(signal: SIGKILL)
+        Thread.sleep(forTimeInterval: 0.5)
+        try server.start()
+        load.waitUntilExit()
+        XCTAssertEqual(load.terminationStatus, 0)
+        let ids = try String(contentsOfFile: acked, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertGreaterThan(ids.count, 50)
+        XCTAssertEqual(Set(ids).count, ids.count)
+        let log = try CLI.run(["log", "--type", "contact.recorded", "--format", "jsonl"], ledger: ledger)
+        let logged = log.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String
+        }
+        XCTAssertEqual(Set(logged).count, logged.count, "no event twice")
+        XCTAssertTrue(Set(ids).isSubset(of: Set(logged)), "every acknowledged event is in the log")
+        // Each client retries its event until acknowledged, so nothing beyond them was written
+        // but the one event per client that may have been in flight at the deadline.
+        XCTAssertLessThanOrEqual(logged.count - ids.count, 16)
+        assertExit(try CLI.run(["verify"], ledger: ledger), 0)
+    }
+
+    /// TLS with a self-signed certificate: the CLI trusts it with --ca-cert and not without;
+    /// plain HTTP beyond loopback is refused.
+    func testTLSAndTheLoopbackRule() throws {
+        server.stop()
+        let key = work + "/server.key", cert = work + "/server.pem"
+        let made = try Shell.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                                      "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                                                      "-keyout", key, "-out", cert])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        assertExit(try CLI.run(["serve", "--listen", "0.0.0.0:0"], ledger: ledger), 2, "unencrypted")
+        let tls = try ServedLedger(ledger: ledger, work: work + "/tls", extra: ["--tls-cert", cert, "--tls-key", key], prefix: "t")
+        defer { tls.stop() }
+        XCTAssertTrue(tls.url.hasPrefix("https://"), tls.url)
+        let trusted = try CLI.run(["stats", "--ledger", tls.url, "--token-file", tls.tokenFile("worker"), "--ca-cert", cert])
+        assertExit(trusted, 0, "events")
+        assertExit(try CLI.run(["stats", "--ledger", tls.url, "--token-file", tls.tokenFile("worker")]), 5, "--ca-cert")
+    }
+}
