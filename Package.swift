@@ -66,12 +66,12 @@ let package = Package(
             "Ledger", "LMDB", "JSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
-        .target(name: "Reports", dependencies: ["Projections", "JSON"], swiftSettings: release),
+        .target(name: "Reports", dependencies: ["Projections", "Ledger", "Catalogue", "JSON"], swiftSettings: release),
         // Members and roles of a team server, folded from the log's member events.
         .target(name: "Membership", dependencies: ["Ledger", "Privacy", "JSON"], swiftSettings: release),
         // `buurtboek serve`: the ledger over HTTP(S), on Hummingbird (SwiftNIO).
         .target(name: "Server", dependencies: [
-            "Ledger", "Membership", "Privacy", "Catalogue", "JSON",
+            "Ledger", "Membership", "Privacy", "Catalogue", "JSON", "Projections", "Reports",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "Catalogue", "Privacy", "JSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MembershipTests", dependencies: ["Membership", "Ledger", "Catalogue", "Privacy", "JSON"]),
-        .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["buurtboek", "generate-year", "Catalogue", "JSON"], resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
 )

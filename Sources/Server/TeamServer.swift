@@ -46,6 +46,7 @@ public final class TeamServer: Sendable {
         router.add(middleware: RequestLog(server: self))
         FactRoutes(server: self).add(to: router)
         EventRoutes(server: self).add(to: router)
+        ReportRoutes(server: self).add(to: router)
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(settings.idleSeconds))
         let scheme = settings.usesTLS ? "https" : "http"
         let server: HTTPServerBuilder = try settings.tlsCertificate.map { cert in

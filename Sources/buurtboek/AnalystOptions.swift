@@ -3,6 +3,7 @@ import Catalogue
 import JSON
 import Ledger
 import Projections
+import Reports
 
 /// The two time dimensions of the analysts' commands: when things happened (--from/--to, on
 /// occurredAt) and what the ledger knew (--as-of on recordedAt, --at on position).
@@ -48,15 +49,7 @@ struct PeriodOptions: ParsableArguments {
         return (f, t)
     }
 
-    var label: String {
-        let period = switch (from, to) {
-        case (nil, nil): "all time"
-        case (let f?, nil): "from \(f)"
-        case (nil, let t?): "up to \(t)"
-        case (let f?, let t?): "\(f) to \(t)"
-        }
-        return "occurred \(period) · " + (neighbourhoods.isEmpty ? "all neighbourhoods" : neighbourhoods.joined(separator: ", "))
-    }
+    var label: String { ReportRun.scope(from: from, to: to, neighbourhoods: neighbourhoods) }
 }
 
 enum DateBound {

@@ -68,8 +68,9 @@ final class ServedLedger {
     }
 
     /// One HTTP request by curl: the status and the body.
-    func http(_ method: String, _ path: String, token: String?, body: Data? = nil) throws -> (status: Int, body: String) {
+    func http(_ method: String, _ path: String, token: String?, body: Data? = nil, maxSeconds: Int? = nil) throws -> (status: Int, body: String) {
         var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url + path]
+        if let maxSeconds { args += ["--max-time", String(maxSeconds)] }
         if let token { args += ["-H", "Authorization: Bearer \(token)"] }
         if let body {
             let file = work + "/body-\(UUID().uuidString)"

@@ -29,6 +29,7 @@ final class ServerTests: LedgerTestCase {
             ("GET", "/v1/stats", nil, ["worker", "auditor", "admin"]),
             ("GET", "/v1/members", nil, ["admin"]),
             ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"]),
+            ("GET", "/v1/reports/referrals", nil, ["analyst"]),
         ]
         for route in routes {
             for role in ServedLedger.roles {
@@ -91,8 +92,17 @@ final class ServerTests: LedgerTestCase {
         XCTAssertEqual(stats.replacing(#/"mapBytesUsed":[0-9]+/#, with: ""),
                        try CLI.run(["stats", "--format", "json"], ledger: ledger).stdout.replacing(#/"mapBytesUsed":[0-9]+/#, with: ""))
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
+        // An analyst's report is built on the server as it is locally; the threshold only rises.
+        for report in [["report", "neighbourhoods", "--format", "json"], ["report", "referrals", "--format", "csv", "--from", "2025-01-01"],
+                       ["report", "signals", "--section", "open", "--suppress-below", "7"]] {
+            let remote = try server.cli(report, as: "analyst")
+            assertExit(remote, 0)
+            XCTAssertEqual(remote.stdout, try CLI.run(report, ledger: ledger).stdout, report.joined(separator: " "))
+        }
+        assertExit(try server.cli(["report", "referrals", "--suppress-below", "2"], as: "analyst"), 3, "cannot be set lower")
+        assertExit(try server.cli(["report", "referrals"], as: "worker"), 7, "this needs the role analyst")
         // Commands not yet served say so.
-        assertExit(try server.cli(["report", "neighbourhoods"], as: "analyst"), 2, "is a team server")
+        assertExit(try server.cli(["verify"], as: "auditor"), 2, "is a team server")
     }
 
     /// `log --follow` against the server: the events so far, then new ones as they come; the
