@@ -22,7 +22,7 @@ struct TypesCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
 
     func run() throws {
-        let catalogue = try ledger.open().catalogue
+        let catalogue = try ledger.remote().map(RemoteCatalogue.fetch) ?? ledger.open().catalogue
         if output.json {
             let names = type.map { [$0] } ?? catalogue.typeNames
             if let type, catalogue.types[type] == nil {

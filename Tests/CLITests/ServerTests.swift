@@ -101,6 +101,8 @@ final class ServerTests: LedgerTestCase {
         }
         assertExit(try server.cli(["report", "referrals", "--suppress-below", "2"], as: "analyst"), 3, "cannot be set lower")
         assertExit(try server.cli(["report", "referrals"], as: "worker"), 7, "this needs the role analyst")
+        XCTAssertEqual(try server.cli(["types", "--format", "json"], as: "auditor").stdout, try CLI.run(["types", "--format", "json"], ledger: ledger).stdout)
+        XCTAssertEqual(try server.cli(["types", "referral.made"], as: "worker").stdout, try CLI.run(["types", "referral.made"], ledger: ledger).stdout)
         // Commands not yet served say so.
         assertExit(try server.cli(["verify"], as: "auditor"), 2, "is a team server")
     }
