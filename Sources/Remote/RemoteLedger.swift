@@ -1,42 +1,33 @@
 import Foundation
 import JSON
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import NIOSSL
 
 /// A team server as the CLI sees it: `--ledger https://HOST:PORT`. Requests block the calling
 /// thread (the CLI is a short-lived process doing one thing); each opens its own connection,
-/// over TLS for https, and carries the member's token.
+/// over TLS for https, and carries the member's token. The bytes travel by the `Transport`
+/// installed (SwiftNIO's, in buurtboek-team); this module itself links no network code, so the
+/// local CLI that uses its types stays small and starts fast.
 public final class RemoteLedger: @unchecked Sendable {
     public let url: String
     let host: String
     let port: Int
-    let tls: NIOSSLContext?
+    let https: Bool
+    let caCertificate: String?
     let token: String?
+    let transport: any Transport
 
     /// `caCertificate`: a PEM file of the CA that signed the server's certificate (a private
     /// CA or a self-signed certificate); without it the system's roots are trusted.
-    public init(url: String, token: String?, caCertificate: String?) throws {
+    public init(url: String, token: String?, caCertificate: String?, transport: any Transport) throws {
         self.url = url
         self.token = token
+        self.caCertificate = caCertificate
+        self.transport = transport
         guard let (https, host, port) = RemoteLedger.parse(url) else {
             throw RemoteError(status: 0, "\(url): expected http(s)://HOST:PORT")
         }
-        self.host = host
-        self.port = port
-        if https {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            if let caCertificate {
-                do { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificate)) } catch {
-                    throw RemoteError(status: 0, "--ca-cert \(caCertificate): cannot read it as PEM certificates (\(error))")
-                }
-            }
-            do { tls = try NIOSSLContext(configuration: configuration) } catch {
-                throw RemoteError(status: 0, "TLS: \(error)")
-            }
-        } else {
-            tls = nil
+        (self.https, self.host, self.port) = (https, host, port)
+        if https, let caCertificate, access(caCertificate, R_OK) != 0 {
+            throw RemoteError(status: 0, "--ca-cert \(caCertificate): cannot read it")
         }
     }
 
@@ -62,7 +53,7 @@ public final class RemoteLedger: @unchecked Sendable {
     /// Sends one request and returns the whole response. A request that did not reach the
     /// server, or whose answer was lost, is sent again (after 0.2, 0.5, 1, 2 and 4 s): every
     /// write the CLI sends carries event ids, so a repeat is answered "already recorded".
-    public func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = [], contentType: String = "application/json") throws -> RemoteResponse {
+    public func send(_ method: Method, _ path: String, body: [UInt8] = [], contentType: String = "application/json") throws -> RemoteResponse {
         var delays: [Double] = [0.2, 0.5, 1, 2, 4]
         while true {
             do {
@@ -100,11 +91,37 @@ public final class RemoteLedger: @unchecked Sendable {
     }
 }
 
+public enum Method: String, Sendable { case GET, POST }
+
+/// One request as the transport sends it.
+public struct RemoteRequest: Sendable {
+    public let host: String
+    public let port: Int
+    public let https: Bool
+    /// A PEM file of the CA to trust instead of the system's roots.
+    public let caCertificate: String?
+    public let method: Method
+    public let path: String
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+}
+
+/// How requests reach the server: one HTTP/1.1 exchange on a connection of its own. With
+/// `streaming`, the body of a 200 answer is handed over as it arrives (until it returns false)
+/// instead of being collected. Failures without an answer are `RemoteError`s of status 0.
+public protocol Transport: Sendable {
+    func exchange(_ request: RemoteRequest, streaming: (@Sendable ([UInt8]) throws -> Bool)?) async throws -> RemoteResponse
+}
+
 /// What the server answered.
 public struct RemoteResponse: Sendable {
     public let status: Int
     public let headers: [(String, String)]
     public let body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        (self.status, self.headers, self.body) = (status, headers, body)
+    }
 
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -125,9 +142,9 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// For status 0: whether the request may be sent again (nothing reached the server, or the
     /// answer was lost).
-    let retryable: Bool
+    public let retryable: Bool
 
-    init(status: Int, _ message: String, retryable: Bool = false) {
+    public init(status: Int, _ message: String, retryable: Bool = false) {
         self.status = status
         self.message = message
         self.retryable = retryable

@@ -9,6 +9,7 @@ import Membership
 import NIOCore
 import NIOSSL
 import Privacy
+import Remote
 
 /// One ledger for a whole organisation: `buurtboek serve`. The server alone holds the master
 /// key and the key store; members reach the ledger through the routes their role allows
@@ -115,5 +116,14 @@ struct RequestLog: RouterMiddleware {
         server.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")
         server.metrics.request(status: response.status.code)
         return response
+    }
+}
+
+extension TeamServer {
+    /// Opens the ledger and serves until SIGTERM or SIGINT, blocking the calling thread (the
+    /// CLI's). Errors opening the ledger, the key store or the certificates are thrown.
+    public static func serve(_ settings: ServerSettings, listening: @escaping @Sendable (String) -> Void) throws {
+        let server = try TeamServer(settings)
+        try Blocking.run { try await server.run(listening: listening) }
     }
 }

@@ -86,11 +86,13 @@ final class QuickStartTests: XCTestCase {
             '\(prefix)/bin/buurtboek' init --ledger here.ledger
             '\(prefix)/bin/buurtboek' --version
             '\(prefix)/bin/buurtboek' types --ledger here.ledger | head -3
+            '\(prefix)/bin/buurtboek' serve --ledger here.ledger --listen 0.0.0.0:0 2>&1 | grep unencrypted
             """, home: elsewhere, in: elsewhere)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("created ledger here.ledger with a catalogue of 40 event types"), run.stdout)
         XCTAssertTrue(run.stdout.contains("catalogue \(prefix)/share/buurtboek/Schemas"), run.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/bash-completion/completions/buurtboek"))
+        XCTAssertTrue(run.stdout.contains("tokens and events would cross the network unencrypted"), "the installed buurtboek hands serve to buurtboek-team: \(run.stdout)")
         // An organisation's own catalogue, by --schemas.
         let own = try bash("'\(prefix)/bin/buurtboek' init --ledger own.ledger --schemas '\(prefix)/share/buurtboek/Schemas'", home: elsewhere, in: elsewhere)
         XCTAssertEqual(own.status, 0, own.stderr)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import Server
+import Remote
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,30 +45,26 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let keyPath = masterKey.path else {
-            throw CLIError("serve needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
-        }
+        guard let serve = Network.serve else { try Network.handOver() }
         let (host, port) = ServerSettings.address(listen)!
-        var settings = ServerSettings(ledgerPath: try ledger.open().path, masterKeyPath: keyPath, host: host, port: port)
+        var settings = ServerSettings(ledgerPath: ledger.path, masterKeyPath: masterKey.path ?? "", host: host, port: port)
         (settings.tlsCertificate, settings.tlsKey, settings.insecure, settings.maxBodyBytes) = (tlsCert, tlsKey, insecure, maxBody)
         if let problem = settings.problem() { throw CLIError(problem, code: ExitStatus.usage) }
-        let server = try TeamServer(settings)
-        let path = settings.ledgerPath
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                try await server.run { address in
-                    print("buurtboek serve: listening on \(address) (ledger \(path))")
-                    fflush(nil)
-                }
-            } catch { outcome.error = error }
-            done.signal()
+        guard masterKey.path != nil else {
+            throw CLIError("serve needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
         }
-        done.wait()
-        if let error = outcome.error { throw CLIError("serve: \(error)", code: ExitStatus.storage) }
+        settings.ledgerPath = try ledger.open().path
+        let path = settings.ledgerPath
+        do {
+            try serve(settings) { address in
+                print("buurtboek serve: listening on \(address) (ledger \(path))")
+                fflush(nil)
+            }
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw CLIError("serve: \(error)", code: ExitStatus.storage)
+        }
         print("buurtboek serve: stopped")
     }
-
-    private final class Outcome: @unchecked Sendable { var error: Error? }
 }

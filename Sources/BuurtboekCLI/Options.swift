@@ -33,8 +33,9 @@ struct LedgerOptions: ParsableArguments {
     /// The team server --ledger names, or nil for a local ledger.
     func remote() throws -> RemoteLedger? {
         guard isRemote else { return nil }
+        guard let transport = Network.transport else { try Network.handOver() }
         do {
-            return try RemoteLedger(url: path, token: try token(), caCertificate: caCert ?? Environment.value("BUURTBOEK_CA_CERT"))
+            return try RemoteLedger(url: path, token: try token(), caCertificate: caCert ?? Environment.value("BUURTBOEK_CA_CERT"), transport: transport)
         } catch let error as RemoteError {
             throw CLIError(error.message, code: ExitStatus.usage)
         }
