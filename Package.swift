@@ -114,6 +114,12 @@ let package = Package(
         .executableTarget(name: "generate-year", dependencies: [
             "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/GenerateYear"),
+        .executableTarget(name: "bench-server-load", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Sources/BenchServerLoad", swiftSettings: release),
         .executableTarget(name: "bench-import-stages", dependencies: ["Ledger", "Catalogue", "Privacy"],
                           path: "Sources/BenchImportStages", swiftSettings: release, linkerSettings: [.linkedLibrary("jemalloc")]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),

@@ -2,66 +2,44 @@ import JSON
 import Ledger
 import Remote
 
-/// `import` to a team server: the file is read and sent in batches (never whole in memory);
-/// lines without an id are sent without one and the server derives it from their content, so
-/// a batch sent again after a lost answer, or the whole file run again, appends nothing twice.
-/// Refused lines go to the rejects file as locally.
+/// `import` to a team server: the file is streamed to /v1/import as it is read (never whole in
+/// memory, on either side); the server prepares and commits it in batches, in the file's order,
+/// and answers with the counts and the refused lines, which go to the rejects file as locally.
+/// Lines without an id are sent as they are and the server derives their ids from their
+/// content, so a file sent again (after a dropped connection, or run again) appends nothing
+/// twice.
 struct RemoteImport {
     let command: ImportCommand
     let remote: RemoteLedger
-    /// Lines per request: large enough that the round trip is a small part of the time, small
-    /// enough to stay far under the server's body limit.
-    static let linesPerRequest = 5_000
-    static let bytesPerRequest = 8 << 20
 
     func run(rejectsPath: String) throws -> ImportSummary {
-        let started = Clock.nowMicros()
-        let reader = try LineReader(path: command.file)
+        if command.file != "-" { _ = try LineReader(path: command.file) }  // a missing file or a directory, named as locally
         let progress = Progress(enabled: Terminal.stderrIsTerminal)
+        if progress.enabled { Terminal.writeProgress("sending \(command.file == "-" ? "standard input" : command.file) to \(remote.url)") }
+        defer { progress.clear() }
+        let response = try remote.upload("/v1/import", file: command.file, contentType: "application/x-ndjson")
+        if response.status == 400, String(decoding: response.body, as: UTF8.self).contains("no events in the body") {
+            return ImportSummary()
+        }
+        let answer = try response.json().object ?? JSONObject()
         var summary = ImportSummary()
+        summary.lines = Int(answer["lines"]?.int ?? 0)
+        summary.appended = Int(answer["appended"]?.int ?? 0)
+        summary.already = Int(answer["alreadyRecorded"]?.int ?? 0)
+        summary.firstPosition = answer["firstPosition"]?.int.map(UInt64.init)
+        summary.lastPosition = UInt64(answer["lastPosition"]?.int ?? 0)
         var rejects: RejectsFile?
         defer { rejects?.close() }
-        var batch: [LineReader.Line] = [], bytes = 0
-        func send() throws {
-            guard !batch.isEmpty else { return }
-            var body: [UInt8] = []
-            body.reserveCapacity(bytes + batch.count)
-            for line in batch { body.append(contentsOf: line.bytes); body.append(10) }
-            let response = try remote.send(.POST, "/v1/events", body: body, contentType: "application/x-ndjson")
-            let answer = try response.json().object ?? JSONObject()
-            // One line is answered as a single append; several with one result per line.
-            let results = batch.count == 1 ? [JSONValue.object(answer)] : (answer["results"]?.array ?? [])
-            guard results.count == batch.count else {
-                throw CLIError("\(remote.url) answered \(results.count) results for \(batch.count) lines", code: ExitStatus.storage)
-            }
-            for (line, result) in zip(batch, results) {
-                let o = result.object ?? JSONObject()
-                let position = UInt64(o["position"]?.int ?? 0)
-                switch o["status"]?.string {
-                case "appended": _ = summary.add(.appended(position: position, streamVersion: UInt64(o["streamVersion"]?.int ?? 0)))
-                case "already_recorded": _ = summary.add(.alreadyRecorded(position: position))
-                default:
-                    let error = LedgerError(o["kind"]?.string == "conflict" ? .conflict : .refused, "line \(line.number): \(o["error"]?.string ?? "refused")")
-                    if rejects == nil { rejects = try RejectsFile(path: rejectsPath) }
-                    rejects!.write(line: line.number, error: error, input: line.bytes)
-                    summary.refused += 1
-                    if summary.shown.count < ImportCommand.shownRefusals { summary.shown.append((line.number, error.message)) }
-                }
-            }
-            batch.removeAll(keepingCapacity: true)
-            bytes = 0
-            progress.show(summary, started: started)
+        for refusal in answer["refusals"]?.array ?? [] {
+            let o = refusal.object ?? JSONObject()
+            let number = Int(o["line"]?.int ?? 0)
+            let message = o["error"]?.string ?? "refused"
+            let error = LedgerError(o["kind"]?.string == "conflict" ? .conflict : .refused, message)
+            if rejects == nil { rejects = try RejectsFile(path: rejectsPath) }
+            rejects!.write(line: number, error: error, input: ArraySlice((o["input"]?.string ?? "").utf8))
+            summary.refused += 1
+            if summary.shown.count < ImportCommand.shownRefusals { summary.shown.append((number, message)) }
         }
-        while let lines = try reader.next(1_000) {
-            for line in lines where !line.bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) {
-                if !batch.isEmpty && (batch.count >= Self.linesPerRequest || bytes + line.bytes.count > Self.bytesPerRequest) { try send() }
-                batch.append(line)
-                bytes += line.bytes.count
-            }
-        }
-        try send()
-        progress.clear()
-        summary.lines = reader.lineNumber
         return summary
     }
 }

@@ -4,16 +4,19 @@ extension RemoteLedger {
     public typealias EventHandler = @Sendable (UInt64, [UInt8]) throws -> Bool
 
     func exchange(_ method: Method, _ path: String, body: [UInt8], contentType: String,
-                  events: (state: FollowState, handler: EventHandler)?) async throws -> RemoteResponse {
+                  events: (state: FollowState, handler: EventHandler)?, bodyFile: String? = nil) async throws -> RemoteResponse {
         var headers = [("Host", host), ("Connection", "close"), ("User-Agent", "buurtboek")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         if let last = events?.state.lastId { headers.append(("Last-Event-ID", String(last))) }
-        if !body.isEmpty || method == .POST {
+        if bodyFile != nil {
+            headers.append(("Content-Type", contentType))
+            headers.append(("Transfer-Encoding", "chunked"))
+        } else if !body.isEmpty || method == .POST {
             headers.append(("Content-Type", contentType))
             headers.append(("Content-Length", String(body.count)))
         }
         let request = RemoteRequest(host: host, port: port, https: https, caCertificate: caCertificate,
-                                    method: method, path: path, headers: headers, body: body)
+                                    method: method, path: path, headers: headers, body: body, bodyFile: bodyFile)
         var streaming: (@Sendable ([UInt8]) throws -> Bool)?
         if let (state, handler) = events {
             streaming = { bytes in try state.feed(bytes, handler) }

@@ -64,6 +64,19 @@ public final class RemoteLedger: @unchecked Sendable {
         }
     }
 
+    /// Sends the file `path` ("-": standard input) as the body, streamed as it is read. A file
+    /// is sent again, whole, after a failure without an answer; standard input cannot be.
+    public func upload(_ path: String, file: String, contentType: String) throws -> RemoteResponse {
+        var delays: [Double] = file == "-" ? [] : [0.2, 0.5, 1, 2, 4]
+        while true {
+            do {
+                return try Blocking.run { try await self.exchange(.POST, path, body: [], contentType: contentType, events: nil, bodyFile: file) }
+            } catch let error as RemoteError where error.status == 0 && error.retryable && !delays.isEmpty {
+                Thread.sleep(forTimeInterval: delays.removeFirst())
+            }
+        }
+    }
+
     /// GET `path` as JSON; a status other than 2xx is thrown with the server's message.
     public func getJSON(_ path: String) throws -> JSONValue {
         try send(.GET, path).json()
@@ -104,6 +117,8 @@ public struct RemoteRequest: Sendable {
     public let path: String
     public let headers: [(String, String)]
     public let body: [UInt8]
+    /// A file to send as the body instead, as it is read (chunked): "-" is standard input.
+    public let bodyFile: String?
 }
 
 /// How requests reach the server: one HTTP/1.1 exchange on a connection of its own. With

@@ -37,6 +37,7 @@ public struct NIOTransport: Transport {
             return try await channel.executeThenClose { inbound, outbound in
                 try await outbound.write(.head(head))
                 if !request.body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: request.body)))) }
+                if let file = request.bodyFile { try await Self.send(file, to: outbound) }
                 try await outbound.write(.end(nil))
                 var status = 0, headers: [(String, String)] = [], collected: [UInt8] = []
                 for try await part in inbound {
@@ -61,6 +62,21 @@ public struct NIOTransport: Transport {
         } catch {
             // A certificate the client does not trust will not become trusted by asking again.
             throw RemoteError(status: 0, Self.explain(error), retryable: !(error is NIOSSLError))
+        }
+    }
+
+    /// The file's bytes as body parts of 1 MiB, read as they are sent (HTTP/1.1 chunked).
+    static func send(_ file: String, to outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws {
+        let fd = file == "-" ? 0 : open(file, O_RDONLY)
+        guard fd >= 0 else { throw RemoteError(status: 0, "cannot read \(file): \(String(cString: strerror(errno)))") }
+        defer { if fd != 0 { close(fd) } }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw RemoteError(status: 0, "cannot read \(file): \(String(cString: strerror(errno)))") }
+            if n == 0 { return }
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk[0..<n]))))
         }
     }
 

@@ -45,8 +45,47 @@ public final class GroupCommit: @unchecked Sendable {
 
     /// Appends `events` in the next commit; returns their outcomes once it is durable.
     public func append(_ events: [PreparedEvent]) async throws -> [AppendOutcome] {
-        try await withCheckedThrowingContinuation { continuation in
-            submit(events) { continuation.resume(with: $0) }
+        try await enqueue(events).outcomes()
+    }
+
+    /// Queues `events` at once, behind everything queued before (so a streamed import's
+    /// batches are appended in their order), and returns a receipt to wait on: the caller may
+    /// prepare its next batch meanwhile.
+    public func enqueue(_ events: [PreparedEvent]) -> Receipt {
+        let receipt = Receipt()
+        submit(events) { receipt.resolve($0) }
+        return receipt
+    }
+
+    /// The outcome of a queued batch, once its commit is durable.
+    public final class Receipt: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<[AppendOutcome], Error>?
+        private var waiter: CheckedContinuation<[AppendOutcome], Error>?
+
+        func resolve(_ result: Result<[AppendOutcome], Error>) {
+            lock.lock()
+            if let waiter {
+                self.waiter = nil
+                lock.unlock()
+                waiter.resume(with: result)
+            } else {
+                self.result = result
+                lock.unlock()
+            }
+        }
+
+        public func outcomes() async throws -> [AppendOutcome] {
+            try await withCheckedThrowingContinuation { continuation in
+                lock.lock()
+                if let result {
+                    lock.unlock()
+                    continuation.resume(with: result)
+                } else {
+                    waiter = continuation
+                    lock.unlock()
+                }
+            }
         }
     }
 

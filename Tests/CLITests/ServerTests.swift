@@ -80,12 +80,21 @@ final class ServerTests: LedgerTestCase {
         let first = try server.cli(["import", file], as: "worker")
         assertExit(first, 0, "300 appended, 0 already recorded, 0 refused")
         assertExit(try server.cli(["import", file], as: "worker"), 0, "0 appended, 300 already recorded")
+        // Refused lines are named with their line in the file, shown and written to the rejects file, as locally.
+        let bad = work + "/bad.jsonl"
+        try Data((contact.replacing("contact-srv-1", with: "contact-srv-9") + "\n\n" + #"{"type":"contact.recorded","stream":"contact-srv-8","data":{"mode":"smoke_signal"}}"# + "\n").utf8)
+            .write(to: URL(fileURLWithPath: bad))
+        let refused = try server.cli(["import", bad], as: "worker")
+        assertExit(refused, 3, "line 3 (contact.recorded, stream contact-srv-8)")
+        XCTAssertTrue(refused.stdout.contains("1 appended, 0 already recorded, 1 refused"), refused.stdout)
+        let rejects = try String(contentsOfFile: bad + ".rejects.jsonl", encoding: .utf8)
+        XCTAssertTrue(rejects.contains(#""line":3"#) && rejects.contains("smoke_signal"), rejects)
         let remote = try server.cli(["log", "--format", "jsonl"], as: "auditor")
         let local = try CLI.run(["log", "--format", "jsonl"], ledger: ledger)
         assertExit(remote, 0)
         XCTAssertEqual(remote.stdout, local.stdout)
-        XCTAssertEqual(remote.stdout.split(separator: "\n").count, 305)
-        XCTAssertEqual(local.stdout.components(separatedBy: #""recordedBy":"m-worker""#).count - 1, 301, "every event sent names the member")
+        XCTAssertEqual(remote.stdout.split(separator: "\n").count, 306)
+        XCTAssertEqual(local.stdout.components(separatedBy: #""recordedBy":"m-worker""#).count - 1, 302, "every event sent names the member")
         XCTAssertEqual(try server.cli(["log", "--type", "tie.formed", "--limit", "3"], as: "worker").stdout,
                        try CLI.run(["log", "--type", "tie.formed", "--limit", "3"], ledger: ledger).stdout)
         let stats = try server.cli(["stats", "--format", "json"], as: "worker").stdout

@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JSON
+import Ledger
+import Membership
+import NIOCore
+
+/// POST /v1/import: a whole JSON Lines file as one streamed body. The server reads it as it
+/// arrives, prepares it a batch at a time (on every core) and queues each batch for the group
+/// commit without waiting for the one before: reading, preparing and committing overlap, and
+/// the batches are appended in the file's order, so a file whose later lines depend on earlier
+/// ones (a referral made, then accepted) imports as it would locally. Answered once every
+/// batch is durable: the counts, the first and last positions, and the refused lines (their
+/// line numbers in the file, the rule, the line itself).
+struct ImportRoute {
+    let server: TeamServer
+    static let linesPerBatch = 20_000
+    /// Batches queued and not yet committed: bounds the memory a fast sender can make the
+    /// server hold.
+    static let batchesAhead = 3
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/import") { request, _ in try await server.guarded(request, .appendEvents) { try await receive(request, by: $0) } }
+    }
+
+    private func receive(_ request: Request, by member: Member) async throws -> Response {
+        var tally = Tally()
+        var pending: [UInt8] = []
+        var lineNumber = 0
+        var queued: [(receipt: GroupCommit.Receipt, lines: [Int], inputs: [ArraySlice<UInt8>])] = []
+        func settle(_ entry: (receipt: GroupCommit.Receipt, lines: [Int], inputs: [ArraySlice<UInt8>])) async throws {
+            let outcomes = try await entry.receipt.outcomes()
+            server.metrics.appended(outcomes)
+            for (k, outcome) in outcomes.enumerated() { tally.add(outcome, line: entry.lines[k], input: entry.inputs[k]) }
+        }
+        func batch(_ bytes: [UInt8]) async throws {
+            // The complete lines (all of them at the end), with their numbers in the file.
+            var lines: [ArraySlice<UInt8>] = [], numbers: [Int] = []
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+                lineNumber += 1
+                var line = bytes[start..<end]
+                if line.last == 13 { line = line.dropLast() }
+                if !line.allSatisfy({ $0 == 32 || $0 == 9 }) { lines.append(line); numbers.append(lineNumber) }
+                start = end + 1
+            }
+            guard !lines.isEmpty else { return }
+            let (events, at, refusals) = server.prepare(lines, by: member.name, numbers: numbers)
+            for (i, error) in refusals { tally.refuse(line: numbers[i], error: error, input: lines[i]) }
+            guard !events.isEmpty else { return }
+            queued.append((server.commits.enqueue(events), at.map { numbers[$0] }, at.map { lines[$0] }))
+            while queued.count > Self.batchesAhead { try await settle(queued.removeFirst()) }
+        }
+        var newlines = 0
+        for try await buffer in request.body {
+            let view = buffer.readableBytesView
+            newlines += view.count { $0 == 10 }
+            pending.append(contentsOf: view)
+            if newlines >= Self.linesPerBatch, let cut = pending.lastIndex(of: 10) {
+                let rest = Array(pending[(cut + 1)...])
+                pending.removeSubrange((cut + 1)...)
+                try await batch(pending)
+                pending = rest
+                newlines = 0
+            }
+        }
+        try await batch(pending)
+        for entry in queued { try await settle(entry) }
+        guard lineNumber > 0 else { throw Refusal(.badRequest, "no events in the body: send the file, one JSON event per line") }
+        return Reply.json(.object(tally.json(lines: lineNumber)))
+    }
+
+    struct Tally {
+        var appended = 0, already = 0, first: UInt64?, last: UInt64?
+        var refused: [(line: Int, error: LedgerError, input: ArraySlice<UInt8>)] = []
+
+        mutating func add(_ outcome: AppendOutcome, line: Int, input: ArraySlice<UInt8>) {
+            switch outcome {
+            case .appended(let position, _):
+                appended += 1
+                if first == nil { first = position }
+                last = position
+            case .alreadyRecorded: already += 1
+            case .refused(let error): refuse(line: line, error: error, input: input)
+            }
+        }
+
+        mutating func refuse(line: Int, error: LedgerError, input: ArraySlice<UInt8>) { refused.append((line, error, input)) }
+
+        func json(lines: Int) -> JSONObject {
+            var o = JSONObject()
+            o["lines"] = .int(Int64(lines))
+            o["appended"] = .int(Int64(appended))
+            o["alreadyRecorded"] = .int(Int64(already))
+            o["refused"] = .int(Int64(refused.count))
+            o["firstPosition"] = first.map { .int(Int64($0)) } ?? .null
+            o["lastPosition"] = last.map { .int(Int64($0)) } ?? .null
+            o["refusals"] = .array(refused.sorted { $0.line < $1.line }.map { r in
+                .object(JSONObject([("line", .int(Int64(r.line))), ("kind", .string(Reply.name(of: r.error.kind))),
+                                    ("error", .string(r.error.message)), ("input", .string(String(decoding: r.input, as: UTF8.self)))]))
+            })
+            return o
+        }
+    }
+}
