@@ -216,24 +216,18 @@ struct ImportCommand: ParsableCommand {
 }
 
 struct ImportSummary {
-    var appended = 0, already = 0, refused = 0, lines = 0
+    var tally = AppendTally()
+    var refused = 0, lines = 0
     /// The first refusals, by line number, to show on the terminal.
     var shown: [(line: Int, message: String)] = []
-    var firstPosition: UInt64?
-    var lastPosition: UInt64 = 0
+
+    var appended: Int { get { tally.appended } set { tally.appended = newValue } }
+    var already: Int { get { tally.already } set { tally.already = newValue } }
+    var firstPosition: UInt64? { get { tally.firstPosition } set { tally.firstPosition = newValue } }
+    var lastPosition: UInt64 { get { tally.lastPosition } set { tally.lastPosition = newValue } }
 
     /// Counts an outcome; returns the refusal, if it was one.
-    mutating func add(_ outcome: AppendOutcome) -> LedgerError? {
-        switch outcome {
-        case .appended(let position, _):
-            appended += 1
-            if firstPosition == nil { firstPosition = position }
-            lastPosition = position
-        case .alreadyRecorded: already += 1
-        case .refused(let error): return error
-        }
-        return nil
-    }
+    mutating func add(_ outcome: AppendOutcome) -> LedgerError? { tally.add(outcome) }
 }
 
 /// One event preparer per preparing thread (each owns a parser): parsing and validation are the

@@ -11,6 +11,29 @@ public enum AppendOutcome: Sendable {
     case refused(LedgerError)
 }
 
+/// Counts outcomes as an import reports them: how many appended (and where the first and last
+/// went), how many already recorded. Refusals are the caller's to keep, with their lines.
+public struct AppendTally: Sendable {
+    public var appended = 0, already = 0
+    public var firstPosition: UInt64?
+    public var lastPosition: UInt64 = 0
+
+    public init() {}
+
+    /// Counts an outcome; returns the refusal, if it was one.
+    public mutating func add(_ outcome: AppendOutcome) -> LedgerError? {
+        switch outcome {
+        case .appended(let position, _):
+            appended += 1
+            if firstPosition == nil { firstPosition = position }
+            lastPosition = position
+        case .alreadyRecorded: already += 1
+        case .refused(let error): return error
+        }
+        return nil
+    }
+}
+
 extension Ledger {
     public enum BatchMode: Sendable {
         /// All or nothing: the first refusal aborts the batch and is thrown.

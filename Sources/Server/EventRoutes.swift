@@ -21,9 +21,7 @@ struct EventRoutes {
     /// Appends the body's lines (one JSON event per line) as the authenticated member, in the
     /// next group commit, and answers per line. One line: 200 (appended or already recorded),
     /// 409 (expected version) or 422 (refused), so a single append reads like one; several:
-    /// 200 with each line's outcome, as `import` reports them; with ?results=refused, the counts,
-    /// the first and last positions appended and the refused lines only (what an import of a
-    /// large file needs, at a fraction of the bytes to write and to read).
+    /// 200 with each line's outcome (a whole file goes to /v1/import instead).
     func append(_ request: Request, by member: Member) async throws -> Response {
         var request = request
         let body: ByteBuffer
@@ -35,9 +33,6 @@ struct EventRoutes {
         let (prepared, at, refusals) = server.prepare(lines, by: member.name)
         let outcomes = prepared.isEmpty ? [] : try await server.commits.append(prepared)
         server.metrics.appended(outcomes)
-        if lines.count > 1 && Query.string(request, "results") == "refused" {
-            return Reply.json(.object(Outcome.counts(outcomes, lines: at, refusals: refusals)))
-        }
         var results = [JSONValue?](repeating: nil, count: lines.count)
         for (i, error) in refusals { results[i] = Outcome.refused(error) }
         for (k, outcome) in outcomes.enumerated() { results[at[k]] = Outcome.json(outcome, id: prepared[k].id) }
@@ -147,33 +142,6 @@ enum Outcome {
         o["kind"] = .string(Reply.name(of: error.kind))
         o["error"] = .string(error.message)
         return .object(o)
-    }
-
-    static func counts(_ outcomes: [AppendOutcome], lines: [Int], refusals: [(Int, LedgerError)]) -> JSONObject {
-        var appended = 0, already = 0, first: UInt64?, last: UInt64?
-        var refused = refusals.map { (line: $0.0, error: $0.1) }
-        for (k, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case .appended(let position, _):
-                appended += 1
-                if first == nil { first = position }
-                last = position
-            case .alreadyRecorded: already += 1
-            case .refused(let error): refused.append((lines[k], error))
-            }
-        }
-        var o = JSONObject()
-        o["appended"] = .int(Int64(appended))
-        o["alreadyRecorded"] = .int(Int64(already))
-        o["refused"] = .int(Int64(refused.count))
-        o["firstPosition"] = first.map { .int(Int64($0)) } ?? .null
-        o["lastPosition"] = last.map { .int(Int64($0)) } ?? .null
-        o["refusals"] = .array(refused.sorted { $0.line < $1.line }.map { refusal in
-            var r = Outcome.refused(refusal.error).object!
-            r["line"] = .int(Int64(refusal.line + 1))
-            return .object(r)
-        })
-        return o
     }
 
     static func summary(_ results: [JSONValue]) -> JSONObject {

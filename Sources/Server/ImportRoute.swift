@@ -73,18 +73,11 @@ struct ImportRoute {
     }
 
     struct Tally {
-        var appended = 0, already = 0, first: UInt64?, last: UInt64?
+        var counts = AppendTally()
         var refused: [(line: Int, error: LedgerError, input: ArraySlice<UInt8>)] = []
 
         mutating func add(_ outcome: AppendOutcome, line: Int, input: ArraySlice<UInt8>) {
-            switch outcome {
-            case .appended(let position, _):
-                appended += 1
-                if first == nil { first = position }
-                last = position
-            case .alreadyRecorded: already += 1
-            case .refused(let error): refuse(line: line, error: error, input: input)
-            }
+            if let error = counts.add(outcome) { refuse(line: line, error: error, input: input) }
         }
 
         mutating func refuse(line: Int, error: LedgerError, input: ArraySlice<UInt8>) { refused.append((line, error, input)) }
@@ -92,11 +85,11 @@ struct ImportRoute {
         func json(lines: Int) -> JSONObject {
             var o = JSONObject()
             o["lines"] = .int(Int64(lines))
-            o["appended"] = .int(Int64(appended))
-            o["alreadyRecorded"] = .int(Int64(already))
+            o["appended"] = .int(Int64(counts.appended))
+            o["alreadyRecorded"] = .int(Int64(counts.already))
             o["refused"] = .int(Int64(refused.count))
-            o["firstPosition"] = first.map { .int(Int64($0)) } ?? .null
-            o["lastPosition"] = last.map { .int(Int64($0)) } ?? .null
+            o["firstPosition"] = counts.firstPosition.map { .int(Int64($0)) } ?? .null
+            o["lastPosition"] = counts.firstPosition == nil ? .null : .int(Int64(counts.lastPosition))
             o["refusals"] = .array(refused.sorted { $0.line < $1.line }.map { r in
                 .object(JSONObject([("line", .int(Int64(r.line))), ("kind", .string(Reply.name(of: r.error.kind))),
                                     ("error", .string(r.error.message)), ("input", .string(String(decoding: r.input, as: UTF8.self)))]))
