@@ -51,7 +51,7 @@ struct EventRoutes {
     /// A page of the log: ?from, ?limit (at most 10,000; default 1,000), ?type, ?stream,
     /// ?neighbourhood, ?reverse. JSONL; the header Buurtboek-Next names where the next page starts.
     func page(_ request: Request) throws -> Response {
-        var query = try Query.events(request)
+        var query = try Query.events(request, catalogue: server.ledger.catalogue)
         query.limit = min(try Query.int(request, "limit") ?? 1_000, 10_000)
         var out: [UInt8] = []
         let last = try server.ledger.read { snapshot in
@@ -72,7 +72,7 @@ struct EventRoutes {
     /// every 15 s keeps proxies from closing a quiet stream; the stream ends when the server
     /// shuts down (the client reconnects to its successor).
     func follow(_ request: Request) throws -> Response {
-        var query = try Query.events(request)
+        var query = try Query.events(request, catalogue: server.ledger.catalogue)
         if let resumed = request.headers[.lastEventID].flatMap({ UInt64($0) }) { query.from = resumed + 1 }
         let ledger = server.ledger
         var headers = HTTPFields()

@@ -5,7 +5,10 @@ import Ledger
 
 /// The query parameters of the read routes, checked: a bad value is a 400 naming the parameter.
 enum Query {
-    static func events(_ request: Request) throws -> EventQuery {
+    static func events(_ request: Request, catalogue: Catalogue) throws -> EventQuery {
+        if let type = string(request, "type"), catalogue.versions(of: type) == nil {
+            throw Refusal(.unprocessableContent, "?type=\(type): unknown event type\(NameSuggestion.hint(type, in: catalogue.typeNames))")
+        }
         var query = EventQuery()
         query.from = try uint(request, "from") ?? 1
         query.type = string(request, "type")

@@ -168,6 +168,7 @@ final class ServerTests: LedgerTestCase {
         XCTAssertTrue(unknown.body.contains("no route"), unknown.body)
         XCTAssertEqual(try server.http("DELETE", "/v1/events", token: worker).status, 404)
         XCTAssertEqual(try server.http("GET", "/v1/events?from=banana", token: worker).status, 400)
+        assertExit(try server.cli(["log", "--type", "referal.made"], as: "worker"), 3, "did you mean referral.made")
         XCTAssertEqual(try server.http("GET", "/v1/stats", token: nil).status, 401)
         // Garbage where a TLS handshake or a request line should be, and a client that says half a request and goes.
         _ = try Shell.run("/bin/bash", ["-c", "head -c 3000 /dev/urandom > /dev/tcp/127.0.0.1/\(server.port); printf 'GET /v1/hea' > /dev/tcp/127.0.0.1/\(server.port)"])
