@@ -15,5 +15,5 @@ extension ExitStatus {
 }
 
 extension RemoteError {
-    var exitCode: Int32 { ExitStatus.code(forStatus: status) }
+    var exitCode: Int32 { kind == "integrity" ? ExitStatus.integrity : ExitStatus.code(forStatus: status) }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 import Audit
 import Ledger
+import Remote
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
 
     func run() throws {
+        if let remote = try ledger.remote() { return try runRemote(remote) }
         let ledger = try self.ledger.open()
         if let checkpoint {
             guard let publicKey else { throw CLIError("--checkpoint needs --public-key FILE, the key the checkpoint was signed with") }
@@ -47,21 +49,32 @@ struct VerifyCommand: ParsableCommand {
             print("consistent: the log of \(Terminal.count(size)) events extends checkpoint \(kept.size) of \(kept.origin) (signature valid, consistency proof of \(proofLength) hashes)")
             return
         }
-        let started = Clock.nowMicros()
         let progress = Terminal.stderrIsTerminal
-        let report = try ledger.verify { done in
+        let facts = try ledger.verificationFacts { done in
             if progress { Terminal.writeProgress("verified \(Terminal.count(done)) events") }
         }
         if progress { Terminal.writeProgress("") }
-        let seconds = Double(Clock.nowMicros() - started) / 1e6
-        if output.json {
-            print(JSONWriter.ordered(.object(JSONObject([("verified", .bool(true)), ("events", .int(Int64(report.size))), ("root", .string(report.root.hex)),
-                                                         ("streamsWithStates", .int(Int64(report.streamsWithStates))), ("streamsUnchecked", .int(Int64(report.unchecked))),
-                                                         ("seconds", .double((seconds * 1000).rounded() / 1000))]))))
-            return
+        try show(facts)
+    }
+
+    /// From a team server (an auditor's or admin's token): the server verifies its ledger and
+    /// answers with the facts; a failed check is exit 6, as locally. The tree root it names is
+    /// the one to compare with a checkpoint kept from an earlier visit.
+    private func runRemote(_ remote: RemoteLedger) throws {
+        guard checkpoint == nil else {
+            throw CLIError("--checkpoint works on a ledger directory only, not through a team server yet", code: ExitStatus.usage)
         }
-        let unchecked = report.unchecked > 0 ? " (\(Terminal.count(report.unchecked)) left unchecked: their lifecycles read sealed fields)" : ""
-        print("verified \(Terminal.count(report.size)) events in \(Terminal.twoDecimals(seconds)) s: every leaf and tree hash matches, indexes consistent, lifecycle states of \(Terminal.count(report.streamsWithStates)) streams consistent\(unchecked)")
-        print("tree size \(report.size), root \(report.root.hex)")
+        if Terminal.stderrIsTerminal { Terminal.writeProgress("verifying at \(remote.url)") }
+        let facts = try remote.getJSON("/v1/verify").object ?? JSONObject()
+        if Terminal.stderrIsTerminal { Terminal.writeProgress("") }
+        try show(facts)
+    }
+
+    private func show(_ facts: JSONObject) throws {
+        if output.json { print(JSONWriter.ordered(.object(facts))); return }
+        func int(_ key: String) -> Int { Int(facts[key]?.int ?? 0) }
+        let unchecked = int("streamsUnchecked") > 0 ? " (\(Terminal.count(int("streamsUnchecked"))) left unchecked: their lifecycles read sealed fields)" : ""
+        print("verified \(Terminal.count(int("events"))) events in \(Terminal.twoDecimals(facts["seconds"]?.double ?? 0)) s: every leaf and tree hash matches, indexes consistent, lifecycle states of \(Terminal.count(int("streamsWithStates"))) streams consistent\(unchecked)")
+        print("tree size \(int("events")), root \(facts["root"]?.string ?? "")")
     }
 }

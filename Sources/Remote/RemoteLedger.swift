@@ -155,6 +155,8 @@ public struct RemoteResponse: Sendable {
 public struct RemoteError: Error, CustomStringConvertible, Sendable {
     public let status: Int
     public let message: String
+    /// The ledger's kind of failure the server named (refused, conflict, storage, integrity).
+    public var kind: String?
     /// For status 0: whether the request may be sent again (nothing reached the server, or the
     /// answer was lost).
     public let retryable: Bool
@@ -169,6 +171,7 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable {
         let parsed = try? JSONParser().value(response.body)
         let message = parsed?.object?["error"]?.string ?? String(decoding: response.body.prefix(200), as: UTF8.self)
         self.init(status: response.status, message)
+        kind = parsed?.object?["kind"]?.string
     }
 
     public var description: String { message }

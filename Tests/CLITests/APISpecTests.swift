@@ -48,7 +48,7 @@ final class APISpecTests: LedgerTestCase {
                 walked += 1
             }
         }
-        XCTAssertEqual(walked, 13)
+        XCTAssertEqual(walked, 14)
     }
 
     private func check(_ body: String, _ schema: JSONValue, defs: JSONValue, _ route: String) throws {

@@ -30,6 +30,7 @@ final class ServerTests: LedgerTestCase {
             ("GET", "/v1/members", nil, ["admin"]),
             ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"]),
             ("GET", "/v1/reports/referrals", nil, ["analyst"]),
+            ("GET", "/v1/verify", nil, ["auditor", "admin"]),
         ]
         for route in routes {
             for role in ServedLedger.roles {
@@ -112,8 +113,14 @@ final class ServerTests: LedgerTestCase {
         assertExit(try server.cli(["report", "referrals"], as: "worker"), 7, "this needs the role analyst")
         XCTAssertEqual(try server.cli(["types", "--format", "json"], as: "auditor").stdout, try CLI.run(["types", "--format", "json"], ledger: ledger).stdout)
         XCTAssertEqual(try server.cli(["types", "referral.made"], as: "worker").stdout, try CLI.run(["types", "referral.made"], ledger: ledger).stdout)
+        // verify on the server, for an auditor: the same facts as locally.
+        let verified = try server.cli(["verify", "--format", "json"], as: "auditor")
+        assertExit(verified, 0)
+        XCTAssertEqual(verified.stdout.replacing(#/"seconds":[0-9.]+/#, with: ""),
+                       try CLI.run(["verify", "--format", "json"], ledger: ledger).stdout.replacing(#/"seconds":[0-9.]+/#, with: ""))
+        assertExit(try server.cli(["verify"], as: "worker"), 7, "this needs the role admin or auditor")
         // Commands not yet served say so.
-        assertExit(try server.cli(["verify"], as: "auditor"), 2, "is a team server")
+        assertExit(try server.cli(["audit", "referral", "referral-2025-000001"], as: "auditor"), 2, "is a team server")
     }
 
     /// `log --follow` against the server: the events so far, then new ones as they come; the
