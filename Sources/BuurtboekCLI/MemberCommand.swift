@@ -102,11 +102,7 @@ struct MemberCommand: ParsableCommand {
             if let remote = try ledger.remote() {
                 members = try remote.getJSON("/v1/members").array ?? []
             } else {
-                members = try ledger.open().read(Roster.read).sorted.map { member in
-                    .object(JSONObject([("name", .string(member.name)), ("role", .string(member.role.rawValue)),
-                                        ("active", .bool(member.active)), ("tokenId", .string(member.tokenId)),
-                                        ("enrolledAt", .int(Int64(member.enrolledAt))), ("changedAt", .int(Int64(member.changedAt)))]))
-                }
+                members = try ledger.open().read(Roster.read).sorted.map(\.json)
             }
             if output.json { print(JSONWriter.ordered(.array(members))); return }
             guard !members.isEmpty else { print("no members yet (buurtboek member add NAME --role ROLE)"); return }
@@ -156,19 +152,12 @@ struct MemberCommand: ParsableCommand {
 
         func run() throws {
             if let remote = try place.ledger.remote() {
-                let query = reason.map { "?reason=" + Self.percentEncoded($0) } ?? ""
+                let query = reason.map { "?reason=" + QueryText.escape($0) } ?? ""
                 _ = try remote.send(.POST, "/v1/members/\(name)/revoke\(query)").json()
             } else {
                 try place.desk().revoke(name, reason: reason)
             }
             print("revoked \(name): their token no longer works")
-        }
-
-        static func percentEncoded(_ text: String) -> String {
-            text.utf8.map { b -> String in
-                let c = Character(Unicode.Scalar(b))
-                return (c.isLetter && b < 128) || c.isNumber || "-._~".contains(c) ? String(c) : String(format: "%%%02X", b)
-            }.joined()
         }
     }
 }

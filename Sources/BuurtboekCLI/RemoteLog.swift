@@ -37,16 +37,15 @@ struct RemoteLog {
     private func parameters(from: UInt64, limit: Int?) -> String {
         var items = ["from=\(from)"]
         if let limit { items.append("limit=\(limit)") }
-        if let type = query.type { items.append("type=\(Self.escape(type))") }
-        if let stream = query.stream { items.append("stream=\(Self.escape(stream))") }
-        if let code = query.neighbourhood { items.append("neighbourhood=\(Self.escape(code))") }
+        if let type = query.type { items.append("type=\(QueryText.escape(type))") }
+        if let stream = query.stream { items.append("stream=\(QueryText.escape(stream))") }
+        if let code = query.neighbourhood { items.append("neighbourhood=\(QueryText.escape(code))") }
         if let day = query.sinceDay { items.append("since=\(RFC3339.formatDay(day))") }
         if let day = query.untilDay { items.append("until=\(RFC3339.formatDay(day))") }
         if query.reverse { items.append("reverse=true") }
         return items.joined(separator: "&")
     }
 
-    static func escape(_ text: String) -> String { MemberCommand.Revoke.percentEncoded(text) }
 
     /// Prints events given as export JSON, as the table or as the lines themselves.
     final class Printer: @unchecked Sendable {

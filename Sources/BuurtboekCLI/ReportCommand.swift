@@ -112,10 +112,10 @@ struct ReportCommand: ParsableCommand {
             throw CLIError("--as-of and --at work on a ledger directory only, not through a team server yet", code: ExitStatus.usage)
         }
         var items = ["format=\(format.rawValue)", "suppressBelow=\(threshold)"]
-        if let from = period.from { items.append("from=\(RemoteLog.escape(from))") }
-        if let to = period.to { items.append("to=\(RemoteLog.escape(to))") }
-        for code in period.neighbourhoods { items.append("neighbourhood=\(RemoteLog.escape(code))") }
-        if let section { items.append("section=\(RemoteLog.escape(section))") }
+        if let from = period.from { items.append("from=\(QueryText.escape(from))") }
+        if let to = period.to { items.append("to=\(QueryText.escape(to))") }
+        for code in period.neighbourhoods { items.append("neighbourhood=\(QueryText.escape(code))") }
+        if let section { items.append("section=\(QueryText.escape(section))") }
         if out == nil, let width = Terminal.tableWidth(wide: wide) { items.append("width=\(width)") }
         let response = try remote.send(.GET, "/v1/reports/\(name)?" + items.joined(separator: "&"))
         guard response.status == 200 else { throw RemoteError(response: response) }

@@ -13,6 +13,12 @@ public struct Member: Sendable, Equatable {
     public internal(set) var changedAt: UInt64
 
     public var stream: String { Roster.stream(of: name) }
+
+    /// As `member list --format json` prints it and the server's /v1/members answers.
+    public var json: JSONValue {
+        .object(JSONObject([("name", .string(name)), ("role", .string(role.rawValue)), ("active", .bool(active)),
+                            ("tokenId", .string(tokenId)), ("enrolledAt", .int(Int64(enrolledAt))), ("changedAt", .int(Int64(changedAt)))]))
+    }
 }
 
 /// Who is a member, with which role: folded from the `member.*` events of the log, so the log

@@ -28,9 +28,9 @@ struct EventRoutes {
         do { body = try await request.collectBody(upTo: server.settings.maxBodyBytes) } catch {
             throw Refusal(.contentTooLarge, "the body is over the \(server.settings.maxBodyBytes)-byte limit; send the events in smaller batches")
         }
-        let lines = Lines.split(Array(body.readableBytesView))
+        let (lines, numbers, _) = Lines.split(Array(body.readableBytesView))
         guard !lines.isEmpty else { throw Refusal(.badRequest, "no events in the body: send one JSON event per line") }
-        let (prepared, at, refusals) = server.prepare(lines, by: member.name)
+        let (prepared, at, refusals) = server.prepare(lines, by: member.name, numbers: numbers)
         let outcomes = prepared.isEmpty ? [] : try await server.commits.append(prepared)
         server.metrics.appended(outcomes)
         var results = [JSONValue?](repeating: nil, count: lines.count)
@@ -155,18 +155,23 @@ enum Outcome {
     }
 }
 
-/// The body's lines: LF-separated, a CR before it and blank lines ignored.
+/// A body's lines: LF-separated, a CR before it and blank lines ignored. Each keeps its number
+/// as a file's line (blank lines counted), from `after + 1`; `count` is the last number used.
 enum Lines {
-    static func split(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-        var lines: [ArraySlice<UInt8>] = []
-        var start = 0
+    static func split(_ bytes: [UInt8], after: Int = 0) -> (lines: [ArraySlice<UInt8>], numbers: [Int], count: Int) {
+        var lines: [ArraySlice<UInt8>] = [], numbers: [Int] = []
+        var start = 0, number = after
         while start < bytes.count {
             let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+            number += 1
             var line = bytes[start..<end]
             if line.last == 13 { line = line.dropLast() }
-            if !line.allSatisfy({ $0 == 32 || $0 == 9 }) { lines.append(line) }
+            if !line.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                lines.append(line)
+                numbers.append(number)
+            }
             start = end + 1
         }
-        return lines
+        return (lines, numbers, number)
     }
 }

@@ -33,7 +33,7 @@ struct FactRoutes {
             try await server.guarded(request, .verify) { _ in Reply.json(.object(try server.ledger.verificationFacts())) }
         }
         router.get("/v1/members") { request, _ in
-            try await server.guarded(request, .manageMembers) { _ in Reply.json(.array(try server.gate.currentRoster().sorted.map(Self.json))) }
+            try await server.guarded(request, .manageMembers) { _ in Reply.json(.array(try server.gate.currentRoster().sorted.map(\.json))) }
         }
         router.post("/v1/members") { request, _ in
             try await server.guarded(request, .manageMembers) { admin in try await enrol(request, by: admin) }
@@ -65,7 +65,7 @@ struct FactRoutes {
         }
         guard let name = object["name"]?.string else { throw Refusal(.badRequest, "/name: missing (a string)") }
         let (member, token) = try server.desk(for: admin).enrol(name, role: try Self.role(object["role"]?.string))
-        var o = Self.json(member).object!
+        var o = member.json.object!
         o["token"] = .string(token)
         return Reply.json(.object(o), status: .created)
     }
@@ -75,12 +75,6 @@ struct FactRoutes {
             throw Refusal(.badRequest, "role \(text ?? "(missing)"): expected one of \(Role.names.joined(separator: ", "))")
         }
         return role
-    }
-
-    static func json(_ member: Member) -> JSONValue {
-        .object(JSONObject([("name", .string(member.name)), ("role", .string(member.role.rawValue)),
-                            ("active", .bool(member.active)), ("tokenId", .string(member.tokenId)),
-                            ("enrolledAt", .int(Int64(member.enrolledAt))), ("changedAt", .int(Int64(member.changedAt)))]))
     }
 }
 

@@ -35,17 +35,8 @@ struct ImportRoute {
             for (k, outcome) in outcomes.enumerated() { tally.add(outcome, line: entry.lines[k], input: entry.inputs[k]) }
         }
         func batch(_ bytes: [UInt8]) async throws {
-            // The complete lines (all of them at the end), with their numbers in the file.
-            var lines: [ArraySlice<UInt8>] = [], numbers: [Int] = []
-            var start = 0
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
-                lineNumber += 1
-                var line = bytes[start..<end]
-                if line.last == 13 { line = line.dropLast() }
-                if !line.allSatisfy({ $0 == 32 || $0 == 9 }) { lines.append(line); numbers.append(lineNumber) }
-                start = end + 1
-            }
+            let (lines, numbers, count) = Lines.split(bytes, after: lineNumber)
+            lineNumber = count
             guard !lines.isEmpty else { return }
             let (events, at, refusals) = server.prepare(lines, by: member.name, numbers: numbers)
             for (i, error) in refusals { tally.refuse(line: numbers[i], error: error, input: lines[i]) }

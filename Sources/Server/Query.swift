@@ -21,7 +21,8 @@ enum Query {
     }
 
     static func string(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters[Substring(name)].map { String($0).removingPercentEncoding ?? String($0) }
+        // Hummingbird has decoded the value's %XX escapes.
+        request.uri.queryParameters[Substring(name)].map { String($0) }
     }
 
     static func int(_ request: Request, _ name: String) throws -> Int? {
@@ -42,23 +43,5 @@ enum Query {
             throw Refusal(.badRequest, "?\(name)=\(text): expected a day, YYYY-MM-DD")
         }
         return Calendar.day(ofMicros: micros)
-    }
-}
-
-extension String {
-    /// %XX escapes decoded (a query value may carry them); nil when one is malformed.
-    var removingPercentEncoding: String? {
-        var bytes: [UInt8] = [], utf8 = Array(self.utf8), i = 0
-        while i < utf8.count {
-            if utf8[i] == UInt8(ascii: "%") {
-                guard i + 2 < utf8.count, let value = UInt8(String(decoding: utf8[i + 1...i + 2], as: UTF8.self), radix: 16) else { return nil }
-                bytes.append(value)
-                i += 3
-            } else {
-                bytes.append(utf8[i] == UInt8(ascii: "+") ? 32 : utf8[i])
-                i += 1
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 }

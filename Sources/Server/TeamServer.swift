@@ -91,7 +91,7 @@ public final class TeamServer: Sendable {
     /// recordedBy: a large batch on every core, in slices each with a preparer of its own (a
     /// preparer owns a parser), the order of the lines kept. Returns the prepared events, the
     /// index of each one's line, and the lines refused.
-    func prepare(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int]? = nil) -> (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) {
+    func prepare(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int]) -> (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) {
         let slices = lines.count < 256 ? 1 : TeamServer.cores
         let size = (lines.count + slices - 1) / slices
         let parts = PreparedParts(count: slices)
@@ -102,12 +102,12 @@ public final class TeamServer: Sendable {
             var part: (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) = ([], [], [])
             for i in (slice * size)..<min(lines.count, (slice + 1) * size) {
                 do {
-                    part.events.append(try lines[i].withUnsafeBytes { try preparer.prepare(line: $0, source: .line(numbers?[i] ?? i + 1)) })
+                    part.events.append(try lines[i].withUnsafeBytes { try preparer.prepare(line: $0, source: .line(numbers[i])) })
                     part.lines.append(i)
                 } catch let error as LedgerError {
                     part.refusals.append((i, error))
                 } catch {
-                    part.refusals.append((i, LedgerError(.refused, "line \(numbers?[i] ?? i + 1): \(error)")))
+                    part.refusals.append((i, LedgerError(.refused, "line \(numbers[i]): \(error)")))
                 }
             }
             parts.set(slice, part)
