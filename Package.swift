@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "Membership", dependencies: ["Ledger", "Privacy", "JSON"], swiftSettings: release),
         // `buurtboek serve`: the ledger over HTTP(S), on Hummingbird (SwiftNIO).
         .target(name: "Server", dependencies: [
-            "Ledger", "Membership", "Privacy", "Catalogue", "JSON", "Projections", "Reports", "Remote",
+            "Ledger", "Membership", "Privacy", "Audit", "Catalogue", "JSON", "Projections", "Reports", "Remote",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),

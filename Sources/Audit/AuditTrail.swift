@@ -91,7 +91,7 @@ extension AuditTrail {
             }
             // Corrections name the event they amend or void.
             let byId = Dictionary(uniqueKeysWithValues: events.enumerated().map { ($0.element.id, $0.offset) })
-            for position in try s.positions(ofType: "ledger.correction_recorded") {
+            for position in try s.positions(ofType: Correction.type) {
                 let data = try parser.value(Array(try s.record(at: position)!.data))
                 if let target = data["corrects_event_id"]?.string, let i = byId[target] { events[i].corrections.append(position) }
             }
@@ -107,15 +107,11 @@ extension AuditTrail {
 public enum LifecycleReplay {
     /// The state after an event of `type` with public `data`; nil when no transition applies.
     public static func next(_ lifecycle: Lifecycle, state: String, type: String, data: JSONValue) -> String? {
-        for t in lifecycle.transitions(for: type) where t.from.contains(state) {
-            if let g = t.when {
-                let value = data[g.field].map { v -> String in
-                    v.string ?? v.bool.map { $0 ? "true" : "false" } ?? v.int.map(String.init) ?? ""
-                }
-                guard g.allows(value) else { continue }
-            }
-            return t.to ?? state
+        guard let from = lifecycle.states.firstIndex(of: state) else { return nil }
+        let candidates = lifecycle.candidates(among: lifecycle.transitionIndexes(for: type)) { field in
+            data[field].map { v in v.string ?? v.bool.map { $0 ? "true" : "false" } ?? v.int.map(String.init) ?? "" }
         }
-        return nil
+        guard case .moves(let to) = lifecycle.step(from: from, candidates: candidates) else { return nil }
+        return lifecycle.states[to]
     }
 }

@@ -71,22 +71,41 @@ public enum Checkpoints {
     /// Checks that today's ledger extends a checkpoint an auditor kept: the signature, then a
     /// consistency proof from its size to the current one. O(log n) reads, no rescan.
     public static func verify(_ ledger: Ledger, note: String, verifier: NoteVerifier) throws -> (checkpoint: Checkpoint, size: Int64, proofLength: Int) {
+        try ledger.read { s in
+            try verify(note: note, verifier: verifier, logSize: Int64(try s.size())) { old, new in
+                (try s.root(size: UInt64(new)), old == new ? [] : try Merkle.consistencyProof(old: old, new: new, reader: s.hashReader))
+            }
+        }
+    }
+
+    /// The check itself, with the log's size and its proofs from wherever they come: the
+    /// ledger here, or a team server the auditor need not trust (`verify --checkpoint` through
+    /// the server), since the proof is checked here against the root the auditor signed for.
+    /// `consistency(old, new)` answers the root of the tree of `new` events and the proof.
+    public static func verify(note: String, verifier: NoteVerifier, logSize size: Int64,
+                              consistency: (Int64, Int64) throws -> (root: Hash, proof: [Hash])) throws -> (checkpoint: Checkpoint, size: Int64, proofLength: Int) {
         let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint(text: try verifier.verify(note)) } catch let error as SignedNote.Failure {
             throw LedgerError(.integrity, "checkpoint: \(error.message)")
         }
-        return try ledger.read { s in
-            let size = Int64(try s.size())
-            guard checkpoint.size <= size else {
-                throw LedgerError(.integrity, "the checkpoint is for \(checkpoint.size) events but the log holds \(size): it was truncated")
-            }
-            guard checkpoint.size > 0 else { return (checkpoint, size, 0) }
-            let root = try s.root(size: UInt64(size))
-            let proof = checkpoint.size == size ? [] : try Merkle.consistencyProof(old: checkpoint.size, new: size, reader: s.hashReader)
-            guard Merkle.verifyConsistency(old: checkpoint.size, new: size, oldRoot: checkpoint.root, newRoot: root, proof: proof) else {
-                throw LedgerError(.integrity, "the log is not consistent with the checkpoint of size \(checkpoint.size): history was rewritten")
-            }
-            return (checkpoint, size, proof.count)
+        guard checkpoint.size <= size else {
+            throw LedgerError(.integrity, "the checkpoint is for \(checkpoint.size) events but the log holds \(size): it was truncated")
+        }
+        guard checkpoint.size > 0 else { return (checkpoint, size, 0) }
+        let (root, proof) = try consistency(checkpoint.size, size)
+        guard Merkle.verifyConsistency(old: checkpoint.size, new: size, oldRoot: checkpoint.root, newRoot: root, proof: proof) else {
+            throw LedgerError(.integrity, "the log is not consistent with the checkpoint of size \(checkpoint.size): history was rewritten")
+        }
+        return (checkpoint, size, proof.count)
+    }
+
+    /// The stored checkpoints, oldest first, as `checkpoint list --format json` gives them.
+    public static func list(_ snapshot: LedgerSnapshot) throws -> [JSONValue] {
+        try snapshot.checkpoints().map { _, note in
+            let (text, signatures) = try SignedNote.split(note)
+            let c = try Checkpoint(text: text)
+            return .object(JSONObject([("size", .int(Int64(c.size))), ("root", .string(c.root.hex)), ("origin", .string(c.origin)),
+                                       ("signedBy", .array(signatures.map { .string($0.name) }))]))
         }
     }
 }

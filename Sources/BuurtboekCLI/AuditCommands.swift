@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import JSON
 import Ledger
+import Remote
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -105,6 +106,7 @@ struct CheckpointCommand: ParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
+            if let remote = try ledger.remote() { return try signRemotely(remote) }
             guard let path = key ?? Environment.value("BUURTBOEK_CHECKPOINT_KEY") else {
                 throw CLIError("checkpoint needs a signer key: --key FILE or $BUURTBOEK_CHECKPOINT_KEY (make one with `buurtboek key generate`)")
             }
@@ -121,6 +123,21 @@ struct CheckpointCommand: ParsableCommand {
                 Terminal.writeError("buurtboek: no new events since checkpoint \(checkpoint.size); it is shown again")
             }
         }
+
+        /// An admin asks the server to sign with the key it was started with (`serve
+        /// --checkpoint-key`): the signer key never leaves the server's machine.
+        private func signRemotely(_ remote: RemoteLedger) throws {
+            guard key == nil else { throw CLIError("--key is for a ledger directory: a team server signs with its own key (serve --checkpoint-key)") }
+            let response = try remote.send(.POST, "/v1/checkpoints")
+            guard response.status == 200 || response.status == 201 else { throw RemoteError(response: response) }
+            print(String(decoding: response.body, as: UTF8.self), terminator: "")
+            let size = response.header("Buurtboek-Checkpoint-Size") ?? "?"
+            if response.status == 201 {
+                Terminal.writeError("buurtboek: signed checkpoint \(size)" + (response.header("Buurtboek-Proven-From").map { ", proven consistent with checkpoint \($0)" } ?? ""))
+            } else {
+                Terminal.writeError("buurtboek: no new events since checkpoint \(size); it is shown again")
+            }
+        }
     }
 
     struct List: ParsableCommand {
@@ -135,16 +152,18 @@ struct CheckpointCommand: ParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            var table = TextTable([.init("SIZE", right: true), .init("ROOT", wraps: true), .init("SIGNED BY", wraps: true)])
-            var list: [JSONValue] = []
-            for (_, note) in try ledger.open().read({ try $0.checkpoints() }) {
-                let (text, signatures) = try SignedNote.split(note)
-                let c = try Checkpoint(text: text)
-                table.add([String(c.size), c.root.hex, signatures.map(\.name).joined(separator: ", ")])
-                list.append(.object(JSONObject([("size", .int(Int64(c.size))), ("root", .string(c.root.hex)), ("origin", .string(c.origin)),
-                                                ("signedBy", .array(signatures.map { .string($0.name) }))])))
+            let list: [JSONValue]
+            if let remote = try ledger.remote() {
+                list = try remote.getJSON("/v1/checkpoints").array ?? []
+            } else {
+                list = try ledger.open().read { try Checkpoints.list($0) }
             }
-            if output.json { print(JSONWriter.ordered(.array(list))) } else { print(table.render(width: display.width), terminator: "") }
+            if output.json { print(JSONWriter.ordered(.array(list))); return }
+            var table = TextTable([.init("SIZE", right: true), .init("ROOT", wraps: true), .init("SIGNED BY", wraps: true)])
+            for c in list {
+                table.add([String(c["size"]?.int ?? 0), c["root"]?.string ?? "", (c["signedBy"]?.array ?? []).compactMap(\.string).joined(separator: ", ")])
+            }
+            print(table.render(width: display.width), terminator: "")
         }
     }
 
@@ -159,6 +178,12 @@ struct CheckpointCommand: ParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
+            if let remote = try ledger.remote() {
+                let response = try remote.send(.GET, "/v1/checkpoints/\(size)")
+                guard response.status == 200 else { throw RemoteError(response: response) }
+                print(String(decoding: response.body, as: UTF8.self), terminator: "")
+                return
+            }
             guard let note = try ledger.open().read({ try $0.checkpoints() }).first(where: { $0.size == size })?.note else {
                 throw CLIError("no checkpoint of size \(size) (see `buurtboek checkpoint list`)", code: ExitStatus.refused)
             }
@@ -201,26 +226,16 @@ struct ProveCommand: ParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            try ledger.open().read { s in
-                let treeSize = try size ?? Int64(s.size())
-                guard treeSize <= Int64(try s.size()) else { throw CLIError("--size \(treeSize) is beyond the log's \(try s.size()) events", code: ExitStatus.refused) }
-                guard position >= 1, position <= treeSize else {
-                    throw CLIError("position \(position) is not within a tree of size \(treeSize)", code: ExitStatus.refused)
-                }
-                let proof = try Merkle.inclusionProof(leaf: position - 1, size: treeSize, reader: s.hashReader)
-                let leaf = try s.leafHash(at: UInt64(position)), root = try s.root(size: UInt64(treeSize))
-                var object = JSONObject()
-                object["position"] = .int(position)
-                object["leafIndex"] = .int(position - 1)
-                object["treeSize"] = .int(treeSize)
-                object["leafHash"] = .string(leaf.hex)
-                object["root"] = .string(root.hex)
-                object["proof"] = .array(proof.map { .string($0.hex) })
-                if format == .json { print(JSONWriter.ordered(.object(object))); return }
-                print("inclusion of position \(position) (leaf \(position - 1)) in the tree of size \(treeSize)")
-                print("leaf hash \(leaf.hex)\nroot      \(root.hex)")
-                for (i, h) in proof.enumerated() { print("proof[\(i)] \(h.hex)") }
+            let proof: JSONObject
+            if let remote = try ledger.remote() {
+                proof = try remote.getJSON("/v1/proofs/inclusion?position=\(position)" + (size.map { "&size=\($0)" } ?? "")).object ?? JSONObject()
+            } else {
+                proof = try ledger.open().read { try Proofs.inclusion(position: position, size: size, snapshot: $0) }
             }
+            if format == .json { print(JSONWriter.ordered(.object(proof))); return }
+            print("inclusion of position \(position) (leaf \(position - 1)) in the tree of size \(proof["treeSize"]?.int ?? 0)")
+            print("leaf hash \(proof["leafHash"]?.string ?? "")\nroot      \(proof["root"]?.string ?? "")")
+            ProveCommand.printPath(proof)
         }
     }
 
@@ -241,23 +256,20 @@ struct ProveCommand: ParsableCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            guard old >= 1 else { throw CLIError("a consistency proof from size \(old) proves nothing; OLD must be at least 1", code: ExitStatus.refused) }
-            guard old <= new else { throw CLIError("OLD (\(old)) must not exceed NEW (\(new))", code: ExitStatus.refused) }
-            try ledger.open().read { s in
-                guard new <= Int64(try s.size()) else { throw CLIError("\(new) is beyond the log's \(try s.size()) events", code: ExitStatus.refused) }
-                let proof = old == new ? [] : try Merkle.consistencyProof(old: old, new: new, reader: s.hashReader)
-                let oldRoot = try s.root(size: UInt64(old)), newRoot = try s.root(size: UInt64(new))
-                var object = JSONObject()
-                object["oldSize"] = .int(old)
-                object["newSize"] = .int(new)
-                object["oldRoot"] = .string(oldRoot.hex)
-                object["newRoot"] = .string(newRoot.hex)
-                object["proof"] = .array(proof.map { .string($0.hex) })
-                if format == .json { print(JSONWriter.ordered(.object(object))); return }
-                print("consistency of the tree of size \(old) with the tree of size \(new)")
-                print("old root \(oldRoot.hex)\nnew root \(newRoot.hex)")
-                for (i, h) in proof.enumerated() { print("proof[\(i)] \(h.hex)") }
+            let proof: JSONObject
+            if let remote = try ledger.remote() {
+                proof = try remote.getJSON("/v1/proofs/consistency?old=\(old)&new=\(new)").object ?? JSONObject()
+            } else {
+                proof = try ledger.open().read { try Proofs.consistency(old: old, new: new, snapshot: $0) }
             }
+            if format == .json { print(JSONWriter.ordered(.object(proof))); return }
+            print("consistency of the tree of size \(old) with the tree of size \(new)")
+            print("old root \(proof["oldRoot"]?.string ?? "")\nnew root \(proof["newRoot"]?.string ?? "")")
+            ProveCommand.printPath(proof)
         }
+    }
+
+    static func printPath(_ proof: JSONObject) {
+        for (i, h) in (proof["proof"]?.array ?? []).enumerated() { print("proof[\(i)] \(h.string ?? "")") }
     }
 }

@@ -7,6 +7,7 @@ import Catalogue
 import JSON
 import Ledger
 import Privacy
+import Remote
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,16 +47,15 @@ struct AuditCommand: ParsableCommand {
         guard let kind = AuditTrail.Kind(rawValue: kind) else {
             throw CLIError("audit what? referral, signal or resident, not \(kind)\(NameSuggestion.hint(kind, in: ["referral", "signal", "resident"]))")
         }
+        if let remote = try ledger.remote() { return try runRemote(remote, kind: kind) }
         let ledger = try self.ledger.open()
         let sealer = try masterKey.unlock(ledger)
         var options = AuditTrail.Options()
         options.lateAfterDays = lateAfter
         let trail = try AuditTrail.build(kind, id: id, ledger: ledger, options: options)
-        if let bundle { try writeBundle(trail, ledger: ledger, to: bundle, kind: kind) }
-        let corrections = try ledger.read { s in
-            try trail.events.flatMap(\.corrections).map { p -> (UInt64, JSONValue) in
-                (p, try JSONParser().value(Array(try s.record(at: p)!.data)))
-            }
+        if let bundle {
+            try OutputFile.write(bundle, try AuditBundle.make(trail, kind: kind, ledger: ledger, sinceCheckpoint: sinceCheckpoint))
+            Terminal.writeError("buurtboek: wrote the audit bundle \(bundle) (\(trail.events.count) events, checkpoint \(trail.checkpoint!.size))")
         }
         var personal: [UInt64: JSONValue] = [:]
         if let sealer, kind == .resident || trail.events.contains(where: \.sealed) {
@@ -72,39 +72,45 @@ struct AuditCommand: ParsableCommand {
             let subject = DataKeyId.forEvent(stream: trail.streams[0], residentId: kind == .resident ? DataKeyId.resident(ofStream: trail.streams[0]) : nil)
             try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: subject, command: "audit \(trail.subject)")
         }
-        format == .json ? printJSON(trail, corrections: corrections, personal: personal) : printText(trail, corrections: corrections, personal: personal)
+        show(trail.json(corrections: try trail.corrections(in: ledger), personal: personal))
     }
 
-    private func writeBundle(_ trail: AuditTrail, ledger: Ledger, to path: String, kind: AuditTrail.Kind) throws {
-        let (key, since): (String?, (String, [Hash])?) = try ledger.read { s in
-            var since: (String, [Hash])?
-            if let size = sinceCheckpoint {
-                guard let note = try s.checkpoints().first(where: { $0.size == size })?.note else {
-                    throw CLIError("--since-checkpoint \(size): no such checkpoint (see `buurtboek checkpoint list`)", code: ExitStatus.refused)
-                }
-                let latest = trail.checkpoint?.size ?? 0
-                guard size >= 1, size <= latest else { throw CLIError("--since-checkpoint \(size) must be at most the latest checkpoint, \(latest)", code: ExitStatus.refused) }
-                since = (note, size == latest ? [] : try Merkle.consistencyProof(old: Int64(size), new: Int64(latest), reader: s.hashReader))
-            }
-            return (try s.checkpointVerifierKey(), since)
+    /// From a team server (an auditor's token): the server builds the trail and the bundle;
+    /// personal fields stay sealed, since the auditor's role does not open them.
+    private func runRemote(_ remote: RemoteLedger, kind: AuditTrail.Kind) throws {
+        guard masterKey.file == nil else {
+            throw CLIError("--master-key is for a ledger directory: a team server holds its key itself, and does not open personal fields for an auditor")
         }
-        guard let key else { throw CLIError("no checkpoint yet: sign one first (buurtboek checkpoint)", code: ExitStatus.refused) }
-        let lifecycle = try JSONParser().value(ledger.catalogue.bundle)["catalogue"]?["lifecycles"]?[kind.rawValue]
-        let bytes = try AuditBundle.make(trail, publicKey: key, lifecycleDefinition: lifecycle, since: since)
-        try OutputFile.write(path, bytes)
-        Terminal.writeError("buurtboek: wrote the audit bundle \(path) (\(trail.events.count) events, checkpoint \(trail.checkpoint!.size))")
+        let path = "/v1/audit/\(kind.rawValue)/\(QueryText.escape(id))"
+        if let bundle {
+            let response = try remote.send(.GET, path + "/bundle?late-after=\(lateAfter)" + (sinceCheckpoint.map { "&since-checkpoint=\($0)" } ?? ""))
+            guard response.status == 200 else { throw RemoteError(response: response) }
+            try OutputFile.write(bundle, response.body)
+            let written = try JSONParser().value(response.body)
+            let size = try (written["checkpoint"]?.string).map { try Checkpoint(text: try SignedNote.split($0).text).size } ?? 0
+            Terminal.writeError("buurtboek: wrote the audit bundle \(bundle) (\(written["events"]?.array?.count ?? 0) events, checkpoint \(size))")
+        }
+        show(try remote.getJSON(path + "?late-after=\(lateAfter)"))
     }
 
-    private func printText(_ trail: AuditTrail, corrections: [(UInt64, JSONValue)], personal: [UInt64: JSONValue]) {
-        let state = trail.events.last(where: { $0.stateAfter != nil })?.stateAfter.map { ", state \($0)" } ?? ""
-        let checkpoint = trail.checkpoint.map { "checkpoint \($0.size)" } ?? "no checkpoint yet"
-        let heading = "\(trail.subject): \(trail.events.count) events in \(trail.streams.count) stream\(trail.streams.count == 1 ? "" : "s")\(state); proofs against \(checkpoint)"
+    private func show(_ trail: JSONValue) {
+        if format == .json { print(JSONWriter.ordered(trail)) } else { printText(trail) }
+    }
+
+    private func printText(_ trail: JSONValue) {
+        let events = trail["events"]?.array ?? []
+        let streams = trail["streams"]?.array?.count ?? 0
+        let state = events.last(where: { $0["stateAfter"]?.string != nil })?["stateAfter"]?.string.map { ", state \($0)" } ?? ""
+        let checkpoint = trail["checkpoint"]?["size"]?.int.map { "checkpoint \($0)" } ?? "no checkpoint yet"
+        let heading = "\(trail["subject"]?.string ?? ""): \(events.count) events in \(streams) stream\(streams == 1 ? "" : "s")\(state); proofs against \(checkpoint)"
         for line in display.width.map({ TextTable.wrap(heading, to: $0) }) ?? [heading] { print(line) }
         var table = TextTable([.init("POS", right: true), .init("V", right: true), .init("OCCURRED"), .init("RECORDED"), .init("BY", wraps: true),
                                .init("TYPE", wraps: true), .init("STATE AFTER", wraps: true), .init("PROOF", wraps: true)])
-        let rows = trail.events.map { e in
-            [String(e.position), String(e.streamVersion), display.time(e.occurredAt), display.time(e.recordedAt), e.recordedBy, e.type,
-             e.stateAfter ?? "-", e.inclusionProof.map { "\($0.count) hashes" } ?? "not yet covered"]
+        func time(_ value: JSONValue?) -> String { value?.string.flatMap(RFC3339.parse).map(display.time) ?? "" }
+        let rows = events.map { e in
+            [String(e["position"]?.int ?? 0), String(e["streamVersion"]?.int ?? 0), time(e["occurredAt"]), time(e["recordedAt"]),
+             e["recordedBy"]?.string ?? "", e["type"]?.string ?? "", e["stateAfter"]?.string ?? "-",
+             e["inclusionProof"]?.array.map { "\($0.count) hashes" } ?? "not yet covered"]
         }
         for row in rows { table.add(row) }
         let width = display.width
@@ -116,61 +122,34 @@ struct AuditCommand: ParsableCommand {
             for line in width.map({ TextTable.wrap(text, to: max(20, $0 - indent)) }) ?? [text] { print(String(repeating: " ", count: indent) + line) }
         }
         if !blocks { print(table.line(table.columns.map(\.title), widths), terminator: "") }
-        for (e, row) in zip(trail.events, rows) {
+        for (e, row) in zip(events, rows) {
             if blocks {
-                say("position \(row[0]), version \(row[1]): \(e.type) -> \(row[6])", indent: 0)
-                say("occurred \(row[2]), recorded \(row[3]) by \(e.recordedBy); proof: \(row[7])", indent: 9)
+                say("position \(row[0]), version \(row[1]): \(row[5]) -> \(row[6])", indent: 0)
+                say("occurred \(row[2]), recorded \(row[3]) by \(row[4]); proof: \(row[7])", indent: 9)
             } else {
                 print(table.line(row, widths), terminator: "")
             }
-            let fields = (e.data.object ?? JSONObject()).map { "\($0.key)=\($0.value.string ?? JSONWriter.ordered($0.value))" }
-            let sealed = personal[e.position].map { " personal: \($0.string ?? JSONWriter.ordered($0))" } ?? (e.sealed ? " personal: [sealed]" : "")
+            let fields = (e["data"]?.object ?? JSONObject()).map { "\($0.key)=\($0.value.string ?? JSONWriter.ordered($0.value))" }
+            let sealed = e["personal"].map { " personal: \($0.string ?? JSONWriter.ordered($0))" } ?? ""
             let detail = fields.joined(separator: " ") + sealed
             if !detail.isEmpty { say(detail.trimmingWhitespace, indent: 9) }
-            for c in e.corrections { print("         corrected by position \(c)") }
+            for c in e["corrections"]?.array ?? [] { print("         corrected by position \(c.int ?? 0)") }
         }
+        let corrections = trail["corrections"]?.array ?? []
         if !corrections.isEmpty {
             print("corrections")
-            for (position, data) in corrections {
-                print("  position \(position): \(data["action"]?.string ?? "?") of position \(data["corrects_position"]?.int ?? 0)\(data["fields"].map { ", new values \(JSONWriter.ordered($0))" } ?? "")")
+            for c in corrections {
+                let data = c["data"] ?? .null
+                print("  position \(c["position"]?.int ?? 0): \(data["action"]?.string ?? "?") of position \(data["corrects_position"]?.int ?? 0)\(data["fields"].map { ", new values \(JSONWriter.ordered($0))" } ?? "")")
             }
         }
-        print(trail.anomalies.isEmpty ? "anomalies: none" : "anomalies")
-        for a in trail.anomalies {
-            let text = "- \(a.position.map { "position \($0): " } ?? "")\(a.kind): \(a.message)"
+        let anomalies = trail["anomalies"]?.array ?? []
+        print(anomalies.isEmpty ? "anomalies: none" : "anomalies")
+        for a in anomalies {
+            let text = "- \(a["position"]?.int.map { "position \($0): " } ?? "")\(a["kind"]?.string ?? ""): \(a["message"]?.string ?? "")"
             let lines = width.map { TextTable.wrap(text, to: max(20, $0 - 4)) } ?? [text]
             for (i, line) in lines.enumerated() { print((i == 0 ? "  " : "    ") + line) }
         }
-    }
-
-    private func printJSON(_ trail: AuditTrail, corrections: [(UInt64, JSONValue)], personal: [UInt64: JSONValue]) {
-        var object = JSONObject()
-        object["subject"] = .string(trail.subject)
-        object["streams"] = .array(trail.streams.map { .string($0) })
-        if let (size, note) = trail.checkpoint { object["checkpoint"] = .object(JSONObject([("size", .int(Int64(size))), ("note", .string(note))])) }
-        object["events"] = .array(trail.events.map { e in
-            var o = JSONObject()
-            o["position"] = .int(Int64(e.position))
-            o["id"] = .string(e.id)
-            o["type"] = .string(e.type)
-            o["stream"] = .string(e.stream)
-            o["streamVersion"] = .int(Int64(e.streamVersion))
-            o["occurredAt"] = .string(RFC3339.format(e.occurredAt))
-            o["recordedAt"] = .string(RFC3339.format(e.recordedAt))
-            o["recordedBy"] = .string(e.recordedBy)
-            o["stateAfter"] = e.stateAfter.map { .string($0) } ?? .null
-            o["data"] = e.data
-            if let p = personal[e.position] { o["personal"] = p } else if e.sealed { o["personal"] = .string("[sealed]") }
-            o["leafHash"] = .string(e.leafHash.hex)
-            o["inclusionProof"] = e.inclusionProof.map { .array($0.map { .string($0.hex) }) } ?? .null
-            o["corrections"] = .array(e.corrections.map { .int(Int64($0)) })
-            return .object(o)
-        })
-        object["corrections"] = .array(corrections.map { .object(JSONObject([("position", .int(Int64($0.0))), ("data", $0.1)])) })
-        object["anomalies"] = .array(trail.anomalies.map { a in
-            .object(JSONObject([("position", a.position.map { .int(Int64($0)) } ?? .null), ("kind", .string(a.kind)), ("message", .string(a.message))]))
-        })
-        print(JSONWriter.ordered(.object(object)))
     }
 }
 
@@ -226,40 +205,19 @@ enum Corrections {
                        ledger options: LedgerOptions, masterKey: MasterKeyOption) throws {
         let ledger = try options.open()
         let sealer = try masterKey.require(ledger, for: "a correction (its reason is free text)")
-        let (id, typeName, version) = try ledger.read { s -> (String, String, Int) in
-            guard let record = try s.record(at: position) else {
-                throw CLIError("no event at position \(position) (the log holds \(try s.size()))", code: ExitStatus.refused)
-            }
-            return (UUIDText.format(record.id), record.type, Int(record.schemaVersion))
-        }
-        guard typeName != "ledger.correction_recorded" else { throw CLIError("position \(position) is itself a correction", code: ExitStatus.refused) }
-        let type = ledger.catalogue.type(typeName, version: version)
-        var public_ = JSONObject(), personal = JSONObject()
+        let target = try Correction.target(position, in: ledger)
+        var values: [(key: String, value: JSONValue)] = []
         for field in fields {
             guard let eq = field.firstIndex(of: "="), eq != field.startIndex else { throw CLIError("--field \(field): expected key=value") }
             let key = String(field[..<eq])
-            guard let dataClass = type?.dataClass(of: key) else {
-                throw CLIError("--field \(key): \(typeName) has no such field (see `buurtboek types \(typeName)`)", code: ExitStatus.refused)
-            }
-            let value = try FieldValue.parse(String(field[field.index(after: eq)...]), key: key, schema: type?.schema.property(key))
-            if let failure = try JSONParser().parse(JSONWriter.canonical(value)) { type!.schema.property(key)!.validate($0) } {
-                throw CLIError("--field \(key)\(failure.path): \(failure.rule)", code: ExitStatus.refused)
-            }
-            if dataClass.isPersonal { personal[key] = value } else { public_[key] = value }
+            values.append((key, try FieldValue.parse(String(field[field.index(after: eq)...]), key: key, schema: target.type?.schema.property(key))))
         }
-        var data = JSONObject()
-        data["corrects_position"] = .int(Int64(position))
-        data["corrects_event_id"] = .string(id)
-        data["action"] = .string(action)
-        data["reason"] = .string(reason)
-        if !public_.isEmpty { data["fields"] = .object(public_) }
-        if !personal.isEmpty { data["personal_fields"] = .object(personal) }
-        let line = JSONObject([("type", .string("ledger.correction_recorded")), ("stream", .string("correction-\(position)")), ("data", .object(data))])
+        let line = try Correction.line(target, action: action, reason: reason, values: values)
         let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
-        let event = try preparer.prepare(line: JSONWriter.canonical(.object(line)), source: "correction")
+        let event = try preparer.prepare(line: line, source: "correction")
         try sealer.persist()
         guard case .appended(let at, _) = try ledger.append([event])[0] else { return }
-        print("appended at position \(at): \(action) of position \(position) (\(typeName))")
+        print("appended at position \(at): \(action) of position \(position) (\(target.typeName))")
     }
 }
 

@@ -8,11 +8,15 @@ import Ledger
 enum MissingKey {
     static func label(_ keyId: String, ledger: Ledger, snapshot: LedgerSnapshot) throws -> String {
         if try snapshot.erasureDestroyed(keyId: keyId) { return "[erased]" }
-        if !hinted {
-            hinted = true
-            Terminal.writeError("note: the key store \(ledger.path)/keystore holds no data key \(keyId), and no erasure in the log destroyed it: restore keystore/ from this ledger's backup")
-        }
+        hint(keyId, ledger: ledger)
         return "[key missing]"
+    }
+
+    /// Says once per run how a missing key is mended.
+    static func hint(_ keyId: String, ledger: Ledger) {
+        guard !hinted else { return }
+        hinted = true
+        Terminal.writeError("note: the key store \(ledger.path)/keystore holds no data key \(keyId), and no erasure in the log destroyed it: restore keystore/ from this ledger's backup")
     }
 
     nonisolated(unsafe) private static var hinted = false

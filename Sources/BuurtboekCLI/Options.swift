@@ -164,20 +164,3 @@ enum DateArgument {
         return value
     }
 }
-
-/// Event ids and positions as arguments.
-enum EventReference {
-    static func position(_ text: String, in snapshot: LedgerSnapshot) throws -> UInt64 {
-        if let position = UInt64(text) {
-            guard position >= 1, position <= (try snapshot.size()) else {
-                throw CLIError("no event at position \(text) (the log holds \(try snapshot.size()))", code: ExitStatus.refused)
-            }
-            return position
-        }
-        guard let id = UUIDText.parse(text) else { throw CLIError("\(text) is neither a position nor an event id") }
-        guard let position = try snapshot.position(ofId: id) else {
-            throw CLIError("no event with id \(text)", code: ExitStatus.refused)
-        }
-        return position
-    }
-}

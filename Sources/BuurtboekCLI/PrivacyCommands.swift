@@ -3,6 +3,7 @@ import JSON
 import Ledger
 import Privacy
 import Projections
+import Remote
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -81,39 +82,21 @@ struct EraseCommand: ParsableCommand {
         @OptionGroup var masterKey: MasterKeyOption
 
         func run() throws {
-            let ledger = try self.ledger.open()
-            let sealer = try masterKey.require(ledger, for: "erasure")
-            let stream = DataKeyId.residentStream(id)
-            // A resident is in the ledger through their own stream, a stream whose first event
-            // names them (resident_id), or a data key of theirs (a later event that named them).
-            let (ownStream, named, already) = try ledger.read { s in
-                (!(try s.streamPositions(stream).isEmpty), !(try s.residentStreams(id).isEmpty), try s.isErased(id))
+            let outcome: JSONValue
+            if let remote = try ledger.remote() {
+                let body = JSONObject([("resident", .string(id)), ("request", .string(request)), ("legalBasis", .string(legalBasis))])
+                let response = try remote.send(.POST, "/v1/erasures", body: Array(JSONWriter.ordered(.object(body)).utf8))
+                guard response.status == 200 else { throw RemoteError(response: response) }
+                outcome = try response.json()
+            } else {
+                let ledger = try self.ledger.open()
+                let sealer = try masterKey.require(ledger, for: "erasure")
+                outcome = try ResidentErasure(ledger: ledger, sealer: sealer, erasedBy: worker.worker)
+                    .erase(id, request: request, legalBasis: legalBasis) { try Projection.purgeLive(ledger: ledger.path, residentStream: $0) }.json
             }
-            let holdsKey = try sealer.keyStore.holdsKey("resident:" + id)
-            guard ownStream || named || already || holdsKey else {
-                throw CLIError("no resident \(id) in the ledger (no stream \(stream), no event names them, no data key of theirs)", code: ExitStatus.refused)
-            }
-            if !already {
-                var object = JSONObject()
-                object["type"] = .string("resident.erased")
-                object["stream"] = .string(stream)
-                object["data"] = .object(JSONObject([("request_ref", .string(request)), ("legal_basis", .string(legalBasis))]))
-                let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
-                let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "erasure")
-                if case .refused(let error) = try ledger.append([event])[0] { throw error }
-            }
-            let (streams, corrections) = try ledger.read { s in (try s.residentStreams(id), try s.correctionStreams(ofResident: id)) }
-            let keys = ["resident:" + id] + ([stream] + streams + corrections).map { "stream:" + $0 }
-            let destroyed = try sealer.keyStore.destroy(keys)
-            try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: "resident:" + id,
-                                             command: "erase resident \(id) --request \(request)")
-            // Read models that hold what was derived from personal fields forget the resident too.
-            var purged = 0
-            let readModels = ReadModelStore.livePath(ledger: ledger.path)
-            if access(readModels, F_OK) == 0 {
-                purged = try Projection.purge(residentStream: stream, store: ReadModelStore(path: readModels))
-            }
-            print("erased resident \(id)\(already ? " (completing an earlier erasure)" : ""): \(destroyed) data key\(destroyed == 1 ? "" : "s") destroyed, \(streams.count + 1) stream\(streams.count == 0 ? "" : "s") closed, \(purged) read-model row\(purged == 1 ? "" : "s") removed")
+            let destroyed = Int(outcome["keysDestroyed"]?.int ?? 0), closed = Int(outcome["streamsClosed"]?.int ?? 0)
+            let purged = Int(outcome["readModelRowsRemoved"]?.int ?? 0)
+            print("erased resident \(id)\(outcome["completedEarlier"]?.bool == true ? " (completing an earlier erasure)" : ""): \(destroyed) data key\(destroyed == 1 ? "" : "s") destroyed, \(closed) stream\(closed == 1 ? "" : "s") closed, \(purged) read-model row\(purged == 1 ? "" : "s") removed")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Foundation
 import Ledger
 import Remote
@@ -21,6 +22,7 @@ struct ServeCommand: ParsableCommand {
         EXAMPLES
           buurtboek serve --listen 127.0.0.1:8443
           buurtboek serve --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key
+          buurtboek serve --listen 127.0.0.1:8443 --checkpoint-key ~/.buurtboek/noord.key
           openssl req -x509 -newkey ed25519 -nodes -days 365 -subj /CN=buurtboek.local \\
               -addext subjectAltName=DNS:buurtboek.local,IP:127.0.0.1 \\
               -keyout server.key -out server.pem
@@ -36,12 +38,17 @@ struct ServeCommand: ParsableCommand {
     var insecure = false
     @Option(name: .customLong("max-body"), help: ArgumentHelp("The largest request body in bytes.", valueName: "bytes"))
     var maxBody: Int = 16 << 20
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close a connection silent this many seconds (a slow or vanished client).", valueName: "seconds"))
+    var idleTimeout: Int64 = 30
+    @Option(name: .customLong("checkpoint-key"), help: ArgumentHelp("The signer key an admin's `checkpoint` signs with (default: $BUURTBOEK_CHECKPOINT_KEY).", valueName: "file"))
+    var checkpointKey: String?
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
     func validate() throws {
         guard ServerSettings.address(listen) != nil else { throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:8443") }
         guard maxBody >= 4096 else { throw ValidationError("--max-body \(maxBody): at least 4096") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout \(idleTimeout): at least 1 second") }
     }
 
     func run() throws {
@@ -49,9 +56,15 @@ struct ServeCommand: ParsableCommand {
         let (host, port) = ServerSettings.address(listen)!
         var settings = ServerSettings(ledgerPath: ledger.path, masterKeyPath: masterKey.path ?? "", host: host, port: port)
         (settings.tlsCertificate, settings.tlsKey, settings.insecure, settings.maxBodyBytes) = (tlsCert, tlsKey, insecure, maxBody)
+        settings.idleSeconds = idleTimeout
         if let problem = settings.problem() { throw CLIError(problem, code: ExitStatus.usage) }
         guard masterKey.path != nil else {
             throw CLIError("serve needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
+        }
+        if let path = checkpointKey ?? Environment.value("BUURTBOEK_CHECKPOINT_KEY") {
+            let text = try KeyFiles.readPrivate(path)
+            do { _ = try NoteSigner(skey: text) } catch { throw CLIError("--checkpoint-key \(path): \(error)", code: ExitStatus.storage) }
+            settings.checkpointSigner = text
         }
         settings.ledgerPath = try ledger.open().path
         let path = settings.ledgerPath

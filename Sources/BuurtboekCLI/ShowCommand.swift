@@ -1,7 +1,9 @@
 import ArgumentParser
+import Catalogue
 import JSON
 import Ledger
 import Privacy
+import Remote
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,54 +31,59 @@ struct ShowCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let remote = try ledger.remote() {
+            // The server opens the personal fields for a worker (and records it under their
+            // name); an auditor gets their names only.
+            let answer = try remote.getJSON("/v1/events/" + QueryText.escape(event))
+            return try print(answer["event"] ?? .null, personal: PersonalFields(json: answer["personal"]), catalogue: try RemoteCatalogue.fetch(remote))
+        }
         let ledger = try self.ledger.open()
         let sealer = try masterKey.unlock(ledger)
         try ledger.read { snapshot in
             let position = try EventReference.position(event, in: snapshot)
             let record = try snapshot.record(at: position)!
-            let leaf = try snapshot.leafHash(at: position)
             var json: [UInt8] = []
-            EventJSON.write(position: position, record: record, leafHash: leaf, into: &json)
-            if format == .json {
-                print(String(decoding: json, as: UTF8.self))
-                return
+            EventJSON.write(position: position, record: record, leafHash: try snapshot.leafHash(at: position), into: &json)
+            let personal = format == .json ? .none
+                : try PersonalFields.open(record, sealer: sealer, snapshot: snapshot, withheld: "showing it needs the master key")
+            switch personal {
+            case .clear(_, let keyId):
+                try sealer?.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: keyId,
+                                                  command: "show \(position) (\(record.type), \(record.stream))")
+            case .unreadable(_, let keyId, false): MissingKey.hint(keyId, ledger: ledger)
+            default: break
             }
-            let value = try JSONParser().value(json)
-            var envelope = TextTable([.init("FIELD"), .init("VALUE", wraps: true)])
-            for key in ["position", "id", "type", "schemaVersion", "stream", "streamVersion", "occurredAt",
-                        "recordedAt", "recordedBy", "neighbourhood", "correlationId", "causationId", "leafHash"] {
-                guard let v = value[key] else { continue }
-                let text = v.string ?? JSONWriter.ordered(v)
-                envelope.add([key, key.hasSuffix("At") ? TimeText.minutes(rfc3339: text, utc: display.utc) + "  (\(text))" : text])
-            }
-            let width = display.width
-            for row in envelope.rows { print(envelope.line(row, Self.fieldWidths(envelope, width)), terminator: "") }
-            print("data")
-            let type = ledger.catalogue.type(record.type, version: Int(record.schemaVersion))
-            let data = TextTable([.init("FIELD"), .init("CLASS"), .init("VALUE", wraps: true)], indent: 2)
-            func field(_ key: String, _ text: String) {
-                let dataClass = type?.dataClass(of: key)?.rawValue ?? "?"
-                var widths = [23, 3, 0]
-                widths[2] = max(text.count, 1)
-                if let width { widths[2] = max(20, min(widths[2], width - 2 - 23 - 3 - 4)) }
-                print(data.line([key, "[\(dataClass)]", text], widths), terminator: "")
-            }
-            for (key, v) in value["data"]?.object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
-            guard record.isSealed else { return }
-            let section = try SealedSection(record.personal)
-            guard let sealer else {
-                for name in section.fields { field(name, "[sealed: showing it needs the master key]") }
-                return
-            }
-            switch try sealer.open(record.personal, eventId: record.id) {
-            case .keyMissing(let keyId):
-                let label = try MissingKey.label(keyId, ledger: ledger, snapshot: snapshot)
-                for name in section.fields { field(name, label) }
-            case .clear(let bytes):
-                for (key, v) in try JSONParser().value(bytes).object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
-                try sealer.keyStore.recordAccess(worker: worker.worker ?? "unknown", subject: section.keyId,
-                                                 command: "show \(position) (\(record.type), \(record.stream))")
-            }
+            try print(try JSONParser().value(json), personal: personal, catalogue: ledger.catalogue)
         }
+    }
+
+    /// The event as `--format json` (the export's keys) or as the envelope and the data fields,
+    /// each with its data class; the personal fields as `personal` says.
+    private func print(_ value: JSONValue, personal: PersonalFields, catalogue: Catalogue) throws {
+        if format == .json {
+            Swift.print(JSONWriter.ordered(value))
+            return
+        }
+        var envelope = TextTable([.init("FIELD"), .init("VALUE", wraps: true)])
+        for key in ["position", "id", "type", "schemaVersion", "stream", "streamVersion", "occurredAt",
+                    "recordedAt", "recordedBy", "neighbourhood", "correlationId", "causationId", "leafHash"] {
+            guard let v = value[key] else { continue }
+            let text = v.string ?? JSONWriter.ordered(v)
+            envelope.add([key, key.hasSuffix("At") ? TimeText.minutes(rfc3339: text, utc: display.utc) + "  (\(text))" : text])
+        }
+        let width = display.width
+        for row in envelope.rows { Swift.print(envelope.line(row, Self.fieldWidths(envelope, width)), terminator: "") }
+        Swift.print("data")
+        let type = catalogue.type(value["type"]?.string ?? "", version: Int(value["schemaVersion"]?.int ?? 1))
+        let data = TextTable([.init("FIELD"), .init("CLASS"), .init("VALUE", wraps: true)], indent: 2)
+        func field(_ key: String, _ text: String) {
+            let dataClass = type?.dataClass(of: key)?.rawValue ?? "?"
+            var widths = [23, 3, 0]
+            widths[2] = max(text.count, 1)
+            if let width { widths[2] = max(20, min(widths[2], width - 2 - 23 - 3 - 4)) }
+            Swift.print(data.line([key, "[\(dataClass)]", text], widths), terminator: "")
+        }
+        for (key, v) in value["data"]?.object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
+        for (name, text) in personal.shown { field(name, text) }
     }
 }

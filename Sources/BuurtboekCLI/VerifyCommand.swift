@@ -32,23 +32,10 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
 
     func run() throws {
-        if let remote = try ledger.remote() { return try runRemote(remote) }
+        let remote = try ledger.remote()
+        if let checkpoint { return try verifyCheckpoint(checkpoint, remote: remote) }
+        if let remote { return try runRemote(remote) }
         let ledger = try self.ledger.open()
-        if let checkpoint {
-            guard let publicKey else { throw CLIError("--checkpoint needs --public-key FILE, the key the checkpoint was signed with") }
-            let verifier: NoteVerifier
-            do { verifier = try NoteVerifier(vkey: try KeyFiles.read(publicKey)) } catch let error as CLIError { throw error } catch {
-                throw CLIError("\(publicKey): \(error)", code: ExitStatus.storage)
-            }
-            let (kept, size, proofLength) = try Checkpoints.verify(ledger, note: try KeyFiles.read(checkpoint), verifier: verifier)
-            if output.json {
-                print(JSONWriter.ordered(.object(JSONObject([("consistent", .bool(true)), ("size", .int(Int64(size))), ("checkpointSize", .int(Int64(kept.size))),
-                                                             ("origin", .string(kept.origin)), ("proofHashes", .int(Int64(proofLength)))]))))
-                return
-            }
-            print("consistent: the log of \(Terminal.count(size)) events extends checkpoint \(kept.size) of \(kept.origin) (signature valid, consistency proof of \(proofLength) hashes)")
-            return
-        }
         let progress = Terminal.stderrIsTerminal
         let facts = try ledger.verificationFacts { done in
             if progress { Terminal.writeProgress("verified \(Terminal.count(done)) events") }
@@ -57,13 +44,41 @@ struct VerifyCommand: ParsableCommand {
         try show(facts)
     }
 
+    /// The checkpoint's signature is checked here, with the auditor's copy of the verifier key;
+    /// the consistency proof comes from the ledger or from the team server, and is checked here
+    /// too against the root the checkpoint signed: a server that rewrote history cannot make it pass.
+    private func verifyCheckpoint(_ checkpoint: String, remote: RemoteLedger?) throws {
+        guard let publicKey else { throw CLIError("--checkpoint needs --public-key FILE, the key the checkpoint was signed with") }
+        let verifier: NoteVerifier
+        do { verifier = try NoteVerifier(vkey: try KeyFiles.read(publicKey)) } catch let error as CLIError { throw error } catch {
+            throw CLIError("\(publicKey): \(error)", code: ExitStatus.storage)
+        }
+        let note = try KeyFiles.read(checkpoint)
+        let (kept, size, proofLength): (Checkpoint, Int64, Int)
+        if let remote {
+            let logSize = try remote.getJSON("/v1/health")["events"]?.int ?? 0
+            (kept, size, proofLength) = try Checkpoints.verify(note: note, verifier: verifier, logSize: logSize) { old, new in
+                let answer = try remote.getJSON("/v1/proofs/consistency?old=\(old)&new=\(new)")
+                guard let root = answer["newRoot"]?.string.flatMap(Hash.init(hex:)), let proof = Proofs.hashes(answer["proof"]) else {
+                    throw CLIError("\(remote.url): the consistency proof is malformed", code: ExitStatus.integrity)
+                }
+                return (root, proof)
+            }
+        } else {
+            (kept, size, proofLength) = try Checkpoints.verify(try ledger.open(), note: note, verifier: verifier)
+        }
+        if output.json {
+            print(JSONWriter.ordered(.object(JSONObject([("consistent", .bool(true)), ("size", .int(Int64(size))), ("checkpointSize", .int(Int64(kept.size))),
+                                                         ("origin", .string(kept.origin)), ("proofHashes", .int(Int64(proofLength)))]))))
+            return
+        }
+        print("consistent: the log of \(Terminal.count(size)) events extends checkpoint \(kept.size) of \(kept.origin) (signature valid, consistency proof of \(proofLength) hashes)")
+    }
+
     /// From a team server (an auditor's or admin's token): the server verifies its ledger and
     /// answers with the facts; a failed check is exit 6, as locally. The tree root it names is
     /// the one to compare with a checkpoint kept from an earlier visit.
     private func runRemote(_ remote: RemoteLedger) throws {
-        guard checkpoint == nil else {
-            throw CLIError("--checkpoint works on a ledger directory only, not through a team server yet", code: ExitStatus.usage)
-        }
         if Terminal.stderrIsTerminal { Terminal.writeProgress("verifying at \(remote.url)") }
         let facts = try remote.getJSON("/v1/verify").object ?? JSONObject()
         if Terminal.stderrIsTerminal { Terminal.writeProgress("") }

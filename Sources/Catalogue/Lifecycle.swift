@@ -134,6 +134,43 @@ public final class Lifecycle: @unchecked Sendable {
         transitionIndexes(for: type).map { transitions[$0] }
     }
 
+    /// Of the transitions `indexes` (those of the event's type: `transitionIndexes(for:)`, or
+    /// a type's `lifecyclePlan`), the ones whose guards pass, as a bit set (bit i: transition
+    /// i); `value(field)` is the event's public field as text.
+    public func candidates(among indexes: [Int], value: (String) -> String?) -> UInt64 {
+        var candidates: UInt64 = 0
+        for i in indexes {
+            if let g = transitions[i].when, !g.allows(value(g.field)) { continue }
+            candidates |= 1 << UInt64(i)
+        }
+        return candidates
+    }
+
+    /// What an event does to this machine in `state` (an index into `states`; 0 is none).
+    public enum Step: Equatable, Sendable {
+        /// The state after it (the same one when its transition names no target).
+        case moves(to: Int)
+        /// The machine has ended: no event may follow.
+        case afterTerminal
+        /// None of the event's transitions leaves this state.
+        case notAllowed
+    }
+
+    /// The one step function: the writer applies it at append, verify replays it, an audit
+    /// reads the states after each event with it. The first candidate transition (in the
+    /// catalogue's order) that may leave `state` is taken.
+    public func step(from state: Int, candidates: UInt64) -> Step {
+        if terminalMask & (UInt64(1) << UInt64(state)) != 0 { return .afterTerminal }
+        let bit = UInt64(1) << UInt64(state)
+        var remaining = candidates
+        while remaining != 0 {
+            let i = remaining.trailingZeroBitCount
+            if fromMasks[i] & bit != 0 { return .moves(to: targets[i] ?? state) }
+            remaining &= remaining - 1
+        }
+        return .notAllowed
+    }
+
     /// The events allowed from `state`, for error messages.
     public func allowedEvents(from state: String) -> [String] {
         var seen: [String] = []

@@ -250,9 +250,8 @@ struct BatchWriter {
         moves.removeAll(keepingCapacity: true)
         for step in event.steps {
             let lifecycle = step.lifecycle
-            // State 0 (none): never terminal.
-            guard let transition = BatchWriter.transition(of: step, from: 0) else { return false }
-            if let to = lifecycle.targets[transition], to != 0 { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
+            guard case .moves(let to) = lifecycle.step(from: 0, candidates: step.candidates) else { return false }
+            if to != 0 { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
         return true
     }
@@ -272,24 +271,12 @@ struct BatchWriter {
                 }
                 state = index
             }
-            if lifecycle.terminalMask & (UInt64(1) << UInt64(state)) != 0 {
-                throw refusal(event, step, state: state, terminal: true)
+            switch lifecycle.step(from: state, candidates: step.candidates) {
+            case .afterTerminal: throw refusal(event, step, state: state, terminal: true)
+            case .notAllowed: throw refusal(event, step, state: state, terminal: false)
+            case .moves(let to): if to != state { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
             }
-            guard let transition = BatchWriter.transition(of: step, from: state) else { throw refusal(event, step, state: state, terminal: false) }
-            if let to = lifecycle.targets[transition], to != state { moves.append(Move(lifecycle: lifecycle, key: step.key, state: lifecycle.stateBytes[to])) }
         }
-    }
-
-    /// The first of the step's candidate transitions that may leave `state`, if any.
-    static func transition(of step: LifecycleStep, from state: Int) -> Int? {
-        let bit = UInt64(1) << UInt64(state)
-        var remaining = step.candidates
-        while remaining != 0 {
-            let i = remaining.trailingZeroBitCount
-            if step.lifecycle.fromMasks[i] & bit != 0 { return i }
-            remaining &= remaining - 1
-        }
-        return nil
     }
 
     private func refusal(_ event: PreparedEvent, _ step: LifecycleStep, state index: Int, terminal: Bool) -> LedgerError {

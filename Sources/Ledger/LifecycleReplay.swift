@@ -94,13 +94,11 @@ struct LifecycleReplay {
                 }
                 state = index
             }
-            if lifecycle.terminalMask & (UInt64(1) << UInt64(state)) != 0 {
-                throw failure("recorded after LIFECYCLE reached its terminal state \(lifecycle.states[state])")
+            switch lifecycle.step(from: state, candidates: step.candidates) {
+            case .afterTerminal: throw failure("recorded after LIFECYCLE reached its terminal state \(lifecycle.states[state])")
+            case .notAllowed: throw failure("LIFECYCLE allows no such event from state \(lifecycle.states[state])")
+            case .moves(let to): if to != state { moves.append((step.key, lifecycle.stateBytes[to])) }
             }
-            guard let transition = BatchWriter.transition(of: step, from: state) else {
-                throw failure("LIFECYCLE allows no such event from state \(lifecycle.states[state])")
-            }
-            if let to = lifecycle.targets[transition], to != state { moves.append((step.key, lifecycle.stateBytes[to])) }
         }
         return moves
     }

@@ -59,11 +59,7 @@ struct LifecycleStep: Sendable {
                 if i > 0 { instance += "\u{1F}" }
                 instance += data[field].map(EventPreparer.scalarText) ?? ""
             }
-            var candidates: UInt64 = 0
-            for i in indexes {
-                if let g = lifecycle.transitions[i].when, !g.allows(data[g.field].map(EventPreparer.scalarText)) { continue }
-                candidates |= 1 << UInt64(i)
-            }
+            let candidates = lifecycle.candidates(among: indexes) { data[$0].map(EventPreparer.scalarText) }
             let key = lifecycle.instanceBy.isEmpty ? lifecycle.nameBytes : Keys.instanceState(lifecycle: lifecycle.name, instance: instance)
             steps.append(LifecycleStep(lifecycle: lifecycle, instance: instance, key: key, candidates: candidates))
         }

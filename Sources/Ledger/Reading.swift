@@ -153,11 +153,10 @@ public struct LedgerSnapshot {
     public func correctionStreams(ofResident resident: String) throws -> [String] {
         let own = Set([DataKeyId.residentStream(resident)] + (try residentStreams(resident)))
         var found: [String] = []
-        for position in try positions(ofType: "ledger.correction_recorded") {
+        for position in try positions(ofType: Correction.type) {
             guard let record = try record(at: position) else { continue }
             let stream = String(decoding: record.streamBytes, as: UTF8.self)
-            guard stream.hasPrefix("correction-"), let target = UInt64(stream.dropFirst("correction-".count)),
-                  target < position, let corrected = try self.record(at: target) else { continue }
+            guard let target = Correction.position(correctedBy: stream), target < position, let corrected = try self.record(at: target) else { continue }
             let keyId = corrected.isSealed ? (try? SealedSection(corrected.personal))?.keyId : nil
             if own.contains(String(decoding: corrected.streamBytes, as: UTF8.self)) || keyId == "resident:" + resident {
                 found.append(stream)
@@ -175,8 +174,7 @@ public struct LedgerSnapshot {
         guard keyId.hasPrefix("stream:") else { return false }
         let stream = String(keyId.dropFirst("stream:".count))
         if try txn.get(db.erasedStreams, Array(stream.utf8)) != nil { return true }
-        guard stream.hasPrefix("correction-"), let target = UInt64(stream.dropFirst("correction-".count)),
-              target > 0, target <= (try size()), let record = try record(at: target) else { return false }
+        guard let target = Correction.position(correctedBy: stream), target > 0, target <= (try size()), let record = try record(at: target) else { return false }
         if record.isSealed, let section = try? SealedSection(record.personal) { return try erasureDestroyed(keyId: section.keyId) }
         return try txn.get(db.erasedStreams, Array(record.streamBytes)) != nil
     }

@@ -22,8 +22,8 @@ public enum Role: String, CaseIterable, Sendable, Comparable {
 public enum Permission: String, CaseIterable, Sendable {
     case appendEvents, readEvents, readPersonalData, readTypes, readStats
     case readReports
-    case verify, readCheckpoints, followEvents
-    case manageMembers
+    case verify, readCheckpoints, readProofs, readAuditTrails, followEvents
+    case manageMembers, signCheckpoints, eraseResidents
 
     public var roles: Set<Role> {
         switch self {
@@ -31,8 +31,9 @@ public enum Permission: String, CaseIterable, Sendable {
         case .readEvents, .followEvents: [.worker, .auditor]
         case .readTypes, .readStats: [.worker, .auditor, .admin]
         case .readReports: [.analyst]
-        case .verify, .readCheckpoints: [.auditor, .admin]
-        case .manageMembers: [.admin]
+        case .verify, .readCheckpoints, .readProofs: [.auditor, .admin]
+        case .readAuditTrails: [.auditor]
+        case .manageMembers, .signCheckpoints, .eraseResidents: [.admin]
         }
     }
 

@@ -179,9 +179,27 @@ public final class KeyStore: @unchecked Sendable {
         return destroyed
     }
 
+    /// Whether this process could compact the store now: no other process has it open, or
+    /// they let go within `seconds` (a CLI command ends in milliseconds; a team server never
+    /// does). Erasure asks first, so that it refuses before it records anything.
+    public func waitForSoleUse(seconds: Double = 5) throws {
+        try lockExclusively(seconds: seconds)
+        flock(lockFile, LOCK_SH)
+    }
+
+    private func lockExclusively(seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while flock(lockFile, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                throw LedgerError(.storage, "the key store \(path) is open in another process (a team server?): erase through the server (--ledger https://...) or stop it first")
+            }
+            usleep(50_000)
+        }
+    }
+
     private func compact() throws {
         // Wait for other processes to let go of the store, then swap in a compacted copy.
-        guard flock(lockFile, LOCK_EX) == 0 else { throw LedgerError(.storage, "cannot lock the key store for compaction") }
+        try lockExclusively(seconds: 5)
         defer { flock(lockFile, LOCK_SH) }
         let copy = path + "/compact"
         try? FileManager.default.removeItem(atPath: copy)

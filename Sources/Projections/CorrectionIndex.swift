@@ -1,6 +1,9 @@
 import JSON
 import Ledger
 
+/// The ledger's name for corrections (this file's `Correction` is the index's own entry).
+private let correctionType = Correction.type
+
 /// The `ledger.correction_recorded` events of the log, by the position they correct. Corrections
 /// are rare, so the engine reads them all (through the type index) before a fold; the view of an
 /// event "as corrected by position q" then needs no further reads.
@@ -11,7 +14,7 @@ struct CorrectionIndex {
         let fields: [String: JSONValue]
     }
 
-    static let type = "ledger.correction_recorded"
+    static let type = correctionType
 
     private(set) var byTarget: [UInt64: [Correction]] = [:]
     private var targets: [UInt64: UInt64] = [:]

@@ -1,3 +1,5 @@
+import Ledger
+
 /// The event types projectors switch on.
 public enum EventKind: UInt8, Sendable {
     case residentJoined, residentLeft, residentErased, networkFounded, organisationJoined, organisationLeft
@@ -24,7 +26,7 @@ public enum EventKind: UInt8, Sendable {
         "signal.raised": .signalRaised, "signal.bundled": .signalBundled, "signal.escalated": .signalEscalated,
         "signal.acknowledged": .signalAcknowledged, "signal.responded": .signalResponded, "signal.resolved": .signalResolved,
         "signal.feedback_given": .signalFeedbackGiven, "signal.reopened": .signalReopened,
-        "wellbeing.measured": .wellbeingMeasured, "ledger.correction_recorded": .correction,
+        "wellbeing.measured": .wellbeingMeasured, Correction.type: .correction,
     ]
 
     public init(name: String) { self = Self.byName[name] ?? .other }

@@ -237,6 +237,13 @@ public final class Projection {
 
     /// Forgets what read models derived from a resident's personal fields (erasure): the rows
     /// of projectors that read personal data, for the resident's stream.
+    /// `purge` on the ledger's live read models, if it has any yet.
+    public static func purgeLive(ledger: String, residentStream: String) throws -> Int {
+        let path = ReadModelStore.livePath(ledger: ledger)
+        guard access(path, F_OK) == 0 else { return 0 }
+        return try purge(residentStream: residentStream, store: ReadModelStore(path: path))
+    }
+
     public static func purge(residentStream: String, store: ReadModelStore) throws -> Int {
         try store.env.write { txn in
             var removed = 0

@@ -49,6 +49,7 @@ public final class TeamServer: Sendable {
         EventRoutes(server: self).add(to: router)
         ImportRoute(server: self).add(to: router)
         ReportRoutes(server: self).add(to: router)
+        AuditRoutes(server: self).add(to: router)
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(settings.idleSeconds))
         let scheme = settings.usesTLS ? "https" : "http"
         let server: HTTPServerBuilder = try settings.tlsCertificate.map { cert in

@@ -22,23 +22,31 @@ final class ServerTests: LedgerTestCase {
     /// Every role on every route: the allowed cells answer 2xx, the others 403 with one line;
     /// no token, a wrong one, and a revoked one are 401.
     func testEveryRoleOnEveryRoute() throws {
-        let routes: [(method: String, path: String, body: String?, roles: Set<String>)] = [
-            ("POST", "/v1/events", contact, ["worker"]),
-            ("GET", "/v1/events?limit=5", nil, ["worker", "auditor"]),
-            ("GET", "/v1/catalogue", nil, ["worker", "auditor", "admin"]),
-            ("GET", "/v1/stats", nil, ["worker", "auditor", "admin"]),
-            ("GET", "/v1/members", nil, ["admin"]),
-            ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"]),
-            ("GET", "/v1/reports/referrals", nil, ["analyst"]),
-            ("GET", "/v1/verify", nil, ["auditor", "admin"]),
+        // Some cells are allowed and then refused for what they ask (no such member, resident
+        // or referral; no checkpoint key): their status says the role passed.
+        let routes: [(method: String, path: String, body: String?, roles: Set<String>, status: Int)] = [
+            ("POST", "/v1/events", contact, ["worker"], 200),
+            ("GET", "/v1/events?limit=5", nil, ["worker", "auditor"], 200),
+            ("GET", "/v1/events/1", nil, ["worker", "auditor"], 200),
+            ("GET", "/v1/streams/member-m-admin", nil, ["worker", "auditor"], 200),
+            ("GET", "/v1/catalogue", nil, ["worker", "auditor", "admin"], 200),
+            ("GET", "/v1/stats", nil, ["worker", "auditor", "admin"], 200),
+            ("GET", "/v1/members", nil, ["admin"], 200),
+            ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"], 422),
+            ("GET", "/v1/reports/referrals", nil, ["analyst"], 200),
+            ("GET", "/v1/verify", nil, ["auditor", "admin"], 200),
+            ("GET", "/v1/checkpoints", nil, ["auditor", "admin"], 200),
+            ("POST", "/v1/checkpoints", nil, ["admin"], 409),
+            ("GET", "/v1/proofs/inclusion?position=1", nil, ["auditor", "admin"], 200),
+            ("GET", "/v1/proofs/consistency?old=1", nil, ["auditor", "admin"], 200),
+            ("GET", "/v1/audit/referral/referral-none", nil, ["auditor"], 422),
+            ("POST", "/v1/erasures", #"{"resident":"R009999","request":"AVG-1"}"#, ["admin"], 422),
         ]
         for route in routes {
             for role in ServedLedger.roles {
                 let answer = try server.http(route.method, route.path, token: try server.token(role), body: route.body.map { Data($0.utf8) })
                 if route.roles.contains(role) {
-                    // The role change names a member that does not exist: allowed, then refused for that.
-                    let expected = route.path.contains("m-nobody") ? 422 : 200
-                    XCTAssertEqual(answer.status, expected, "\(role) \(route.method) \(route.path): \(answer.body)")
+                    XCTAssertEqual(answer.status, route.status, "\(role) \(route.method) \(route.path): \(answer.body)")
                 } else {
                     XCTAssertEqual(answer.status, 403, "\(role) \(route.method) \(route.path): \(answer.body)")
                     XCTAssertTrue(answer.body.contains("m-\(role) is \(role); this needs the role"), answer.body)
@@ -120,7 +128,7 @@ final class ServerTests: LedgerTestCase {
                        try CLI.run(["verify", "--format", "json"], ledger: ledger).stdout.replacing(#/"seconds":[0-9.]+/#, with: ""))
         assertExit(try server.cli(["verify"], as: "worker"), 7, "this needs the role admin or auditor")
         // Commands not yet served say so.
-        assertExit(try server.cli(["audit", "referral", "referral-2025-000001"], as: "auditor"), 2, "is a team server")
+        assertExit(try server.cli(["correct", "5", "--reason", "typo", "--field", "minutes=40"], as: "worker"), 2, "is a team server")
     }
 
     /// `log --follow` against the server: the events so far, then new ones as they come; the
@@ -181,6 +189,47 @@ final class ServerTests: LedgerTestCase {
         _ = try Shell.run("/bin/bash", ["-c", "head -c 3000 /dev/urandom > /dev/tcp/127.0.0.1/\(server.port); printf 'GET /v1/hea' > /dev/tcp/127.0.0.1/\(server.port)"])
         XCTAssertEqual(try server.http("GET", "/v1/health", token: nil).status, 200)
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
+    }
+
+    /// Clients that send half a request and then nothing hold no connection past the idle
+    /// timeout, and while they hang the server answers everyone else.
+    func testSlowClientsAreCutOffAndOthersServed() throws {
+        let slow = try ServedLedger(ledger: ledger, work: work + "/slow", extra: ["--idle-timeout", "2"], prefix: "s")
+        defer { slow.stop() }
+        let script = """
+        import socket, sys, time
+        port = int(sys.argv[1])
+        hanging = []
+        for _ in range(40):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /v1/events HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 500\\r\\n\\r\\n{\\"type\\"")
+            hanging.append(s)
+        start = time.time()
+        other = socket.create_connection(("127.0.0.1", port))
+        other.sendall(b"GET /v1/health HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n")
+        print("health", other.recv(64).split(b" ")[1].decode(), round(time.time() - start, 1))
+        closed = 0
+        for s in hanging:
+            s.settimeout(20)
+            try:
+                while s.recv(4096):
+                    pass
+                closed += 1
+            except (socket.timeout, ConnectionResetError):
+                closed += 0 if isinstance(sys.exc_info()[1], socket.timeout) else 1
+        print("closed", closed, round(time.time() - start, 1))
+        """
+        let result = try Shell.run("/usr/bin/env", ["python3", "-c", script, slow.port])
+        let words = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        XCTAssertEqual(words.count, 6, result.stdout + result.stderr)
+        guard words.count == 6 else { return }
+        XCTAssertEqual(words[1], "200", "answered while 40 clients hang")
+        XCTAssertLessThan(Double(words[2]) ?? 99, 1.5, "at once, not after the hanging ones")
+        XCTAssertEqual(words[4], "40", "every hanging connection was closed")
+        XCTAssertGreaterThanOrEqual(Double(words[5]) ?? 0, 1.5, "not before the idle timeout")
+        XCTAssertLessThan(Double(words[5]) ?? 99, 15, "soon after it")
+        XCTAssertEqual(try slow.http("GET", "/v1/health", token: nil).status, 200)
+        assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 8 events")  // the members only: nothing half-written
     }
 
     /// kill -9 under load from many clients that retry: every acknowledged event is in the log
