@@ -96,7 +96,7 @@ let package = Package(
         ], swiftSettings: release),
         // The commands, shared by the two executables below.
         .target(name: "BuurtboekCLI", dependencies: [
-            "Ledger", "LMDB", "Catalogue", "JSON", "Privacy", "Audit", "Projections", "Reports", "Membership", "Remote",
+            "Ledger", "Catalogue", "JSON", "Privacy", "Audit", "Projections", "Reports", "Membership", "Remote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
         // jemalloc (libjemalloc-dev) replaces glibc's malloc in the tools: an import allocates

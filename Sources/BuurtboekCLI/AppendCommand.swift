@@ -72,12 +72,9 @@ struct AppendCommand: ParsableCommand {
         let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer, derivesIds: idempotent)
         let event = try preparer.prepare(line: try line(catalogue: ledger.catalogue, id: id), source: "event")
         try sealer?.persist()
-        let id = UUIDText.format(event.id)
-        switch try ledger.append([event])[0] {
-        case .appended(let position, let version): report(status: "appended", position: position, id: id, version: version)
-        case .alreadyRecorded(let position): report(status: "already_recorded", position: position, id: id, version: nil)
-        case .refused(let error): throw error
-        }
+        let outcome = try ledger.append([event])[0]
+        if case .refused(let error) = outcome { throw error }
+        report(outcome.json(id: event.id).object ?? JSONObject())
     }
 
     /// To a team server: the event gets its id here (unless --idempotent asks the server to
@@ -88,12 +85,8 @@ struct AppendCommand: ParsableCommand {
         let given = id ?? (idempotent ? nil : UUIDText.format(Clock.uuidV7()))
         let response = try remote.send(.POST, "/v1/events", body: try line(catalogue: catalogue, id: given) + [10], contentType: "application/x-ndjson")
         let result = try response.json().object ?? JSONObject()
-        let position = UInt64(result["position"]?.int ?? 0), shown = result["id"]?.string ?? ""
-        switch result["status"]?.string {
-        case "appended": report(status: "appended", position: position, id: shown, version: result["streamVersion"]?.int.map(UInt64.init))
-        case "already_recorded": report(status: "already_recorded", position: position, id: shown, version: nil)
-        default: throw RemoteError(response: response)
-        }
+        guard ["appended", "already_recorded"].contains(result["status"]?.string) else { throw RemoteError(response: response) }
+        report(result)
     }
 
     /// The event as an import line (canonical JSON).
@@ -112,11 +105,12 @@ struct AppendCommand: ParsableCommand {
         return JSONWriter.canonical(.object(object))
     }
 
-    private func report(status: String, position: UInt64, id: String, version: UInt64?) {
+    /// Prints an outcome given as `AppendOutcome.json` (made here, or by the server).
+    private func report(_ outcome: JSONObject) {
+        let position = outcome["position"]?.int ?? 0, id = outcome["id"]?.string ?? ""
         if format == .json {
-            let version = version.map { #","streamVersion":\#($0)"# } ?? ""
-            print(#"{"status":"\#(status)","position":\#(position),"id":"\#(id)"\#(version)}"#)
-        } else if let version {
+            print(JSONWriter.ordered(.object(outcome)))
+        } else if let version = outcome["streamVersion"]?.int {
             print("appended at position \(position): event \(id) (\(type), \(stream) version \(version))")
         } else {
             print("already recorded at position \(position): event \(id); nothing appended")

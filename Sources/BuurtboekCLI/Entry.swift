@@ -1,7 +1,6 @@
 import ArgumentParser
 import Catalogue
 import Ledger
-import LMDB
 import Projections
 import Remote
 import Foundation
@@ -55,8 +54,6 @@ public enum BuurtboekMain {
             Terminal.fail(error.description, code: ExitStatus.storage)
         } catch let error as RemoteError {
             Terminal.fail(error.message, code: error.exitCode)
-        } catch let error as LMDBError {
-            Terminal.fail("read models: \(error)", code: ExitStatus.storage)
         } catch let error as ExitCode {
             exit(error.rawValue)
         } catch {

@@ -11,6 +11,32 @@ public enum AppendOutcome: Sendable {
     case refused(LedgerError)
 }
 
+extension AppendOutcome {
+    /// As `append --format json` prints it and the server answers each line: status,
+    /// position, id (and streamVersion when appended); a refusal's kind and message.
+    public func json(id: [UInt8]) -> JSONValue {
+        var o = JSONObject()
+        switch self {
+        case .appended(let position, let version):
+            o["status"] = .string("appended")
+            o["position"] = .int(Int64(position))
+            o["id"] = .string(UUIDText.format(id))
+            o["streamVersion"] = .int(Int64(version))
+        case .alreadyRecorded(let position):
+            o["status"] = .string("already_recorded")
+            o["position"] = .int(Int64(position))
+            o["id"] = .string(UUIDText.format(id))
+        case .refused(let error):
+            return Self.refusal(error)
+        }
+        return .object(o)
+    }
+
+    public static func refusal(_ error: LedgerError) -> JSONValue {
+        .object(JSONObject([("status", .string("refused")), ("kind", .string(error.kind.name)), ("error", .string(error.message))]))
+    }
+}
+
 /// Counts outcomes as an import reports them: how many appended (and where the first and last
 /// went), how many already recorded. Refusals are the caller's to keep, with their lines.
 public struct AppendTally: Sendable {

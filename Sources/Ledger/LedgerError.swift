@@ -10,6 +10,16 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
         case storage
         /// An integrity check failed (verify).
         case integrity
+
+        /// As the server names it in an answer's `kind`.
+        public var name: String {
+            switch self {
+            case .refused: "refused"
+            case .conflict: "conflict"
+            case .storage: "storage"
+            case .integrity: "integrity"
+            }
+        }
     }
 
     public let kind: Kind

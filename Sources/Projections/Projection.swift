@@ -38,7 +38,7 @@ public final class Projection {
     @discardableResult
     public func catchUp(_ types: [any Projector.Type], rebuild: Bool = false, store: ReadModelStore,
                         progress: ((UInt64, UInt64) -> Void)? = nil) throws -> [ProjectionStatus] {
-        try store.env.write { txn in try catchUp(types, rebuild: rebuild, store: store, txn: txn, progress: progress) }
+        try store.write { txn in try catchUp(types, rebuild: rebuild, store: store, txn: txn, progress: progress) }
     }
 
     private struct Pending {
@@ -122,7 +122,7 @@ public final class Projection {
         if let skipped = statuses.first(where: { $0.skipped != nil }) {
             throw ProjectionError.refused("\(skipped.name) \(skipped.skipped!)")
         }
-        return try store.env.read { txn in
+        return try store.read { txn in
             try types.map { type in
                 let projector = type.make()
                 for table in projector.tables {
@@ -193,7 +193,7 @@ public final class Projection {
     /// whatever it held, and returns their states.
     public func save(_ projectors: [any Projector], position: UInt64, to store: ReadModelStore) throws -> [ProjectionStatus] {
         let root = try ledger.read { try $0.root(size: position).bytes }
-        return try store.env.write { txn in
+        return try store.write { txn in
             try projectors.map { projector in
                 try store.clear(projector, in: txn)
                 var state = ModelState(version: type(of: projector).version, position: position, digest: ModelDigest(), logRoot: root)
@@ -206,8 +206,8 @@ public final class Projection {
 
     /// Every difference between the rows of two stores, for the named projectors: one line each.
     public static func differences(_ types: [any Projector.Type], live: ReadModelStore, rebuilt: ReadModelStore) throws -> [String] {
-        try live.env.read { a in
-            try rebuilt.env.read { b in
+        try live.read { a in
+            try rebuilt.read { b in
                 var out: [String] = []
                 for type in types {
                     let (sa, sb) = (try live.state(type.name, in: a), try rebuilt.state(type.name, in: b))
@@ -245,7 +245,7 @@ public final class Projection {
     }
 
     public static func purge(residentStream: String, store: ReadModelStore) throws -> Int {
-        try store.env.write { txn in
+        try store.write { txn in
             var removed = 0
             for type in Projectors.all where type.readsPersonalData {
                 let projector = type.make()

@@ -102,18 +102,28 @@ public final class ReadModelStore {
 
     public static func livePath(ledger: String) -> String { ledger + "/readmodels" }
 
+    /// LMDB's errors leave the read models as storage errors of their own, so that no caller
+    /// needs to know that LMDB is underneath (the CLI imports no LMDB).
+    static func storageErrors<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch let error as LMDBError { throw ProjectionError.storage("read models: \(error)") }
+    }
+
+    func read<R>(_ body: (Transaction) throws -> R) throws -> R { try Self.storageErrors { try env.read(body) } }
+    func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R { try Self.storageErrors { try env.write(body) } }
+
     public init(path: String) throws {
         self.path = path
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw ProjectionError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        env = try Environment(path: path, maxDatabases: 64, initialMapSize: 32 << 20)
+        let env = try Self.storageErrors { try Environment(path: path, maxDatabases: 64, initialMapSize: 32 << 20) }
+        self.env = env
         var specs: [(name: String, options: DatabaseOptions)] = [("meta", [])]
         for type in Projectors.all { for table in type.make().tables { specs.append(("\(type.name).\(table.name)", [])) } }
-        let opened = try env.databases(specs, create: true)
+        let opened = try Self.storageErrors { try env.databases(specs, create: true) }
         meta = opened[0]
         for db in opened.dropFirst() { tables[db.name] = db }
-        try env.write { txn in
+        try write { txn in
             let key = Array("format".utf8)
             let stored = try txn.get(meta, key).map { Int(String(decoding: $0, as: UTF8.self)) ?? Int.max }
             if let stored, stored > Self.formatVersion {
@@ -152,7 +162,7 @@ public final class ReadModelStore {
     }
 
     public func states() throws -> [String: ModelState] {
-        try env.read { txn in
+        try read { txn in
             var out: [String: ModelState] = [:]
             for type in Projectors.all { out[type.name] = try state(type.name, in: txn) }
             return out

@@ -34,8 +34,8 @@ struct EventRoutes {
         let outcomes = prepared.isEmpty ? [] : try await server.commits.append(prepared)
         server.metrics.appended(outcomes)
         var results = [JSONValue?](repeating: nil, count: lines.count)
-        for (i, error) in refusals { results[i] = Outcome.refused(error) }
-        for (k, outcome) in outcomes.enumerated() { results[at[k]] = Outcome.json(outcome, id: prepared[k].id) }
+        for (i, error) in refusals { results[i] = AppendOutcome.refusal(error) }
+        for (k, outcome) in outcomes.enumerated() { results[at[k]] = outcome.json(id: prepared[k].id) }
         let answered = results.map { $0 ?? .null }
         if lines.count == 1, let only = answered.first?.object {
             let status: HTTPResponse.Status = switch only["kind"]?.string {
@@ -116,34 +116,8 @@ extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }
 
-/// What became of each line, as JSON: the keys of `append --format json`, plus `line`.
+/// What became of a batch's lines, as JSON: each line's `AppendOutcome.json`, and the counts.
 enum Outcome {
-    static func json(_ outcome: AppendOutcome, id: [UInt8]) -> JSONValue {
-        var o = JSONObject()
-        switch outcome {
-        case .appended(let position, let version):
-            o["status"] = .string("appended")
-            o["position"] = .int(Int64(position))
-            o["id"] = .string(UUIDText.format(id))
-            o["streamVersion"] = .int(Int64(version))
-        case .alreadyRecorded(let position):
-            o["status"] = .string("already_recorded")
-            o["position"] = .int(Int64(position))
-            o["id"] = .string(UUIDText.format(id))
-        case .refused(let error):
-            return refused(error)
-        }
-        return .object(o)
-    }
-
-    static func refused(_ error: LedgerError) -> JSONValue {
-        var o = JSONObject()
-        o["status"] = .string("refused")
-        o["kind"] = .string(Reply.name(of: error.kind))
-        o["error"] = .string(error.message)
-        return .object(o)
-    }
-
     static func summary(_ results: [JSONValue]) -> JSONObject {
         var o = JSONObject()
         let statuses = results.map { $0.object?["status"]?.string ?? "" }

@@ -82,7 +82,7 @@ struct ImportRoute {
             o["firstPosition"] = counts.firstPosition.map { .int(Int64($0)) } ?? .null
             o["lastPosition"] = counts.firstPosition == nil ? .null : .int(Int64(counts.lastPosition))
             o["refusals"] = .array(refused.sorted { $0.line < $1.line }.map { r in
-                .object(JSONObject([("line", .int(Int64(r.line))), ("kind", .string(Reply.name(of: r.error.kind))),
+                .object(JSONObject([("line", .int(Int64(r.line))), ("kind", .string(r.error.kind.name)),
                                     ("error", .string(r.error.message)), ("input", .string(String(decoding: r.input, as: UTF8.self)))]))
             })
             return o

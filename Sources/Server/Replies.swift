@@ -35,20 +35,11 @@ enum Reply {
         }
     }
 
-    static func name(of kind: LedgerError.Kind) -> String {
-        switch kind {
-        case .refused: "refused"
-        case .conflict: "conflict"
-        case .storage: "storage"
-        case .integrity: "integrity"
-        }
-    }
-
     /// Any error a handler threw, as the response the client gets.
     static func failure(_ error: Error) -> Response {
         switch error {
         case let refusal as Refusal: return self.error(refusal.status, refusal.message)
-        case let error as LedgerError: return self.error(status(for: error.kind), error.message, kind: name(of: error.kind))
+        case let error as LedgerError: return self.error(status(for: error.kind), error.message, kind: error.kind.name)
         default: return self.error(.internalServerError, "\(error)")
         }
     }
