@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 import Ledger
 import Projections
+import Remote
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,30 +40,33 @@ struct ProjectCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
-    func run() throws {
-        let types = try ProjectorNames.resolve(names)
-        let ledger = try self.ledger.open()
-        let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path))
-        if status {
-            let head = try ledger.read { try $0.size() }
-            let states = try store.states()
-            if output.json {
-                print(JSONWriter.ordered(.array(types.map { type -> JSONValue in
-                    let s = states[type.name]
-                    return .object(JSONObject([("name", .string(type.name)), ("version", s.map { .int(Int64($0.version)) } ?? .null),
-                                               ("buildVersion", .int(Int64(type.version))), ("position", .int(Int64(s?.position ?? 0))),
-                                               ("behind", .int(Int64(head - min(head, s?.position ?? 0)))), ("digest", s.map { .string($0.digest.description) } ?? .null)]))
-                })))
-                return
-            }
-            for type in types {
-                let s = states[type.name]
-                let behind = head - min(head, s?.position ?? 0)
-                let version = s.map { $0.version == type.version ? "v\($0.version)" : "v\($0.version) (this build has v\(type.version): rebuilds next run)" } ?? "never built"
-                print("\(type.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(version)  position \(Terminal.count(s?.position ?? 0))  \(behind == 0 ? "current" : "\(Terminal.count(behind)) behind")  digest \(s?.digest.short ?? "-")")
-            }
+    /// Where each read model stands, on the ledger directory or a team server (an analyst's
+    /// token): the same JSON, printed the same way.
+    private func showStatus(_ types: [any Projector.Type]) throws {
+        let statuses: [JSONValue]
+        if let remote = try ledger.remote() {
+            statuses = try remote.getJSON("/v1/projections?names=" + QueryText.escape(types.map { $0.name }.joined(separator: ","))).array ?? []
+        } else {
+            let ledger = try self.ledger.open()
+            statuses = try Projection.statuses(types, ledger: ledger, store: try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path)))
+        }
+        if output.json {
+            print(JSONWriter.ordered(.array(statuses)))
             return
         }
+        for s in statuses {
+            let position = Int(s["position"]?.int ?? 0), behind = Int(s["behind"]?.int ?? 0), built = s["buildVersion"]?.int ?? 0
+            let version = s["version"]?.int.map { $0 == built ? "v\($0)" : "v\($0) (this build has v\(built): rebuilds next run)" } ?? "never built"
+            let name = (s["name"]?.string ?? "").padding(toLength: 15, withPad: " ", startingAt: 0)
+            print("\(name) \(version)  position \(Terminal.count(position))  \(behind == 0 ? "current" : "\(Terminal.count(behind)) behind")  digest \(s["digest"]?.string.map { String($0.prefix(16)) } ?? "-")")
+        }
+    }
+
+    func run() throws {
+        let types = try ProjectorNames.resolve(names)
+        if status { return try showStatus(types) }
+        let ledger = try self.ledger.open()
+        let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path))
         let sealer = try masterKey.unlockForFold(ledger)
         let progress = FoldProgress()
         let started = Clock.nowMicros()

@@ -1,3 +1,4 @@
+import JSON
 import Ledger
 import LMDB
 #if canImport(Glibc)
@@ -237,6 +238,19 @@ public final class Projection {
 
     /// Forgets what read models derived from a resident's personal fields (erasure): the rows
     /// of projectors that read personal data, for the resident's stream.
+    /// Where each read model of `types` stands against the log, as `project --status --format
+    /// json` prints it and a team server answers /v1/projections: changes nothing.
+    public static func statuses(_ types: [any Projector.Type], ledger: Ledger, store: ReadModelStore) throws -> [JSONValue] {
+        let head = try ledger.read { try $0.size() }
+        let states = try store.states()
+        return types.map { type in
+            let s = states[type.name]
+            return .object(JSONObject([("name", .string(type.name)), ("version", s.map { .int(Int64($0.version)) } ?? .null),
+                                       ("buildVersion", .int(Int64(type.version))), ("position", .int(Int64(s?.position ?? 0))),
+                                       ("behind", .int(Int64(head - min(head, s?.position ?? 0)))), ("digest", s.map { .string($0.digest.description) } ?? .null)]))
+        }
+    }
+
     /// `purge` on the ledger's live read models, if it has any yet.
     public static func purgeLive(ledger: String, residentStream: String) throws -> Int {
         let path = ReadModelStore.livePath(ledger: ledger)

@@ -23,6 +23,23 @@ struct ReportRoutes {
                 try report(context.parameters.get("name") ?? "", request, by: member)
             }
         }
+        router.get("/v1/projections") { request, _ in try await server.guarded(request, .readReports) { _ in try statuses(request) } }
+    }
+
+    /// Where each read model stands (`project --status`): ?names=a,b (default: all).
+    private func statuses(_ request: Request) throws -> Response {
+        var types: [any Projector.Type] = []
+        for name in (Query.string(request, "names") ?? "").split(separator: ",") {
+            guard let type = Projectors.named(String(name)) else {
+                throw Refusal(.unprocessableContent, "?names: no read model \(name) (there are \(Projectors.all.map { $0.name }.joined(separator: ", ")))")
+            }
+            types.append(type)
+        }
+        if types.isEmpty { types = Projectors.all }
+        Self.building.lock()
+        defer { Self.building.unlock() }
+        let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: server.ledger.path))
+        return Reply.json(.array(try Projection.statuses(types, ledger: server.ledger, store: store)))
     }
 
     private func report(_ name: String, _ request: Request, by member: Member) throws -> Response {

@@ -49,7 +49,7 @@ final class APISpecTests: LedgerTestCase {
                 walked += 1
             }
         }
-        XCTAssertEqual(walked, 24)
+        XCTAssertEqual(walked, 25)
     }
 
     private func check(_ body: String, _ schema: JSONValue, defs: JSONValue, _ route: String) throws {

@@ -34,6 +34,7 @@ final class ServerTests: LedgerTestCase {
             ("GET", "/v1/members", nil, ["admin"], 200),
             ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"], 422),
             ("GET", "/v1/reports/referrals", nil, ["analyst"], 200),
+            ("GET", "/v1/projections", nil, ["analyst"], 200),
             ("GET", "/v1/verify", nil, ["auditor", "admin"], 200),
             ("GET", "/v1/checkpoints", nil, ["auditor", "admin"], 200),
             ("POST", "/v1/checkpoints", nil, ["admin"], 409),
@@ -117,6 +118,12 @@ final class ServerTests: LedgerTestCase {
             assertExit(remote, 0)
             XCTAssertEqual(remote.stdout, try CLI.run(report, ledger: ledger).stdout, report.joined(separator: " "))
         }
+        for status in [["project", "--status"], ["project", "--status", "referrals", "--format", "json"]] {
+            let remote = try server.cli(status, as: "analyst")
+            assertExit(remote, 0, "referrals")
+            XCTAssertEqual(remote.stdout, try CLI.run(status, ledger: ledger).stdout, status.joined(separator: " "))
+        }
+        assertExit(try server.cli(["project", "--status"], as: "worker"), 7, "this needs the role analyst")
         assertExit(try server.cli(["report", "referrals", "--suppress-below", "2"], as: "analyst"), 3, "cannot be set lower")
         assertExit(try server.cli(["report", "referrals"], as: "worker"), 7, "this needs the role analyst")
         XCTAssertEqual(try server.cli(["types", "--format", "json"], as: "auditor").stdout, try CLI.run(["types", "--format", "json"], ledger: ledger).stdout)
