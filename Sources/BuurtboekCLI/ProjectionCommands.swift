@@ -1,6 +1,7 @@
 import ArgumentParser
 import JSON
 import Ledger
+import Privacy
 import Projections
 import Remote
 #if canImport(Glibc)
@@ -31,14 +32,20 @@ struct ProjectCommand: ParsableCommand {
           buurtboek project referrals signals
           buurtboek project --rebuild network
           buurtboek project --status
+          buurtboek project --follow &          # keeps them current as workers append
         """))
 
     @Argument(help: ArgumentHelp("Read models to bring up to date (default: all).", valueName: "name")) var names: [String] = []
     @Flag(help: "Start the read models again from position 1.") var rebuild = false
     @Flag(help: "Show where each read model stands; change nothing.") var status = false
+    @Flag(help: "After catching up, keep the read models current as events are appended, until interrupted (Ctrl-C).") var follow = false
     @OptionGroup var output: FactsFormat
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
+
+    func validate() throws {
+        if follow && status { throw ValidationError("--follow keeps the read models current; --status only shows them: give one") }
+    }
 
     /// Where each read model stands, on the ledger directory or a team server (an analyst's
     /// token): the same JSON, printed the same way.
@@ -68,11 +75,32 @@ struct ProjectCommand: ParsableCommand {
         let ledger = try self.ledger.open()
         let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path))
         let sealer = try masterKey.unlockForFold(ledger)
+        let projection = Projection(ledger: ledger, sealer: sealer)
+        try catchUp(projection, types, rebuild: rebuild, store: store, sealer: sealer, following: false)
+        guard follow else { return }
+        // Following: whenever the log has grown (another process appended; LMDB shows it to the
+        // next read), the models fold the new events, each catch-up one transaction as above.
+        var head = try projection.head()
+        while true {
+            usleep(200_000)
+            let now = try projection.head()
+            guard now != head else { continue }
+            head = now
+            try catchUp(projection, types, rebuild: false, store: store, sealer: sealer, following: true)
+        }
+    }
+
+    /// One catch-up and its report (when following, only the models that moved, one JSON
+    /// object per line with --format json).
+    private func catchUp(_ projection: Projection, _ types: [any Projector.Type], rebuild: Bool, store: ReadModelStore,
+                         sealer: OpeningRecorder?, following: Bool) throws {
         let progress = FoldProgress()
         let started = Clock.nowMicros()
-        let statuses = try Projection(ledger: ledger, sealer: sealer).catchUp(types, rebuild: rebuild, store: store) { progress.show($0, of: $1) }
+        var statuses = try projection.catchUp(types, rebuild: rebuild, store: store) { progress.show($0, of: $1) }
         try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         progress.clear()
+        if following { statuses = statuses.filter { $0.scanned > 0 } }
+        defer { fflush(nil) }
         let elapsed = Double(Clock.nowMicros() - started) / 1e6
         if output.json {
             print(JSONWriter.ordered(.object(JSONObject([("models", .array(statuses.map(Self.json))), ("seconds", .double((elapsed * 1000).rounded() / 1000))]))))

@@ -270,6 +270,40 @@ final class AnalystReportTests: LedgerTestCase {
         assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
     }
 
+    /// `project --follow` keeps the read models current while other processes append: each
+    /// new batch is folded soon after, once, and the models then match a replay.
+    func testProjectFollowKeepsTheModelsCurrent() throws {
+        let lines = String(decoding: try CLI.year(events: 6_000, seed: 9), as: UTF8.self).split(separator: "\n")
+        let (first, second) = (work + "/first.jsonl", work + "/second.jsonl")
+        try (lines.prefix(3_000).joined(separator: "\n") + "\n").write(toFile: first, atomically: true, encoding: .utf8)
+        try (lines.dropFirst(3_000).joined(separator: "\n") + "\n").write(toFile: second, atomically: true, encoding: .utf8)
+        assertExit(try CLI.run(["import", first], ledger: ledger), 0)
+        assertExit(try CLI.run(["project", "--follow", "--status"], ledger: ledger), 2, "give one")
+        let follower = Process()
+        follower.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
+        follower.arguments = ["project", "--follow", "--ledger", ledger]
+        follower.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
+        follower.standardOutput = FileHandle.nullDevice
+        try follower.run()
+        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
+        func current(at size: Int) throws -> Bool {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let status = try CLI.run(["project", "--status", "--format", "json"], ledger: ledger).stdout
+                if status.contains(#""position":\#(size)"#), !status.contains(#/"behind":[1-9]/#) { return true }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            return false
+        }
+        XCTAssertTrue(try current(at: 3_000), "caught up with the first half")
+        assertExit(try CLI.run(["import", second], ledger: ledger), 0)
+        XCTAssertTrue(try current(at: 6_000), "folded the second half without being asked")
+        XCTAssertTrue(follower.isRunning)
+        kill(follower.processIdentifier, SIGINT)
+        follower.waitUntilExit()
+        assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
+    }
+
     func testAProjectKilledHalfWayLeavesNothingHalfWritten() throws {
         try importYear(events: 60_000, seed: 12)
         var killedMidway = false
