@@ -255,17 +255,20 @@ final class AnalystReportTests: LedgerTestCase {
         assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
     }
 
+    /// `buurtboek ARGUMENTS --ledger LEDGER` started in the background, its output discarded.
+    private func started(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
+        p.arguments = arguments + ["--ledger", ledger]
+        p.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     func testTwoProjectRunsAtOnceApplyEveryEventOnce() throws {
         try importYear(events: 20_000, seed: 8)
-        let processes = try (0..<2).map { _ -> Process in
-            let p = Process()
-            p.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
-            p.arguments = ["project", "--ledger", ledger]
-            p.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
+        let processes = try (0..<2).map { _ in try started(["project"]) }
         for p in processes { p.waitUntilExit(); XCTAssertEqual(p.terminationStatus, 0) }
         assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
     }
@@ -279,12 +282,7 @@ final class AnalystReportTests: LedgerTestCase {
         try (lines.dropFirst(3_000).joined(separator: "\n") + "\n").write(toFile: second, atomically: true, encoding: .utf8)
         assertExit(try CLI.run(["import", first], ledger: ledger), 0)
         assertExit(try CLI.run(["project", "--follow", "--status"], ledger: ledger), 2, "give one")
-        let follower = Process()
-        follower.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
-        follower.arguments = ["project", "--follow", "--ledger", ledger]
-        follower.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
-        follower.standardOutput = FileHandle.nullDevice
-        try follower.run()
+        let follower = try started(["project", "--follow"])
         defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
         func current(at size: Int) throws -> Bool {
             let deadline = Date().addingTimeInterval(60)
@@ -308,12 +306,7 @@ final class AnalystReportTests: LedgerTestCase {
         try importYear(events: 60_000, seed: 12)
         var killedMidway = false
         for delay in [0.15, 0.3, 0.6] {
-            let p = Process()
-            p.executableURL = CLI.binaries.appendingPathComponent("buurtboek")
-            p.arguments = ["project", "--rebuild", "--ledger", ledger]
-            p.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
+            let p = try started(["project", "--rebuild"])
             Thread.sleep(forTimeInterval: delay)
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
