@@ -35,7 +35,7 @@ struct ShowCommand: ParsableCommand {
             // The server opens the personal fields for a worker (and records it under their
             // name); an auditor gets their names only.
             let answer = try remote.getJSON("/v1/events/" + QueryText.escape(event))
-            return try print(answer["event"] ?? .null, personal: PersonalFields(json: answer["personal"]), catalogue: try RemoteCatalogue.fetch(remote))
+            return try render(answer["event"] ?? .null, personal: PersonalFields(json: answer["personal"]), catalogue: try RemoteCatalogue.fetch(remote))
         }
         let ledger = try self.ledger.open()
         let sealer = try masterKey.unlock(ledger)
@@ -53,15 +53,15 @@ struct ShowCommand: ParsableCommand {
             case .unreadable(_, let keyId, false): MissingKey.hint(keyId, ledger: ledger)
             default: break
             }
-            try print(try JSONParser().value(json), personal: personal, catalogue: ledger.catalogue)
+            try render(try JSONParser().value(json), personal: personal, catalogue: ledger.catalogue)
         }
     }
 
     /// The event as `--format json` (the export's keys) or as the envelope and the data fields,
     /// each with its data class; the personal fields as `personal` says.
-    private func print(_ value: JSONValue, personal: PersonalFields, catalogue: Catalogue) throws {
+    private func render(_ value: JSONValue, personal: PersonalFields, catalogue: Catalogue) throws {
         if format == .json {
-            Swift.print(JSONWriter.ordered(value))
+            print(JSONWriter.ordered(value))
             return
         }
         var envelope = TextTable([.init("FIELD"), .init("VALUE", wraps: true)])
@@ -72,8 +72,8 @@ struct ShowCommand: ParsableCommand {
             envelope.add([key, key.hasSuffix("At") ? TimeText.minutes(rfc3339: text, utc: display.utc) + "  (\(text))" : text])
         }
         let width = display.width
-        for row in envelope.rows { Swift.print(envelope.line(row, Self.fieldWidths(envelope, width)), terminator: "") }
-        Swift.print("data")
+        for row in envelope.rows { print(envelope.line(row, Self.fieldWidths(envelope, width)), terminator: "") }
+        print("data")
         let type = catalogue.type(value["type"]?.string ?? "", version: Int(value["schemaVersion"]?.int ?? 1))
         let data = TextTable([.init("FIELD"), .init("CLASS"), .init("VALUE", wraps: true)], indent: 2)
         func field(_ key: String, _ text: String) {
@@ -81,7 +81,7 @@ struct ShowCommand: ParsableCommand {
             var widths = [23, 3, 0]
             widths[2] = max(text.count, 1)
             if let width { widths[2] = max(20, min(widths[2], width - 2 - 23 - 3 - 4)) }
-            Swift.print(data.line([key, "[\(dataClass)]", text], widths), terminator: "")
+            print(data.line([key, "[\(dataClass)]", text], widths), terminator: "")
         }
         for (key, v) in value["data"]?.object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
         for (name, text) in personal.shown { field(name, text) }
