@@ -6,7 +6,9 @@ import PackageDescription
 // Ledger, and only buurtboek-team links it and the network client (RemoteNIO);
 // Reports renders read models from Projections (and never touches LMDB); Projections folds the
 // Ledger into its own LMDB store; Privacy uses Ledger (to implement its sealing protocol) and
-// LMDB; Ledger uses Catalogue and LMDB; Catalogue uses JSON; nothing imports the CLI.
+// LMDB; Ledger uses Catalogue, Merkle (the tree, pure functions over hashes) and LMDB;
+// Catalogue uses JSON; TextFormats (RFC 3339, UUID, base64) sits under them all and uses
+// nothing; nothing imports the CLI.
 // Release builds leave out the run-time exclusivity checks (`-enforce-exclusivity=unchecked`):
 // they cost an import 4-6% of its CPU (bench-import-stages, alternating runs: prepare 3.13 ->
 // 3.04 µs/event, write 2.24 -> 2.10, medians of 6). The compiler still proves what it can
@@ -54,27 +56,31 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-O3"])],
                 linkerSettings: [.linkedLibrary("simdjson")]),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: release),
+        // RFC 3339 times, UUIDs, base64 and the calendar: the text forms of the ledger's values.
+        .target(name: "TextFormats", swiftSettings: release),
         .target(name: "JSON", dependencies: ["CSimdJSON"], swiftSettings: release, linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "Catalogue", dependencies: ["JSON"], swiftSettings: release),
-        .target(name: "Ledger", dependencies: ["LMDB", "JSON", "Catalogue", "LibCryptoShim"], swiftSettings: release),
+        .target(name: "Catalogue", dependencies: ["JSON", "TextFormats"], swiftSettings: release),
+        // The RFC 9162 tree: pure functions over hashes, storage behind `HashReader`.
+        .target(name: "Merkle", dependencies: ["LibCryptoShim"], swiftSettings: release),
+        .target(name: "Ledger", dependencies: ["LMDB", "JSON", "TextFormats", "Catalogue", "Merkle", "LibCryptoShim"], swiftSettings: release),
         .target(name: "Privacy", dependencies: [
-            "Ledger", "LMDB", "JSON", "LibCryptoShim",
+            "Ledger", "LMDB", "JSON", "TextFormats", "LibCryptoShim",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
         .target(name: "Audit", dependencies: [
-            "Ledger", "Catalogue", "JSON",
+            "Ledger", "Merkle", "Catalogue", "JSON", "TextFormats",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
         .target(name: "Projections", dependencies: [
-            "Ledger", "LMDB", "JSON",
+            "Ledger", "Merkle", "LMDB", "JSON", "TextFormats",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
-        .target(name: "Reports", dependencies: ["Projections", "Ledger", "Catalogue", "JSON"], swiftSettings: release),
+        .target(name: "Reports", dependencies: ["Projections", "Ledger", "Catalogue", "JSON", "TextFormats"], swiftSettings: release),
         // Members and roles of a team server, folded from the log's member events.
         .target(name: "Membership", dependencies: ["Ledger", "Privacy", "JSON"], swiftSettings: release),
         // `buurtboek serve`: the ledger over HTTP(S), on Hummingbird (SwiftNIO).
         .target(name: "Server", dependencies: [
-            "Ledger", "Membership", "Privacy", "Audit", "Catalogue", "JSON", "Projections", "Reports", "Remote",
+            "Ledger", "Membership", "Privacy", "Audit", "Catalogue", "JSON", "TextFormats", "Projections", "Reports", "Remote",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -96,7 +102,7 @@ let package = Package(
         ], swiftSettings: release),
         // The commands, shared by the two executables below.
         .target(name: "BuurtboekCLI", dependencies: [
-            "Ledger", "Catalogue", "JSON", "Privacy", "Audit", "Projections", "Reports", "Membership", "Remote",
+            "Ledger", "Merkle", "Catalogue", "JSON", "TextFormats", "Privacy", "Audit", "Projections", "Reports", "Membership", "Remote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
         // jemalloc (libjemalloc-dev) replaces glibc's malloc in the tools: an import allocates
@@ -112,7 +118,7 @@ let package = Package(
         .executableTarget(name: "buurtboek-team", dependencies: ["BuurtboekCLI", "Server", "RemoteNIO", "Remote"], swiftSettings: release,
                           linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(name: "generate-year", dependencies: [
-            "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "JSON", "TextFormats", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/GenerateYear"),
         .executableTarget(name: "bench-server-load", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -123,14 +129,14 @@ let package = Package(
         .executableTarget(name: "bench-import-stages", dependencies: ["Ledger", "Catalogue", "Privacy"],
                           path: "Sources/BenchImportStages", swiftSettings: release, linkerSettings: [.linkedLibrary("jemalloc")]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TextFormats"]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalogue", "JSON", "Privacy", "LMDB"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MerkleTests", dependencies: ["Merkle"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Merkle", "TextFormats", "Catalogue", "JSON", "Privacy", "LMDB"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Ledger", "Catalogue", "JSON", "Privacy"]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Ledger", "Catalogue", "JSON",
                                                          .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Ledger", "Catalogue", "Privacy", "JSON"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Merkle", "TextFormats", "Ledger", "Catalogue", "Privacy", "JSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MembershipTests", dependencies: ["Membership", "Ledger", "Catalogue", "Privacy", "JSON"]),
         .testTarget(name: "CLITests", dependencies: ["buurtboek", "buurtboek-team", "generate-year", "Catalogue", "JSON"], resources: [.copy("Fixtures")]),

@@ -1,6 +1,7 @@
 import Catalogue
 import JSON
 import Ledger
+import TextFormats
 
 /// What an auditor looks for in a history.
 enum Anomalies {

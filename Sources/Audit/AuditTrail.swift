@@ -1,6 +1,8 @@
 import Catalogue
 import JSON
 import Ledger
+import Merkle
+import TextFormats
 
 /// The history of one referral, signal or resident as an auditor reads it.
 public struct AuditTrail {

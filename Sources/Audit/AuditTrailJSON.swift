@@ -1,5 +1,7 @@
 import JSON
 import Ledger
+import Merkle
+import TextFormats
 
 extension AuditTrail {
     /// The corrections that touch the trail's events, each with its public data.

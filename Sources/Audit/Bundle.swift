@@ -1,5 +1,7 @@
 import JSON
 import Ledger
+import Merkle
+import TextFormats
 
 /// An offline audit bundle: everything an auditor needs to check a history with no access to
 /// the ledger (Tools/verify-bundle.py checks one with Python's standard library):

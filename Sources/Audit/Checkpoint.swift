@@ -1,5 +1,7 @@
 import JSON
 import Ledger
+import Merkle
+import TextFormats
 
 /// A C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): the origin line, the tree size in
 /// decimal, the root hash in base64, each ending in a newline; signed as a note.

@@ -1,5 +1,6 @@
 import JSON
 import Ledger
+import Merkle
 
 /// RFC 9162 proofs from the stored tree, as `prove --format json` and the server's
 /// /v1/proofs/* give them. Policy for the edge cases: a position must lie within the tree; a

@@ -1,6 +1,7 @@
 import Crypto
 import JSON
 import Ledger
+import TextFormats
 
 /// C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys.
 ///

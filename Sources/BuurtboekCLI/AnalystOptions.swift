@@ -4,6 +4,7 @@ import JSON
 import Ledger
 import Projections
 import Reports
+import TextFormats
 
 /// The two time dimensions of the analysts' commands: when things happened (--from/--to, on
 /// occurredAt) and what the ledger knew (--as-of on recordedAt, --at on position).
@@ -20,15 +21,14 @@ struct KnowledgeOptions: ParsableArguments {
 
     /// The position named, or nil for the head of the log; with the moment it stands for.
     func position(_ projection: Projection) throws -> (position: UInt64, moment: Int64?, label: String)? {
-        if let at {
-            let head = try projection.head()
-            guard at >= 1, at <= head else { throw CLIError("--at \(at): the log holds positions 1 to \(head)", code: ExitStatus.refused) }
-            return (at, nil, "as known at position \(Terminal.count(at))")
-        }
+        try knowledge()?.target(projection, option: "--at")
+    }
+
+    /// What --at or --as-of asks for, or nil for the head of the log.
+    func knowledge() throws -> Knowledge? {
+        if let at { return .position(at) }
         guard let asOf else { return nil }
-        let moment = try DateBound.end(asOf, option: "--as-of")
-        let position = try projection.position(asOf: moment - 1)
-        return (position, moment - 1, "as known on \(asOf) (position \(Terminal.count(position)))")
+        return .asOf(asOf, end: try DateBound.end(asOf, option: "--as-of"))
     }
 }
 
@@ -56,8 +56,7 @@ enum DateBound {
     /// The first instant after `text`: the next midnight for a day, the instant itself plus one
     /// microsecond for a date-time (so a bound names the last moment it includes).
     static func end(_ text: String, option: String) throws -> Int64 {
-        let micros = try DateArgument.micros(text, option: option)
-        return text.count == 10 ? micros + Calendar.microsPerDay : micros + 1
+        Knowledge.end(ofDayOrInstant: text, at: try DateArgument.micros(text, option: option))
     }
 }
 

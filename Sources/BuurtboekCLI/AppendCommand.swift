@@ -4,6 +4,7 @@ import JSON
 import Ledger
 import Privacy
 import Remote
+import TextFormats
 
 struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,8 +68,7 @@ struct AppendCommand: ParsableCommand {
 
     func run() throws {
         if let remote = try ledger.remote() { return try runRemote(remote) }
-        let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlock(ledger)
+        let (ledger, sealer) = try self.ledger.open(unlocking: masterKey)
         let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer, derivesIds: idempotent)
         let event = try preparer.prepare(line: try line(catalogue: ledger.catalogue, id: id), source: "event")
         try sealer?.persist()

@@ -8,6 +8,7 @@ import JSON
 import Ledger
 import Privacy
 import Remote
+import TextFormats
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,8 +49,7 @@ struct AuditCommand: ParsableCommand {
             throw CLIError("audit what? referral, signal or resident, not \(kind)\(NameSuggestion.hint(kind, in: ["referral", "signal", "resident"]))")
         }
         if let remote = try ledger.remote() { return try runRemote(remote, kind: kind) }
-        let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlock(ledger)
+        let (ledger, sealer) = try self.ledger.open(unlocking: masterKey)
         var options = AuditTrail.Options()
         options.lateAfterDays = lateAfter
         let trail = try AuditTrail.build(kind, id: id, ledger: ledger, options: options)
@@ -203,8 +203,7 @@ struct VoidCommand: ParsableCommand {
 enum Corrections {
     static func append(action: String, position: UInt64, reason: String, fields: [String], worker: WorkerOption,
                        ledger options: LedgerOptions, masterKey: MasterKeyOption) throws {
-        let ledger = try options.open()
-        let sealer = try masterKey.require(ledger, for: "a correction (its reason is free text)")
+        let (ledger, sealer) = try options.open(requiring: masterKey, for: "a correction (its reason is free text)")
         let target = try Correction.target(position, in: ledger)
         var values: [(key: String, value: JSONValue)] = []
         for field in fields {

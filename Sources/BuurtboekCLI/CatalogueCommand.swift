@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 import Catalogue
 import Ledger
+import Merkle
 
 struct CatalogueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Catalogue
 import Ledger
+import Merkle
 import Projections
 import Remote
 import Foundation
@@ -49,6 +50,12 @@ public enum BuurtboekMain {
             switch error {
             case .refused(let message): Terminal.fail(message, code: ExitStatus.refused)
             case .storage(let message): Terminal.fail(message, code: ExitStatus.storage)
+            }
+        } catch let error as MerkleError {
+            // The engines check sizes and positions first; this is what slips past them.
+            switch error {
+            case .outOfRange: Terminal.fail(error.description, code: ExitStatus.refused)
+            case .storage: Terminal.fail(error.description, code: ExitStatus.storage)
             }
         } catch let error as RowFormatError {
             Terminal.fail(error.description, code: ExitStatus.storage)

@@ -35,9 +35,8 @@ struct ExportCommand: ParsableCommand {
         }
         var output = OutputBuffer(fd: fd)
         try ledger.read { snapshot in
-            let reader = snapshot.hashReader
             try snapshot.scan(from: from, to: to ?? .max) { position, record in
-                let leaf = try reader.hashes(at: [Merkle.storageIndex(level: 0, index: Int64(position) - 1)])[0]
+                let leaf = try snapshot.leafHash(at: position)
                 output.append { EventJSON.write(position: position, record: record, leafHash: leaf, into: &$0); $0.append(10) }
                 return true
             }

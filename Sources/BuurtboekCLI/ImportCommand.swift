@@ -93,89 +93,31 @@ struct ImportCommand: ParsableCommand {
             _ = try Ledger.create(at: self.ledger.path, catalogue: catalogue)
             Terminal.writeError("created ledger \(self.ledger.path) to restore into (a catalogue of \(catalogue.typeCount) event types)")
         }
-        let ledger = try self.ledger.open()
+        let (ledger, sealer) = try self.ledger.open(unlocking: masterKey)
         let started = Clock.nowMicros()
-        let sealer = try masterKey.unlock(ledger)
         let preparers = PreparerPool(catalogue: ledger.catalogue, worker: worker.worker, restoring: restore, sealer: sealer,
                                      keepsRecordedAt: keepRecordedAt)
+        let engine = LedgerImport(ledger: ledger, preparers: preparers, batchSize: batchSize) { try sealer?.persist() }
         let progress = Progress(enabled: Terminal.stderrIsTerminal)
         var summary = ImportSummary()
-
+        func show(_ counts: LedgerImport.Counts) {
+            summary.counts = counts
+            progress.show(summary, started: started)
+        }
         if atomic {
-            // One transaction for the whole input. A growing map reruns the closure, so standard
-            // input is first spooled to a file that can be read again.
             let source = file == "-" ? try Spool.stdinToTemporaryFile() : file
             defer { if file == "-" { unlink(source) } }
-            summary = try ledger.transaction(mode: .atomic) { appender in
-                var summary = ImportSummary()
-                let pipeline = try ImportPipeline(path: source, preparers: preparers, aheadEvents: batchSize)
-                defer { pipeline.stop() }
-                var unflushed = 0
-                while let chunk = try pipeline.next() {
-                    if let refusal = chunk.batch.refusals.first {
-                        throw LedgerError(refusal.error.kind, refusal.error.message + "; nothing was imported (--atomic)")
-                    }
-                    // The index entries are written a batch at a time, as without --atomic.
-                    unflushed += chunk.batch.events.count
-                    for outcome in try appender.append(chunk.batch.events, flush: unflushed >= batchSize) { _ = summary.add(outcome) }
-                    if unflushed >= batchSize { unflushed = 0 }
-                    pipeline.recycle([chunk])
-                    progress.show(summary, started: started)
-                }
-                // New data keys are durable before anything sealed under them is.
-                try sealer?.persist()
-                summary.lines = pipeline.lineCount
-                return summary
-            }
+            summary.counts = try engine.atomic(path: source, progress: show)
         } else {
             var rejectsFile: RejectsFile?
-            defer { rejectsFile?.close() }
-            func reject(_ line: LineReader.Line, _ error: LedgerError) throws {
+            defer { try? rejectsFile?.close() }
+            summary.counts = try engine.inBatches(path: file, reject: { line, error in
                 if rejectsFile == nil { rejectsFile = try RejectsFile(path: rejectsPath) }
-                rejectsFile!.write(line: line.number, error: error, input: line.bytes)
-                summary.refused += 1
+                try rejectsFile!.write(line: line.number, error: error, input: line.bytes)
                 if summary.shown.count < Self.shownRefusals { summary.shown.append((line.number, error.message)) }
-            }
-            // Every core prepares chunks of lines while this thread writes them, in input order,
-            // into a transaction that commits once it holds a batch: the writer works while the
-            // lines are prepared, so what is left after the last chunk is one chunk and a commit.
-            let pipeline = try ImportPipeline(path: file, preparers: preparers, aheadEvents: batchSize)
-            defer { pipeline.stop() }
-            var atEnd = false
-            while !atEnd {
-                // The chunks of this transaction, kept to be written again if the map has to grow
-                // (which runs the transaction again from its start).
-                var taken: [ImportPipeline.Chunk] = []
-                let outcomes = try ledger.transaction(mode: .skipRefused) { appender -> [[AppendOutcome]] in
-                    var outcomes: [[AppendOutcome]] = []
-                    var gathered = 0
-                    for chunk in taken {
-                        outcomes.append(try appender.append(chunk.batch.events, flush: false))
-                        gathered += chunk.lines.count
-                    }
-                    while gathered < batchSize {
-                        guard let chunk = try pipeline.next() else { atEnd = true; break }
-                        taken.append(chunk)
-                        outcomes.append(try appender.append(chunk.batch.events, flush: false))
-                        gathered += chunk.lines.count
-                    }
-                    // New data keys are durable before anything sealed under them is.
-                    try sealer?.persist()
-                    return outcomes
-                }
-                // Committed: count, and write the refused lines of each chunk in line order
-                // (refused while preparing, or by the ledger).
-                for (chunk, chunkOutcomes) in zip(taken, outcomes) {
-                    var refused = chunk.batch.refusals
-                    for (index, outcome) in zip(chunk.batch.eventIndexes, chunkOutcomes) {
-                        if let error = summary.add(outcome) { refused.append((index, error)) }
-                    }
-                    for refusal in refused.sorted(by: { $0.index < $1.index }) { try reject(chunk.lines[refusal.index], refusal.error) }
-                }
-                pipeline.recycle(taken)
-                progress.show(summary, started: started)
-            }
-            summary.lines = pipeline.lineCount
+            }, progress: show)
+            try rejectsFile?.close()
+            rejectsFile = nil
         }
         progress.clear()
         try report(summary, started: started, rejectsPath: rejectsPath)
@@ -215,100 +157,17 @@ struct ImportCommand: ParsableCommand {
     }
 }
 
+/// An import's counts, and the first refusals to show on the terminal.
 struct ImportSummary {
-    var tally = AppendTally()
-    var refused = 0, lines = 0
-    /// The first refusals, by line number, to show on the terminal.
+    var counts = LedgerImport.Counts()
     var shown: [(line: Int, message: String)] = []
 
-    var appended: Int { get { tally.appended } set { tally.appended = newValue } }
-    var already: Int { get { tally.already } set { tally.already = newValue } }
-    var firstPosition: UInt64? { get { tally.firstPosition } set { tally.firstPosition = newValue } }
-    var lastPosition: UInt64 { get { tally.lastPosition } set { tally.lastPosition = newValue } }
-
-    /// Counts an outcome; returns the refusal, if it was one.
-    mutating func add(_ outcome: AppendOutcome) -> LedgerError? { tally.add(outcome) }
-}
-
-/// One event preparer per preparing thread (each owns a parser): parsing and validation are the
-/// costly part of an import, and need no ledger state. See `ImportPipeline` for the threads.
-final class PreparerPool: @unchecked Sendable {
-    struct Batch {
-        var events: [PreparedEvent] = []
-        /// For each prepared event, the index of its line in the batch.
-        var eventIndexes: [Int] = []
-        var refusals: [(index: Int, error: LedgerError)] = []
-    }
-
-    private let preparers: [EventPreparer]
-
-    init(catalogue: Catalogue, worker: String?, restoring: Bool, sealer: PersonalDataSealer?, keepsRecordedAt: Bool = false) {
-        // One per core: for the preparing threads, and the last for the writer's (see ImportPipeline).
-        let cores = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
-        preparers = (0..<cores).map { _ in
-            EventPreparer(catalogue: catalogue, defaultWorker: worker, restoring: restoring, sealer: sealer, derivesIds: true,
-                          keepsRecordedAt: keepsRecordedAt)
-        }
-    }
-
-    var count: Int { preparers.count }
-
-    /// Prepares `lines` with preparer number `worker` alone: for a thread of its own.
-    func prepare(_ lines: [LineReader.Line], with worker: Int) -> Batch {
-        let now = Clock.nowMicros()
-        var batch = Batch()
-        batch.events.reserveCapacity(lines.count)
-        for (i, line) in lines.enumerated() { batch.add(prepare(line, with: worker, now: now), index: i) }
-        return batch
-    }
-
-    private func prepare(_ line: LineReader.Line, with worker: Int, now: Int64) -> Result<PreparedEvent, LedgerError> {
-        let preparer = preparers[worker]
-        preparer.now = now
-        do {
-            return .success(try line.bytes.withUnsafeBytes { try preparer.prepare(line: $0, source: .line(line.number)) })
-        } catch let error as LedgerError {
-            return .failure(error)
-        } catch {
-            return .failure(LedgerError(.refused, "line \(line.number): \(error)"))
-        }
-    }
-}
-
-extension PreparerPool.Batch {
-    mutating func add(_ result: Result<PreparedEvent, LedgerError>, index: Int) {
-        switch result {
-        case .success(let event): events.append(event); eventIndexes.append(index)
-        case .failure(let error): refusals.append((index, error))
-        }
-    }
-}
-
-/// Refused lines, as JSON Lines: {"line": N, "error": "...", "input": "<the line>"}.
-struct RejectsFile {
-    private var out: OutputBuffer
-    private let fd: Int32
-
-    init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else {
-            throw CLIError("cannot write the rejects file \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage)
-        }
-        out = OutputBuffer(fd: fd)
-    }
-
-    mutating func write(line: Int, error: LedgerError, input: ArraySlice<UInt8>) {
-        var object = JSONObject()
-        object["line"] = .int(Int64(line))
-        object["error"] = .string(error.message)
-        object["input"] = .string(String(decoding: input, as: UTF8.self))
-        out.line(JSONWriter.ordered(.object(object)))
-    }
-
-    mutating func close() {
-        out.flush()
-        Glibc.close(fd)
-    }
+    var appended: Int { get { counts.tally.appended } set { counts.tally.appended = newValue } }
+    var already: Int { get { counts.tally.already } set { counts.tally.already = newValue } }
+    var refused: Int { get { counts.refused } set { counts.refused = newValue } }
+    var lines: Int { get { counts.lines } set { counts.lines = newValue } }
+    var firstPosition: UInt64? { get { counts.tally.firstPosition } set { counts.tally.firstPosition = newValue } }
+    var lastPosition: UInt64 { get { counts.tally.lastPosition } set { counts.tally.lastPosition = newValue } }
 }
 
 /// A progress line on a terminal (events, rate); nothing when stderr is not one.
@@ -324,26 +183,4 @@ struct Progress {
     }
 
     func clear() { if enabled { Terminal.writeProgress("") } }
-}
-
-enum Spool {
-    /// Copies standard input to a private temporary file and returns its path.
-    static func stdinToTemporaryFile() throws -> String {
-        var template = Array("/tmp/buurtboek-import-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw CLIError("cannot create a temporary file to spool standard input", code: ExitStatus.storage) }
-        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = read(0, &buffer, buffer.count)
-            if n <= 0 { break }
-            guard write(fd, buffer, n) == n else {
-                close(fd)
-                unlink(path)
-                throw CLIError("cannot spool standard input to \(path): \(String(cString: strerror(errno)))", code: ExitStatus.storage)
-            }
-        }
-        close(fd)
-        return path
-    }
 }

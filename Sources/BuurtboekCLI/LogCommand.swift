@@ -4,6 +4,7 @@ import JSON
 import Ledger
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 struct LogCommand: ParsableCommand {

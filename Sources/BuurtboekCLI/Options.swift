@@ -7,6 +7,7 @@ import Projections
 import Remote
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 /// Where the ledger is: --ledger, else $BUURTBOEK_LEDGER, else ./buurtboek.ledger. A URL
@@ -24,10 +25,31 @@ struct LedgerOptions: ParsableArguments {
     var isRemote: Bool { path.hasPrefix("https://") || path.hasPrefix("http://") }
 
     func open() throws -> Ledger {
+        try refuseRemote()
+        return try Ledger.open(at: path)
+    }
+
+    /// Opens the ledger with a sealer for the master key, if one is given (nil without).
+    func open(unlocking masterKey: MasterKeyOption) throws -> (ledger: Ledger, sealer: Sealer?) {
+        try refuseRemote()
+        let sealer = try masterKey.sealer(forLedgerAt: path)
+        return (try Ledger.open(at: path, sealer: sealer), sealer)
+    }
+
+    /// As `open(unlocking:)` for a command that cannot do without the master key: `what` names
+    /// what needs it.
+    func open(requiring masterKey: MasterKeyOption, for what: String) throws -> (ledger: Ledger, sealer: Sealer) {
+        let (ledger, sealer) = try open(unlocking: masterKey)
+        guard let sealer else {
+            throw CLIError("\(what) needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
+        }
+        return (ledger, sealer)
+    }
+
+    private func refuseRemote() throws {
         if isRemote {
             throw CLIError("\(path) is a team server; this command works on a ledger directory only (run it on the server's machine, with --ledger DIR)", code: ExitStatus.usage)
         }
-        return try Ledger.open(at: path)
     }
 
     /// The team server --ledger names, or nil for a local ledger.
@@ -62,28 +84,12 @@ struct MasterKeyOption: ParsableArguments {
 
     var path: String? { file ?? Environment.value("BUURTBOEK_MASTER_KEY_FILE") }
 
-    /// Opens the ledger's key store and gives the ledger a sealer; nil without a master key.
-    @discardableResult
-    func unlock(_ ledger: Ledger) throws -> Sealer? {
-        guard let path else { return nil }
-        // Check the key file now (a loose one is refused at once); open the store when needed.
-        _ = try MasterKey.load(from: path)
-        let sealer = Sealer(ledgerPath: ledger.path, masterKeyPath: path)
-        ledger.sealer = sealer
-        return sealer
-    }
-
-    /// For a fold: a sealer that notes whose personal data the projectors opened, so that
-    /// `recordOpenings` can put them in the access record; nil without a master key.
-    func unlockForFold(_ ledger: Ledger) throws -> OpeningRecorder? {
-        try unlock(ledger).map(OpeningRecorder.init)
-    }
-
-    func require(_ ledger: Ledger, for what: String) throws -> Sealer {
-        guard let sealer = try unlock(ledger) else {
-            throw CLIError("\(what) needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)
-        }
-        return sealer
+    /// A sealer for the ledger at `path`, nil without a master key. The key file is checked
+    /// now (a loose one is refused at once); the key store is opened when first needed.
+    func sealer(forLedgerAt path: String) throws -> Sealer? {
+        guard let file = self.path else { return nil }
+        _ = try MasterKey.load(from: file)
+        return Sealer(ledgerPath: path, masterKeyPath: file)
     }
 }
 

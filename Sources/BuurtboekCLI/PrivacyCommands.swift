@@ -89,8 +89,7 @@ struct EraseCommand: ParsableCommand {
                 guard response.status == 200 else { throw RemoteError(response: response) }
                 outcome = try response.json()
             } else {
-                let ledger = try self.ledger.open()
-                let sealer = try masterKey.require(ledger, for: "erasure")
+                let (ledger, sealer) = try self.ledger.open(requiring: masterKey, for: "erasure")
                 outcome = try ResidentErasure(ledger: ledger, sealer: sealer, erasedBy: worker.worker)
                     .erase(id, request: request, legalBasis: legalBasis) { try Projection.purgeLive(ledger: ledger.path, residentStream: $0) }.json
             }
@@ -121,8 +120,7 @@ struct AccessLogCommand: ParsableCommand {
     @OptionGroup var masterKey: MasterKeyOption
 
     func run() throws {
-        let ledger = try self.ledger.open()
-        let sealer = try masterKey.require(ledger, for: "the access record")
+        let (ledger, sealer) = try self.ledger.open(requiring: masterKey, for: "the access record")
         var streams: Set<String> = []
         if let resident {
             streams = Set(try ledger.read { s in try s.residentStreams(resident) + (try s.correctionStreams(ofResident: resident)) + [DataKeyId.residentStream(resident)] }

@@ -72,9 +72,9 @@ struct ProjectCommand: ParsableCommand {
     func run() throws {
         let types = try ProjectorNames.resolve(names)
         if status { return try showStatus(types) }
-        let ledger = try self.ledger.open()
+        let (ledger, unlocked) = try self.ledger.open(unlocking: masterKey)
         let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path))
-        let sealer = try masterKey.unlockForFold(ledger)
+        let sealer = unlocked.map(OpeningRecorder.init)
         let projection = Projection(ledger: ledger, sealer: sealer)
         try catchUp(projection, types, rebuild: rebuild, store: store, sealer: sealer, following: false)
         guard follow else { return }
@@ -169,8 +169,8 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlockForFold(ledger)
+        let (ledger, unlocked) = try self.ledger.open(unlocking: masterKey)
+        let sealer = unlocked.map(OpeningRecorder.init)
         var types = try ProjectorNames.resolve(names)
         if sealer == nil && names.isEmpty {
             for type in types where type.readsPersonalData { Terminal.writeError("note: \(type.name) \(Projection.needsKey); skipped") }

@@ -29,17 +29,19 @@ struct RemoteImport {
         summary.firstPosition = answer["firstPosition"]?.int.map(UInt64.init)
         summary.lastPosition = UInt64(answer["lastPosition"]?.int ?? 0)
         var rejects: RejectsFile?
-        defer { rejects?.close() }
+        defer { try? rejects?.close() }
         for refusal in answer["refusals"]?.array ?? [] {
             let o = refusal.object ?? JSONObject()
             let number = Int(o["line"]?.int ?? 0)
             let message = o["error"]?.string ?? "refused"
             let error = LedgerError(o["kind"]?.string == "conflict" ? .conflict : .refused, message)
             if rejects == nil { rejects = try RejectsFile(path: rejectsPath) }
-            rejects!.write(line: number, error: error, input: ArraySlice((o["input"]?.string ?? "").utf8))
+            try rejects!.write(line: number, error: error, input: ArraySlice((o["input"]?.string ?? "").utf8))
             summary.refused += 1
             if summary.shown.count < ImportCommand.shownRefusals { summary.shown.append((number, message)) }
         }
+        try rejects?.close()
+        rejects = nil
         return summary
     }
 }

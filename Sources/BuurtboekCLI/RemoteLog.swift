@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Ledger
 import Remote
+import TextFormats
 
 /// `log` from a team server: pages of /v1/events (or, with --follow, its event stream),
 /// printed as the local `log` prints them.

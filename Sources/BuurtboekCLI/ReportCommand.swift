@@ -2,9 +2,11 @@ import ArgumentParser
 import Catalogue
 import JSON
 import Ledger
+import Privacy
 import Projections
 import Remote
 import Reports
+import TextFormats
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,8 +83,8 @@ struct ReportCommand: ParsableCommand {
         }
         if (format == .graphml || format == .dot) && kinds != [.network] { throw CLIError("--format \(format.rawValue) is for the network report only") }
         if let remote = try ledger.remote() { return try runRemote(remote, name: name) }
-        let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlockForFold(ledger)
+        let (ledger, unlocked) = try self.ledger.open(unlocking: masterKey)
+        let sealer = unlocked.map(OpeningRecorder.init)
         var wanted = kinds
         if name == "all" && sealer == nil {
             wanted = kinds.filter { $0 != .wellbeing }
@@ -108,10 +110,12 @@ struct ReportCommand: ParsableCommand {
     /// From a team server (an analyst's token): the server builds and renders the report; the
     /// suppression threshold cannot go below its default there.
     private func runRemote(_ remote: RemoteLedger, name: String) throws {
-        if knowledge.asOf != nil || knowledge.at != nil {
-            throw CLIError("--as-of and --at work on a ledger directory only, not through a team server yet", code: ExitStatus.usage)
-        }
         var items = ["format=\(format.rawValue)", "suppressBelow=\(threshold)"]
+        if let at = knowledge.at { items.append("at=\(at)") }
+        if let asOf = knowledge.asOf {
+            _ = try DateBound.end(asOf, option: "--as-of")  // refused here as locally, before asking
+            items.append("asOf=\(QueryText.escape(asOf))")
+        }
         if let from = period.from { items.append("from=\(QueryText.escape(from))") }
         if let to = period.to { items.append("to=\(QueryText.escape(to))") }
         for code in period.neighbourhoods { items.append("neighbourhood=\(QueryText.escape(code))") }

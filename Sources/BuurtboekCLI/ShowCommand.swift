@@ -37,8 +37,7 @@ struct ShowCommand: ParsableCommand {
             let answer = try remote.getJSON("/v1/events/" + QueryText.escape(event))
             return try render(answer["event"] ?? .null, personal: PersonalFields(json: answer["personal"]), catalogue: try RemoteCatalogue.fetch(remote))
         }
-        let ledger = try self.ledger.open()
-        let sealer = try masterKey.unlock(ledger)
+        let (ledger, sealer) = try self.ledger.open(unlocking: masterKey)
         try ledger.read { snapshot in
             let position = try EventReference.position(event, in: snapshot)
             let record = try snapshot.record(at: position)!

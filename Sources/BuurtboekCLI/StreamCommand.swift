@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 import Ledger
 import Remote
+import TextFormats
 
 struct StreamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Ledger
+import TextFormats
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,15 +84,7 @@ enum Terminal {
     }
 
     /// Thousands separators, for people.
-    static func count<T: BinaryInteger>(_ n: T) -> String {
-        let digits = Array(String(n))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 && c != "-" && digits[i - 1] != "-" { out.append(",") }
-            out.append(c)
-        }
-        return out
-    }
+    static func count<T: BinaryInteger>(_ n: T) -> String { DecimalText.grouped(n) }
 }
 
 /// Buffered writes to a file descriptor (standard output by default), for commands that print

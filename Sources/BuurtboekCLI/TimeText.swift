@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 /// How a command shows facts on a terminal: `--utc` for times, `--wide` for tables.

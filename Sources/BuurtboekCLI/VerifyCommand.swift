@@ -3,6 +3,7 @@ import JSON
 import Audit
 import Ledger
 import Remote
+import Merkle
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

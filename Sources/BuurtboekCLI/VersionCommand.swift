@@ -3,6 +3,7 @@ import Catalogue
 import Ledger
 #if canImport(Glibc)
 import Glibc
+import Merkle
 #endif
 
 /// `buurtboek --version`: what this build is, which ledgers it reads, and which catalogue a new

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// Byte-level checks for the string formats the catalogue uses; no Foundation on the hot path.
 public enum Formats {

@@ -118,46 +118,67 @@ public final class Schema: @unchecked Sendable {
         guard let object = value.object else {
             throw SchemaError(file: file, path: path, message: "a schema must be an object or a boolean, not \(value.kindName)")
         }
+        let keywords = Keywords(object: object, file: file, path: path)
         let s = Schema()
-        func fail(_ keyword: String, _ message: String) -> SchemaError {
-            SchemaError(file: file, path: "\(path)/\(keyword)", message: message)
-        }
-        func count(_ keyword: String) throws -> Int? {
-            guard let v = object[keyword] else { return nil }
-            guard let n = v.int, n >= 0 else { throw fail(keyword, "must be a non-negative integer") }
-            return Int(n)
-        }
-        func number(_ keyword: String) throws -> Double? {
-            guard let v = object[keyword] else { return nil }
-            guard let d = v.double else { throw fail(keyword, "must be a number") }
-            return d
-        }
         for (keyword, v) in object {
             if annotations.contains(keyword) || keyword.hasPrefix("x-") {
                 s.annotationsByKeyword[keyword] = v
             } else if !validators.contains(keyword) {
-                throw fail(keyword, "unsupported keyword \"\(keyword)\"; this validator implements only: \(validators.sorted().joined(separator: ", "))")
+                throw keywords.fail(keyword, "unsupported keyword \"\(keyword)\"; this validator implements only: \(validators.sorted().joined(separator: ", "))")
             }
         }
         if let t = object["type"] {
             let names = t.string.map { [$0] } ?? t.array?.compactMap(\.string)
             let known: Set = ["null", "boolean", "object", "array", "number", "integer", "string"]
             guard let names, !names.isEmpty, names.allSatisfy(known.contains) else {
-                throw fail("type", "must be one of \(known.sorted()) or an array of them")
+                throw keywords.fail("type", "must be one of \(known.sorted()) or an array of them")
             }
             s.types = names
         }
-        if let props = object["properties"] {
-            guard let props = props.object else { throw fail("properties", "must be an object") }
+        try compileObjectKeywords(keywords, into: s, pending: &pending)
+        try compileValueKeywords(keywords, into: s, pending: &pending)
+        return s
+    }
+
+    /// One schema object's keywords, with the refusals that name where they are.
+    private struct Keywords {
+        let object: JSONObject
+        let file: String
+        let path: String
+
+        subscript(_ keyword: String) -> JSONValue? { object[keyword] }
+
+        func fail(_ keyword: String, _ message: String) -> SchemaError {
+            SchemaError(file: file, path: "\(path)/\(keyword)", message: message)
+        }
+
+        func count(_ keyword: String) throws -> Int? {
+            guard let v = object[keyword] else { return nil }
+            guard let n = v.int, n >= 0 else { throw fail(keyword, "must be a non-negative integer") }
+            return Int(n)
+        }
+
+        func number(_ keyword: String) throws -> Double? {
+            guard let v = object[keyword] else { return nil }
+            guard let d = v.double else { throw fail(keyword, "must be a number") }
+            return d
+        }
+    }
+
+    /// properties, required and additionalProperties: what an object's members must be.
+    private static func compileObjectKeywords(_ keywords: Keywords, into s: Schema, pending: inout [(Schema, String, String)]) throws {
+        let (file, path) = (keywords.file, keywords.path)
+        if let props = keywords["properties"] {
+            guard let props = props.object else { throw keywords.fail("properties", "must be an object") }
             for (name, sub) in props {
                 let compiled = try compile(sub, file: file, path: "\(path)/properties/\(name)", pending: &pending)
                 s.properties.append((name, compiled))
                 s.propertyIndex[name] = compiled
             }
         }
-        if let req = object["required"] {
+        if let req = keywords["required"] {
             guard let names = req.array?.compactMap(\.string), names.count == req.array!.count else {
-                throw fail("required", "must be an array of strings")
+                throw keywords.fail("required", "must be an array of strings")
             }
             s.required = names
         }
@@ -169,42 +190,45 @@ public final class Schema: @unchecked Sendable {
                 s.requiredElsewhere.append(name)
             }
         }
-        if let extra = object["additionalProperties"] {
+        if let extra = keywords["additionalProperties"] {
             s.additional = try compile(extra, file: file, path: "\(path)/additionalProperties", pending: &pending)
             if extra == .bool(true) { s.additional = nil }
         }
-        if let e = object["enum"] {
-            guard let values = e.array, !values.isEmpty else { throw fail("enum", "must be a non-empty array") }
+    }
+
+    /// enum, const, pattern, format, the bounds, items and $ref: what a value must be.
+    private static func compileValueKeywords(_ keywords: Keywords, into s: Schema, pending: inout [(Schema, String, String)]) throws {
+        if let e = keywords["enum"] {
+            guard let values = e.array, !values.isEmpty else { throw keywords.fail("enum", "must be a non-empty array") }
             s.enumValues = values
             let strings = values.compactMap(\.string)
             if strings.count == values.count { s.enumStrings = strings.map { Array($0.utf8) } }
         }
-        s.constValue = object["const"]
-        if let p = object["pattern"] {
-            guard let text = p.string else { throw fail("pattern", "must be a string") }
+        s.constValue = keywords["const"]
+        if let p = keywords["pattern"] {
+            guard let text = p.string else { throw keywords.fail("pattern", "must be a string") }
             do { s.pattern = try Pattern(text) } catch let error as PatternError {
-                throw fail("pattern", error.message)
+                throw keywords.fail("pattern", error.message)
             }
         }
-        if let f = object["format"] {
+        if let f = keywords["format"] {
             guard let name = f.string, let format = Format(rawValue: name) else {
-                throw fail("format", "supported formats are date-time, date and uuid")
+                throw keywords.fail("format", "supported formats are date-time, date and uuid")
             }
             s.format = format
         }
-        s.minimum = try number("minimum")
-        s.maximum = try number("maximum")
-        s.minLength = try count("minLength")
-        s.maxLength = try count("maxLength")
-        s.minItems = try count("minItems")
-        s.maxItems = try count("maxItems")
-        if let i = object["items"] {
-            s.items = try compile(i, file: file, path: "\(path)/items", pending: &pending)
+        s.minimum = try keywords.number("minimum")
+        s.maximum = try keywords.number("maximum")
+        s.minLength = try keywords.count("minLength")
+        s.maxLength = try keywords.count("maxLength")
+        s.minItems = try keywords.count("minItems")
+        s.maxItems = try keywords.count("maxItems")
+        if let i = keywords["items"] {
+            s.items = try compile(i, file: keywords.file, path: "\(keywords.path)/items", pending: &pending)
         }
-        if let r = object["$ref"] {
-            guard let ref = r.string else { throw fail("$ref", "must be a string") }
-            pending.append((s, ref, "\(path)/$ref"))
+        if let r = keywords["$ref"] {
+            guard let ref = r.string else { throw keywords.fail("$ref", "must be a string") }
+            pending.append((s, ref, "\(keywords.path)/$ref"))
         }
-        return s
     }
 }

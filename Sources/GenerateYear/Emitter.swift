@@ -1,6 +1,7 @@
 import JSON
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 /// Collects one day's events, then writes them in recording order as JSON Lines. Stops the

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// The flows of the work, each following its lifecycle in DOMAIN.md.
 struct Flows {

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// A year of community work, simulated day by day. Each flow starts entities (a referral, a
 /// signal, an initiative ...) and schedules their next events on later days, so every stream

@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 struct GenerateYear: ParsableCommand {

@@ -1,7 +1,8 @@
 import CLMDB
 
-/// A position in a database. Entries it returns are views valid while its transaction is open.
-public final class Cursor {
+/// A position in a database, for reading: a read transaction's cursors offer no put. Entries it
+/// returns are views valid while its transaction is open.
+public class ReadCursor {
     let cursor: OpaquePointer
     let db: Database
 
@@ -14,7 +15,7 @@ public final class Cursor {
 
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
 
-    private func get(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
+    private final func get(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
         var k = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
         var v = MDB_val()
         let rc = mdb_cursor_get(cursor, &k, &v, op)
@@ -24,29 +25,52 @@ public final class Cursor {
                 UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
     }
 
-    public func first() throws -> Entry? { try get(MDB_FIRST) }
-    public func last() throws -> Entry? { try get(MDB_LAST) }
-    public func next() throws -> Entry? { try get(MDB_NEXT) }
-    public func previous() throws -> Entry? { try get(MDB_PREV) }
+    public final func first() throws -> Entry? { try get(MDB_FIRST) }
+    public final func last() throws -> Entry? { try get(MDB_LAST) }
+    public final func next() throws -> Entry? { try get(MDB_NEXT) }
+    public final func previous() throws -> Entry? { try get(MDB_PREV) }
     /// Next key, skipping the remaining duplicates of this one.
-    public func nextKey() throws -> Entry? { try get(MDB_NEXT_NODUP) }
-    public func nextDuplicate() throws -> Entry? { try get(MDB_NEXT_DUP) }
-    public func lastDuplicate() throws -> Entry? { try get(MDB_LAST_DUP) }
+    public final func nextKey() throws -> Entry? { try get(MDB_NEXT_NODUP) }
+    public final func nextDuplicate() throws -> Entry? { try get(MDB_NEXT_DUP) }
+    public final func lastDuplicate() throws -> Entry? { try get(MDB_LAST_DUP) }
 
     /// Moves to exactly `key`.
-    public func find(_ key: [UInt8]) throws -> Entry? {
+    public final func find(_ key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { try find($0) }
     }
 
-    public func find(_ key: UnsafeRawBufferPointer) throws -> Entry? {
+    public final func find(_ key: UnsafeRawBufferPointer) throws -> Entry? {
         try get(MDB_SET_KEY, key: key)
     }
 
     /// Moves to the first key at or after `key`.
-    public func seek(_ key: [UInt8]) throws -> Entry? {
+    public final func seek(_ key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { try get(MDB_SET_RANGE, key: $0) }
     }
 
+    /// Visits the entries in key order, from the first key at or after `start` (from the first
+    /// entry without one), while `body` returns true. A closure rather than a `Sequence`: every
+    /// step of an LMDB cursor can fail, and an iterator's `next()` cannot throw.
+    public final func forEach(from start: [UInt8]? = nil, _ body: (Entry) throws -> Bool) throws {
+        var entry = try start.map { try seek($0) } ?? first()
+        while let e = entry, try body(e) { entry = try next() }
+    }
+
+    /// As `forEach(from:_:)`, over the entries whose keys start with `prefix`.
+    public final func forEach(withPrefix prefix: [UInt8], _ body: (Entry) throws -> Bool) throws {
+        try forEach(from: prefix) { entry in entry.key.starts(with: prefix) ? try body(entry) : false }
+    }
+
+    /// Number of duplicates of the current key.
+    public final func duplicateCount() throws -> Int {
+        var n = 0
+        try LMDBError.check(mdb_cursor_count(cursor, &n), "cursor_count \(db.name)")
+        return n
+    }
+}
+
+/// A write transaction's cursor: reads as `ReadCursor` does, and writes where it stands.
+public final class Cursor: ReadCursor {
     /// Writes `value` under `key` through this cursor (mdb_cursor_put; write transactions only).
     /// LMDB starts from the cursor's page: a key on the page the cursor points at (the one just
     /// found, or the neighbour of the one just written) is written without a descent from the root.
@@ -74,12 +98,5 @@ public final class Cursor {
         if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
         try LMDBError.check(rc, "cursor_put \(db.name)")
         return nil
-    }
-
-    /// Number of duplicates of the current key.
-    public func duplicateCount() throws -> Int {
-        var n = 0
-        try LMDBError.check(mdb_cursor_count(cursor, &n), "cursor_count \(db.name)")
-        return n
     }
 }

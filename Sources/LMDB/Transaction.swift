@@ -21,10 +21,14 @@ public class Transaction {
         try key.withUnsafeBytes { try get(db, $0) }
     }
 
-    public func cursor(_ db: Database) throws -> Cursor {
+    public func cursor(_ db: Database) throws -> ReadCursor {
+        ReadCursor(cursor: try openCursor(db), db: db)
+    }
+
+    func openCursor(_ db: Database) throws -> OpaquePointer {
         var cursor: OpaquePointer?
         try LMDBError.check(mdb_cursor_open(txn, db.dbi, &cursor), "cursor_open \(db.name)")
-        return Cursor(cursor: cursor!, db: db)
+        return cursor!
     }
 
     /// Number of keys (and duplicates) in `db`.
@@ -49,6 +53,11 @@ public struct PutOptions: OptionSet, Sendable {
 }
 
 public final class WriteTransaction: Transaction {
+    /// A cursor that can also write.
+    public override func cursor(_ db: Database) throws -> Cursor {
+        Cursor(cursor: try openCursor(db), db: db)
+    }
+
     public func put(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
                     options: PutOptions = []) throws {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))

@@ -1,6 +1,7 @@
 import Catalogue
 import LMDB
 import JSON
+import TextFormats
 
 /// What became of one event given to `append`.
 public enum AppendOutcome: Sendable {

@@ -1,5 +1,6 @@
 import Catalogue
 import JSON
+import TextFormats
 
 /// Corrections are events: `ledger.correction_recorded` in stream correction-POS names the
 /// event it amends (with the new values of some of its fields) or voids, and why. Nothing is

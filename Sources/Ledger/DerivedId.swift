@@ -1,4 +1,5 @@
 import JSON
+import Merkle
 
 /// The id of an event line that gives none, derived from its content, so that importing the
 /// same file again finds every line already recorded instead of appending it twice.

@@ -31,14 +31,14 @@ extension Ledger {
     func checkErasures(_ snapshot: LedgerSnapshot, found expected: Erasures) throws {
         let txn = snapshot.txn
         var stored: [[UInt8]: UInt64] = [:]
-        let erased = try txn.cursor(db.erased)
-        var entry = try erased.first()
-        while let e = entry {
+        // Read raw, so that a malformed entry gets verify's own message, naming the resident.
+        let erased = try txn.cursor(db.erased.raw)
+        try erased.forEach { e in
             guard e.value.count == 8 else {
                 throw LedgerError(.integrity, "the erasures index holds a malformed entry for resident \(String(decoding: e.key, as: UTF8.self))")
             }
             stored[Array(e.key)] = Keys.readU64(e.value)
-            entry = try erased.next()
+            return true
         }
         var unaccounted = stored
         for (resident, position) in expected.found {
@@ -63,18 +63,16 @@ extension Ledger {
         for resident in residents.keys { owner[DataKeyId.residentStreamPrefix + resident] = resident }
         if !residents.isEmpty {
             let index = try txn.cursor(db.residentStreams)
-            var entry = try index.first()
-            while let e = entry {
+            try index.forEach { e in
                 if let zero = e.value.firstIndex(of: 0) {
                     let resident = Array(e.value[..<zero])
                     if residents[resident] != nil { owner[Array(e.value[(zero + 1)...])] = resident }
                 }
-                entry = try index.next()
+                return true
             }
         }
         let marked = try txn.cursor(db.erasedStreams)
-        var entry = try marked.first()
-        while let e = entry {
+        try marked.forEach { e in
             let stream = String(decoding: e.key, as: UTF8.self)
             guard e.value.elementsEqual([1]) else {
                 throw LedgerError(.integrity, "the erased-streams index holds a malformed entry for stream \(stream)")
@@ -82,7 +80,7 @@ extension Ledger {
             guard owner.removeValue(forKey: Array(e.key)) != nil else {
                 throw LedgerError(.integrity, "the erased-streams index holds stream \(stream), which belongs to no erased resident")
             }
-            entry = try marked.next()
+            return true
         }
         if let (stream, resident) = owner.min(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             throw LedgerError(.integrity, "stream \(String(decoding: stream, as: UTF8.self)) belongs to erased resident \(String(decoding: resident, as: UTF8.self)), but the erased-streams index does not hold it")

@@ -1,4 +1,6 @@
 import JSON
+import Merkle
+import TextFormats
 
 /// The JSON form of a stored event, as `export` and `log --format jsonl` write it: the import
 /// keys plus position, streamVersion, recordedAt and leafHash. Written straight from the

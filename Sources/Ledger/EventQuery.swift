@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// Which events a reader asks for (`log`, the server's event routes, `log --follow`): filters
 /// that combine, read from the narrowest index that applies; the other filters check each

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// How a reader names one event: by its position ("42") or by its id (a UUID), as `show`
 /// and the server's /v1/events/{ref} take it.

@@ -1,5 +1,6 @@
 import Catalogue
 import LMDB
+import Merkle
 
 // How a ledger of format 1 is brought to format 4 in place, in one write transaction (see
 // RECORD-FORMAT.md, "From format 1"). The log, its records, the ids, the catalogues and the
@@ -22,7 +23,7 @@ extension Ledger {
         try env.write { txn in
             let meta = try txn.openDatabase("meta")
             // Another process may have upgraded it since the format was read.
-            guard let format = try txn.get(meta, Array("format".utf8)), format.elementsEqual("1".utf8) else { return }
+            guard let format = try txn.get(meta, MetaKey.format), format.elementsEqual("1".utf8) else { return }
             let catalogue = try FormatOne.catalogueInForce(txn, meta: meta)
             let log = try txn.openDatabase("log")
             let size = try txn.cursor(log).last().map { Keys.readU64($0.key) } ?? 0
@@ -39,7 +40,7 @@ extension Ledger {
             try FormatOne.postingBlocks(txn, name: "days") { term in PostingBlocks.prefix(term) }
             try FormatOne.residentStreamsInStartOrder(txn, firstPositions: streams.first)
             try FormatOne.treeInTiles(txn)
-            try txn.put(meta, Array("format".utf8), Array(String(formatVersion).utf8))
+            try txn.put(meta, MetaKey.format, Array(String(formatVersion).utf8))
         }
     }
 }
@@ -57,7 +58,7 @@ enum FormatOne {
 
     static func catalogueInForce(_ txn: WriteTransaction, meta: Database) throws -> Catalogue {
         let catalogues = try txn.openDatabase("catalogues")
-        guard let number = try txn.get(meta, Array("catalogue".utf8)), let bundle = try txn.get(catalogues, Array(number)) else {
+        guard let number = try txn.get(meta, MetaKey.catalogue), let bundle = try txn.get(catalogues, Array(number)) else {
             throw LedgerError(.integrity, "no catalogue in force is stored")
         }
         return try Catalogue(bundle: Array(bundle))
@@ -146,11 +147,10 @@ enum FormatOne {
         var terms: [(term: [UInt8], positions: [UInt8])] = []
         func read() throws {
             let cursor = try txn.cursor(old)
-            var entry = try cursor.first()
-            while let e = entry {
+            try cursor.forEach { e in
                 if terms.last?.term.elementsEqual(e.key) != true { terms.append((Array(e.key), [])) }
                 terms[terms.count - 1].positions.append(contentsOf: e.value)
-                entry = try cursor.next()
+                return true
             }
         }
         try read()
@@ -168,12 +168,11 @@ enum FormatOne {
         var entries: [(start: UInt64, value: [UInt8])] = []
         func read() throws {
             let cursor = try txn.cursor(old)
-            var entry = try cursor.first()
-            while let e = entry {
+            try cursor.forEach { e in
                 var value: [UInt8] = []
                 Keys.appendResidentStream(resident: e.key, stream: e.value, to: &value)
                 entries.append((firstPositions[Array(e.value)] ?? .max, value))
-                entry = try cursor.next()
+                return true
             }
         }
         try read()
@@ -221,10 +220,9 @@ enum FormatOne {
         try txn.empty(tree)
         func copy() throws {
             let cursor = try txn.cursor(scratch)
-            var entry = try cursor.first()
-            while let e = entry {
+            try cursor.forEach { e in
                 try txn.put(tree, e.key, e.value, options: .append)
-                entry = try cursor.next()
+                return true
             }
         }
         try copy()

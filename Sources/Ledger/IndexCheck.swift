@@ -101,10 +101,10 @@ extension IndexDigests {
 
 /// Steps through the stream links in step with verify's pass over the log.
 struct LinkReader {
-    let cursor: Cursor
+    let cursor: ReadCursor
     private var entry: Cursor.Entry?
 
-    init(_ cursor: Cursor) throws {
+    init(_ cursor: ReadCursor) throws {
         self.cursor = cursor
         entry = try cursor.first()
     }
@@ -221,10 +221,9 @@ extension Ledger {
     private func each(_ txn: Transaction, _ database: Database,
                       _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         let cursor = try txn.cursor(database)
-        var entry = try cursor.first()
-        while let e = entry {
+        try cursor.forEach { e in
             try body(e.key, e.value)
-            entry = try cursor.next()
+            return true
         }
     }
 
@@ -301,11 +300,11 @@ extension Ledger {
 /// One term's positions, read block by block.
 private final class TermWalker {
     let prefix: [UInt8]
-    let cursor: Cursor
+    let cursor: ReadCursor
     var block: UnsafeRawBufferPointer?
     var offset = 0
 
-    init(prefix: [UInt8], cursor: Cursor) throws {
+    init(prefix: [UInt8], cursor: ReadCursor) throws {
         self.prefix = prefix
         self.cursor = cursor
         block = try cursor.seek(prefix).flatMap { PostingBlocks.isBlock($0.key, of: prefix) ? $0.value : nil }

@@ -2,9 +2,20 @@ import JSON
 import LMDB
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 /// Big-endian keys, so that LMDB's byte order is numeric order and appends can use MDB_APPEND.
+/// The keys of the `meta` database, named once (Schemas/RECORD-FORMAT.md lists them).
+enum MetaKey {
+    /// The ledger format's version number, as decimal text.
+    static let format = Array("format".utf8)
+    /// The number of the catalogue in force (u32), a key of the `catalogues` database.
+    static let catalogue = Array("catalogue".utf8)
+    /// The verifier key (C2SP vkey text) of the last checkpoint's signer, which bundles carry.
+    static let checkpointVerifier = Array("checkpoint.verifier".utf8)
+}
+
 enum Keys {
     static func u64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
     static func u64(_ value: Int64) -> [UInt8] { u64(UInt64(bitPattern: value)) }
@@ -64,10 +75,9 @@ enum Keys {
         let prefix = Array(resident.utf8) + [0]
         let cursor = try txn.cursor(db)
         var out: [[UInt8]] = []
-        var entry = try cursor.first()
-        while let e = entry {
+        try cursor.forEach { e in
             if e.value.starts(with: prefix) { out.append(Array(e.value[prefix.count...])) }
-            entry = try cursor.next()
+            return true
         }
         return out
     }

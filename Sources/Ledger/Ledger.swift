@@ -21,13 +21,17 @@ public final class Ledger: @unchecked Sendable {
     public let catalogueNumber: UInt32
 
     struct Databases {
-        let log, tree, ids, streams, types, days, meta, catalogues, catalogueHistory: Database
+        let log, tree, ids, streams, types, days, meta: Database
+        /// The catalogues by number, and the number in force from each first position on.
+        let catalogues: TypedDatabase<BigEndianU32, ByteArray>
+        let catalogueHistory: TypedDatabase<BigEndianU64, BigEndianU32>
         /// Each position's previous position in its stream (see `StreamIndex`).
         let streamLinks: Database
         /// Erased residents, the streams that named them, and each resident's streams.
-        let erased, erasedStreams, residentStreams: Database
-        /// Signed checkpoints by tree size.
-        let checkpoints: Database
+        let erased: TypedDatabase<UTF8Text, BigEndianU64>
+        let erasedStreams, residentStreams: Database
+        /// Signed checkpoints (C2SP signed notes) by tree size.
+        let checkpoints: TypedDatabase<BigEndianU64, UTF8Text>
 
         static let specs: [(name: String, options: DatabaseOptions)] = [
             ("log", []), ("tree", []), ("ids", []), ("streams", []), ("types", []), ("days", []),
@@ -37,18 +41,20 @@ public final class Ledger: @unchecked Sendable {
         ]
 
         init(_ dbs: [Database]) {
-            (log, tree, ids, streams, types, days, meta, catalogues, catalogueHistory) =
-                (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6], dbs[7], dbs[8])
-            (erased, erasedStreams, residentStreams, checkpoints) = (dbs[9], dbs[10], dbs[11], dbs[12])
+            (log, tree, ids, streams, types, days, meta) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6])
+            (catalogues, catalogueHistory) = (TypedDatabase(dbs[7]), TypedDatabase(dbs[8]))
+            (erased, erasedStreams, residentStreams, checkpoints) = (TypedDatabase(dbs[9]), dbs[10], dbs[11], TypedDatabase(dbs[12]))
             streamLinks = dbs[13]
         }
     }
 
-    /// Opens and seals personal sections; nil when no master key was given.
-    public var sealer: PersonalDataSealer?
+    /// Opens and seals personal sections; nil when no master key was given. Given at open (or
+    /// create) and fixed for the ledger's life: every transaction seals with the same keys.
+    public let sealer: PersonalDataSealer?
 
     /// Creates a new ledger in `path` (a new or empty directory, made mode 0700) with `catalogue`.
-    public static func create(at path: String, catalogue: Catalogue, initialMapSize: Int = 64 << 20) throws -> Ledger {
+    public static func create(at path: String, catalogue: Catalogue, initialMapSize: Int = 64 << 20,
+                              sealer: PersonalDataSealer? = nil) throws -> Ledger {
         var info = stat()
         if stat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else { throw LedgerError.storage("\(path) exists and is not a directory") }
@@ -62,19 +68,19 @@ public final class Ledger: @unchecked Sendable {
         let dbs = try wrap { Databases(try env.databases(Databases.specs, create: true)) }
         try wrap {
             try env.write { txn in
-                try txn.put(dbs.meta, Array("format".utf8), Array(String(formatVersion).utf8))
-                try txn.put(dbs.catalogues, Keys.u32(1), catalogue.bundle)
-                try txn.put(dbs.meta, Array("catalogue".utf8), Keys.u32(1))
+                try txn.put(dbs.meta, MetaKey.format, Array(String(formatVersion).utf8))
+                try dbs.catalogues.put(txn, 1, catalogue.bundle)
+                try txn.put(dbs.meta, MetaKey.catalogue, Keys.u32(1))
             }
         }
-        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: 1)
+        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: 1, sealer: sealer)
     }
 
     /// Opens an existing ledger.
     /// With `sharedByThreads`, several threads may use the ledger at once (the team server's
     /// request handlers read while its committing thread writes), at the cost of a lock per
     /// transaction that lets the map grow safely (see `Environment`).
-    public static func open(at path: String, sharedByThreads: Bool = false) throws -> Ledger {
+    public static func open(at path: String, sharedByThreads: Bool = false, sealer: PersonalDataSealer? = nil) throws -> Ledger {
         guard access(path + "/data.mdb", F_OK) == 0 else {
             var info = stat()
             if stat(path, &info) != 0 { throw LedgerError.storage("no ledger at \(path) (run `buurtboek init` first, or pass --ledger)") }
@@ -86,7 +92,7 @@ public final class Ledger: @unchecked Sendable {
         let format: String
         do {
             let meta = try env.databases([("meta", [])], create: false)[0]
-            format = try env.read { txn in try txn.get(meta, Array("format".utf8)).map { String(decoding: $0, as: UTF8.self) } ?? "?" }
+            format = try env.read { txn in try txn.get(meta, MetaKey.format).map { String(decoding: $0, as: UTF8.self) } ?? "?" }
         } catch let error as LMDBError where error.isNotFound {
             throw LedgerError.storage("\(path) is not a Buurtboek ledger (an LMDB environment without the ledger's databases)")
         } catch {
@@ -121,16 +127,16 @@ public final class Ledger: @unchecked Sendable {
         }
         let (number, bundle): (UInt32, [UInt8]) = try wrap {
             try env.read { txn in
-                guard let n = try txn.get(dbs.meta, Array("catalogue".utf8)) else { return (0, []) }
+                guard let n = try txn.get(dbs.meta, MetaKey.catalogue) else { return (0, []) }
                 let number = Keys.readU32(n)
-                return (number, try txn.get(dbs.catalogues, Keys.u32(number)).map { Array($0) } ?? [])
+                return (number, try dbs.catalogues.get(txn, number) ?? [])
             }
         }
         let catalogue: Catalogue
         do { catalogue = try Catalogue(bundle: bundle) } catch {
             throw LedgerError.storage("\(path): the stored catalogue \(number) cannot be loaded: \(error)")
         }
-        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: number)
+        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: number, sealer: sealer)
     }
 
     /// Brings a ledger of format 2 or 3 to format 4 in one transaction, which also sets the
@@ -138,14 +144,14 @@ public final class Ledger: @unchecked Sendable {
     static func upgrade(env: Environment, db: Databases, states: Database) throws {
         try env.write { txn in
             // Another process may have upgraded it since the format was read.
-            guard let format = try txn.get(db.meta, Array("format".utf8)).map({ String(decoding: $0, as: UTF8.self) }),
+            guard let format = try txn.get(db.meta, MetaKey.format).map({ String(decoding: $0, as: UTF8.self) }),
                   upgradableFormats.contains(format) else { return }
             if format == "2" {
                 try residentStreamsInStartOrder(txn, db: db)
                 if try FormatOne.treeIsPerHash(txn) { try FormatOne.treeInTiles(txn) }
             }
             try instanceStatesIntoHeads(txn, db: db, states: states)
-            try txn.put(db.meta, Array("format".utf8), Array(String(formatVersion).utf8))
+            try txn.put(db.meta, MetaKey.format, Array(String(formatVersion).utf8))
         }
     }
 
@@ -155,10 +161,9 @@ public final class Ledger: @unchecked Sendable {
     private static func residentStreamsInStartOrder(_ txn: WriteTransaction, db: Databases) throws {
         let cursor = try txn.cursor(db.residentStreams)
         var entries: [[UInt8]] = []
-        var entry = try cursor.first()
-        while let e = entry {
+        try cursor.forEach { e in
             entries.append(Array(e.key))
-            entry = try cursor.next()
+            return true
         }
         try txn.empty(db.residentStreams)
         for (i, value) in entries.enumerated() {
@@ -188,8 +193,7 @@ public final class Ledger: @unchecked Sendable {
         // before their database is deleted.
         func moveEntries() throws {
             let cursor = try txn.cursor(states)
-            var entry = try cursor.first()
-            while let e = entry {
+            try cursor.forEach { e in
                 let key = Array(e.key), state = Array(e.value)
                 guard let split = key.firstIndex(of: 0), key.count - split - 1 <= Keys.maxHeadEntryName, state.count <= Keys.maxHeadEntryName else {
                     throw LedgerError(.integrity, "a lifecycle state entry that does not fit a stream's head: \(String(decoding: key, as: UTF8.self).replacing("\u{0}", with: " "))")
@@ -199,7 +203,7 @@ public final class Ledger: @unchecked Sendable {
                     stream = Array(key[..<split])
                 }
                 changes.append((Array(key[(split + 1)...]), state))
-                entry = try cursor.next()
+                return true
             }
             try rewriteHead()
         }
@@ -207,7 +211,9 @@ public final class Ledger: @unchecked Sendable {
         try txn.deleteDatabase(states)
     }
 
-    private init(path: String, env: Environment, db: Databases, catalogue: Catalogue, catalogueNumber: UInt32) {
+    private init(path: String, env: Environment, db: Databases, catalogue: Catalogue, catalogueNumber: UInt32,
+                 sealer: PersonalDataSealer?) {
+        self.sealer = sealer
         self.path = path
         self.env = env
         self.db = db
@@ -220,13 +226,13 @@ public final class Ledger: @unchecked Sendable {
     public func install(catalogue: Catalogue) throws -> (number: UInt32, changed: Bool) {
         try Ledger.wrap {
             try env.write { txn in
-                let current = try txn.get(db.meta, Array("catalogue".utf8)).map(Keys.readU32) ?? 0
-                if let bytes = try txn.get(db.catalogues, Keys.u32(current)), bytes.elementsEqual(catalogue.bundle) {
+                let current = try txn.get(db.meta, MetaKey.catalogue).map(Keys.readU32) ?? 0
+                if try db.catalogues.get(txn, current) == catalogue.bundle {
                     return (current, false)
                 }
                 let next = current + 1
-                try txn.put(db.catalogues, Keys.u32(next), catalogue.bundle)
-                try txn.put(db.meta, Array("catalogue".utf8), Keys.u32(next))
+                try db.catalogues.put(txn, next, catalogue.bundle)
+                try txn.put(db.meta, MetaKey.catalogue, Keys.u32(next))
                 return (next, true)
             }
         }
@@ -238,6 +244,8 @@ public final class Ledger: @unchecked Sendable {
         do { return try body() } catch let error as LMDBError {
             throw LedgerError.storage("\(error)")
         } catch let error as RecordFormatError {
+            throw LedgerError(.integrity, "\(error) (run `buurtboek verify`)")
+        } catch let error as CodecError {
             throw LedgerError(.integrity, "\(error) (run `buurtboek verify`)")
         }
     }
@@ -257,10 +265,10 @@ public final class Ledger: @unchecked Sendable {
     public func storeCheckpoint(size: UInt64, note: String, verifierKey: String) throws {
         try Ledger.wrap {
             try env.write { txn in
-                if try txn.insertIfAbsent(db.checkpoints, Keys.u64(size), Array(note.utf8)) != nil {
+                if try db.checkpoints.insertIfAbsent(txn, size, note) != nil {
                     throw LedgerError(.conflict, "a checkpoint of size \(size) is already stored")
                 }
-                try txn.put(db.meta, Array("checkpoint.verifier".utf8), Array(verifierKey.utf8))
+                try txn.put(db.meta, MetaKey.checkpointVerifier, Array(verifierKey.utf8))
             }
         }
     }

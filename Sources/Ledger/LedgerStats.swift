@@ -1,6 +1,7 @@
 import JSON
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 /// The ledger's counts, as `stats` prints them and the server's /v1/stats answers: one JSON

@@ -27,21 +27,18 @@ struct LifecycleReplay {
 
     init(_ txn: Transaction, db: Ledger.Databases, inForce: (number: UInt32, catalogue: Catalogue)) throws {
         var catalogues: [(UInt64, Catalogue)] = []
-        let history = try txn.cursor(db.catalogueHistory)
-        var entry = try history.first()
-        while let e = entry {
-            let number = Keys.readU32(e.value)
+        try db.catalogueHistory.forEach(txn) { from, number in
             if number == inForce.number {
-                catalogues.append((Keys.readU64(e.key), inForce.catalogue))
+                catalogues.append((from, inForce.catalogue))
             } else {
-                guard let bundle = try txn.get(db.catalogues, Keys.u32(number)) else {
-                    throw LedgerError(.integrity, "the catalogue history names catalogue \(number) from position \(Keys.readU64(e.key)), which is not stored")
+                guard let bundle = try db.catalogues.get(txn, number) else {
+                    throw LedgerError(.integrity, "the catalogue history names catalogue \(number) from position \(from), which is not stored")
                 }
-                do { catalogues.append((Keys.readU64(e.key), try Catalogue(bundle: Array(bundle)))) } catch {
+                do { catalogues.append((from, try Catalogue(bundle: bundle))) } catch {
                     throw LedgerError(.integrity, "the stored catalogue \(number) cannot be loaded: \(error)")
                 }
             }
-            entry = try history.next()
+            return true
         }
         self.catalogues = catalogues
     }

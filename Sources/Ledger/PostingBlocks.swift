@@ -71,7 +71,7 @@ enum PostingBlocks {
     }
 
     /// The term's block with the greatest first position.
-    private static func lastBlock(_ prefix: [UInt8], _ cursor: Cursor) throws -> Cursor.Entry? {
+    private static func lastBlock(_ prefix: [UInt8], _ cursor: ReadCursor) throws -> Cursor.Entry? {
         var after = prefix
         after.append(contentsOf: [UInt8](repeating: 0xFF, count: 8))
         let entry = try cursor.seek(after) != nil ? try cursor.previous() : try cursor.last()
@@ -80,17 +80,13 @@ enum PostingBlocks {
     }
 
     /// Visits a term's blocks in order until `body` returns false.
-    static func blocks(withPrefix prefix: [UInt8], cursor: Cursor,
+    static func blocks(withPrefix prefix: [UInt8], cursor: ReadCursor,
                        _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
-        var entry = try cursor.seek(prefix)
-        while let e = entry, isBlock(e.key, of: prefix) {
-            guard try body(e.value) else { return }
-            entry = try cursor.next()
-        }
+        try cursor.forEach(from: prefix) { e in isBlock(e.key, of: prefix) ? try body(e.value) : false }
     }
 
     /// A term's positions, ascending.
-    static func positions(withPrefix prefix: [UInt8], cursor: Cursor) throws -> [UInt64] {
+    static func positions(withPrefix prefix: [UInt8], cursor: ReadCursor) throws -> [UInt64] {
         var out: [UInt64] = []
         try blocks(withPrefix: prefix, cursor: cursor) { block in
             append(block, to: &out)
@@ -105,7 +101,7 @@ enum PostingBlocks {
     }
 
     /// How many positions a term holds.
-    static func count(withPrefix prefix: [UInt8], cursor: Cursor) throws -> Int {
+    static func count(withPrefix prefix: [UInt8], cursor: ReadCursor) throws -> Int {
         var n = 0
         try blocks(withPrefix: prefix, cursor: cursor) { n += $0.count / 8; return true }
         return n

@@ -1,5 +1,6 @@
 import Catalogue
 import JSON
+import Merkle
 
 /// The stream version an appender expects to find, for optimistic concurrency.
 public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Catalogue
 import LMDB
+import Merkle
 
 /// A consistent read of the ledger: everything read through one view comes from the same
 /// snapshot, however many writers commit meanwhile. Record views are valid only inside it.
@@ -101,10 +102,10 @@ public struct LedgerSnapshot {
         let cursor = try txn.cursor(db.days)
         var out: [UInt64] = []
         // Every day's key prefix has the same length, so key order is day order.
-        var entry = try cursor.seek(PostingBlocks.prefix(Keys.dayKey(from)))
-        while let e = entry, let term = PostingBlocks.term(ofKey: e.key), term.count == 4, Keys.dayNumber(term) <= to {
+        try cursor.forEach(from: PostingBlocks.prefix(Keys.dayKey(from))) { e in
+            guard let term = PostingBlocks.term(ofKey: e.key), term.count == 4, Keys.dayNumber(term) <= to else { return false }
             PostingBlocks.append(e.value, to: &out)
-            entry = try cursor.next()
+            return true
         }
         return out
     }
@@ -113,13 +114,12 @@ public struct LedgerSnapshot {
     public func typeCounts() throws -> [(type: String, count: Int)] {
         let cursor = try txn.cursor(db.types)
         var out: [(type: String, count: Int)] = []
-        var entry = try cursor.first()
-        while let e = entry {
+        try cursor.forEach { e in
             if let term = PostingBlocks.term(ofKey: e.key) {
                 let name = String(decoding: term, as: UTF8.self)
                 if out.last?.type == name { out[out.count - 1].count += e.value.count / 8 } else { out.append((name, e.value.count / 8)) }
             }
-            entry = try cursor.next()
+            return true
         }
         return out.sorted { $0.type < $1.type }
     }
@@ -143,7 +143,7 @@ public struct LedgerSnapshot {
     }
 
     public func isErased(_ resident: String) throws -> Bool {
-        try txn.get(db.erased, Array(resident.utf8)) != nil
+        try db.erased.get(txn, resident) != nil
     }
 
     /// The streams of corrections (`correction-P`, as `buurtboek correct` names them) whose
@@ -181,17 +181,15 @@ public struct LedgerSnapshot {
 
     /// The verifier key of the latest checkpoint's signer.
     public func checkpointVerifierKey() throws -> String? {
-        try txn.get(db.meta, Array("checkpoint.verifier".utf8)).map { String(decoding: $0, as: UTF8.self) }
+        try txn.get(db.meta, MetaKey.checkpointVerifier).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The signed checkpoints, oldest first.
     public func checkpoints() throws -> [(size: UInt64, note: String)] {
-        let cursor = try txn.cursor(db.checkpoints)
         var out: [(UInt64, String)] = []
-        var entry = try cursor.first()
-        while let e = entry {
-            out.append((Keys.readU64(e.key), String(decoding: e.value, as: UTF8.self)))
-            entry = try cursor.next()
+        try db.checkpoints.forEach(txn) { size, note in
+            out.append((size, note))
+            return true
         }
         return out
     }
@@ -208,12 +206,10 @@ public struct LedgerSnapshot {
 
     /// The catalogue number in force for each range of positions: (first position, number).
     public func catalogueHistory() throws -> [(from: UInt64, number: UInt32)] {
-        let cursor = try txn.cursor(db.catalogueHistory)
         var out: [(UInt64, UInt32)] = []
-        var entry = try cursor.first()
-        while let e = entry {
-            out.append((Keys.readU64(e.key), Keys.readU32(e.value)))
-            entry = try cursor.next()
+        try db.catalogueHistory.forEach(txn) { from, number in
+            out.append((from, number))
+            return true
         }
         return out
     }

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// A stream as `stream --format json` and the server's /v1/streams/{id} give it: each event's
 /// envelope in stream order, then the state of each lifecycle the stream is in and the events

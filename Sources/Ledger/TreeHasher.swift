@@ -1,4 +1,5 @@
 import Dispatch
+import Merkle
 
 /// Hashes a batch's records into the tree on a thread of its own, in log order, while the
 /// writer goes on checking and placing the next events: hashing is a sixth of an append's work

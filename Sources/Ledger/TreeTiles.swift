@@ -1,4 +1,5 @@
 import LMDB
+import Merkle
 
 /// The stored tree hashes, in tiles: hash number i (its storage index, see
 /// `Merkle.storageIndex`) is bytes 32·(i mod 32) ..< 32·(i mod 32 + 1) of the value under key
@@ -60,14 +61,14 @@ enum TreeTiles {
 
     /// Reads the stored hashes in order, one at a time: verify's walk.
     struct Walker {
-        let cursor: Cursor
+        let cursor: ReadCursor
         private var tile: UnsafeRawBufferPointer?
         private var tileNumber: Int64 = -1
         private var offset = 0
         /// The storage index of the hash `next` returns.
         private(set) var index: Int64 = 0
 
-        init(_ cursor: Cursor) throws {
+        init(_ cursor: ReadCursor) throws {
             self.cursor = cursor
             try load(try cursor.first())
         }

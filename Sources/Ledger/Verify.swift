@@ -1,4 +1,5 @@
 import LMDB
+import Merkle
 
 /// The result of a full verification.
 public struct VerifyReport: Sendable {

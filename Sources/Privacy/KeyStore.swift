@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import LMDB
 import Ledger
+import TextFormats
 
 /// The data keys, apart from the log: an LMDB environment of its own in `<ledger>/keystore/`,
 /// never part of data.mdb nor of an export. Each data key is stored wrapped (ChaCha20-Poly1305)
@@ -23,6 +24,9 @@ public final class KeyStore: @unchecked Sendable {
     private var cache: [String: SymmetricKey] = [:]
     private var pending: [(id: String, wrapped: [UInt8])] = []
     private let lockFile: Int32
+
+    /// The meta key of the sealed check value that proves the master key opens this store.
+    static let checkKey = Array("check".utf8)
 
     /// The map a new store starts with; it grows as keys are added.
     static let initialMapSize = 64 << 20
@@ -65,14 +69,14 @@ public final class KeyStore: @unchecked Sendable {
     /// A value sealed under the master key on first use: a different master key cannot open it.
     private func checkMasterKey() throws {
         let check = Array("buurtboek key store".utf8)
-        let stored = try env.read { try $0.get(meta, Array("check".utf8)).map { Array($0) } }
+        let stored = try env.read { try $0.get(meta, KeyStore.checkKey).map { Array($0) } }
         if let stored {
             guard (try? ChaChaPoly.open(ChaChaPoly.SealedBox(combined: stored), using: master.key, authenticating: check)) != nil else {
                 throw LedgerError(.storage, "the master key does not match this ledger's key store (\(path))")
             }
         } else {
             let sealed = try ChaChaPoly.seal(check, using: master.key, authenticating: check).combined
-            try env.write { try $0.put(meta, Array("check".utf8), Array(sealed)) }
+            try env.write { try $0.put(meta, KeyStore.checkKey, Array(sealed)) }
         }
     }
 
@@ -257,10 +261,9 @@ public final class KeyStore: @unchecked Sendable {
             let cursor = try txn.cursor(accessLog)
             var out: [JSONValue] = []
             let parser = JSONParser()
-            var entry = try cursor.first()
-            while let e = entry {
+            try cursor.forEach { e in
                 out.append(try parser.value(Array(e.value)))
-                entry = try cursor.next()
+                return true
             }
             return out
         }

@@ -3,6 +3,7 @@ import JSON
 import Ledger
 #if canImport(Glibc)
 import Glibc
+import TextFormats
 #endif
 
 /// The operator's master key: 32 random bytes in a file of mode 0600, which wraps every data key.

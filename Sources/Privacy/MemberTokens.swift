@@ -31,10 +31,9 @@ extension KeyStore {
         return try env.write { txn in
             var doomed: [[UInt8]] = []
             let cursor = try txn.cursor(tokens)
-            var entry = try cursor.first()
-            while let e = entry {
+            try cursor.forEach { e in
                 if Array(e.value) == name { doomed.append(Array(e.key)) }
-                entry = try cursor.next()
+                return true
             }
             for key in doomed { _ = try txn.delete(tokens, key) }
             return doomed.count

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// Counts per neighbourhood and day (reports roll days up into months, and `--from/--to` cut
 /// at any day). Every figure is a sum of per-event contributions, so a correction is taken by

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// The fields of an event as a projector reads them: the stored data, with the values of any
 /// correction or upcast laid over it. Reading never copies the stored bytes; the overlay is

@@ -3,6 +3,7 @@ import Ledger
 import LMDB
 #if canImport(Glibc)
 import Glibc
+import Merkle
 #endif
 
 /// An order-independent digest of a read model: the sum, modulo 2^256, of SHA-256 over every
@@ -173,10 +174,9 @@ public final class ReadModelStore {
     func rows(_ projector: String, _ table: String, in txn: Transaction,
               _ body: (String, UnsafeRawBufferPointer) throws -> Void) throws {
         let cursor = try txn.cursor(database(projector, table))
-        var entry = try cursor.first()
-        while let e = entry {
+        try cursor.forEach { e in
             try body(String(decoding: e.key, as: UTF8.self), e.value)
-            entry = try cursor.next()
+            return true
         }
     }
 

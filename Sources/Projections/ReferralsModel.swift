@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// One row per referral: where it went, how it was handed over, and when each step of its
 /// lifecycle happened (occurredAt, microseconds). Rates and durations are computed from these

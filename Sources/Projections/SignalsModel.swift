@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// One row per signal: its category, where it went, the time spent in each stage of its
 /// lifecycle, whether policy answered before the response due date, feedback and reopenings.

@@ -1,5 +1,6 @@
 import JSON
 import Projections
+import TextFormats
 
 /// The network as it stood at the end of the period: members, ties among them, density, the
 /// share of ties brokered by workers, ties that bridge neighbourhoods, partner organisations.

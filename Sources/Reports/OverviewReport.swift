@@ -1,5 +1,6 @@
 import JSON
 import Projections
+import TextFormats
 
 /// The neighbourhood overview: one line per neighbourhood and month, then one per neighbourhood
 /// for the whole period. Days are rolled up from the overview model; initiatives realised (first

@@ -1,5 +1,6 @@
 import JSON
 import Projections
+import TextFormats
 
 /// Referrals made in the period, followed to where they stand at the reference moment.
 enum ReferralsReport {

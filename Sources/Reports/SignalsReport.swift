@@ -1,5 +1,6 @@
 import JSON
 import Projections
+import TextFormats
 
 /// Signals raised in the period: how long they waited in each stage, whether policy answered in
 /// time, and whether residents heard back; then the list of signals still open.

@@ -1,4 +1,5 @@
 import JSON
+import TextFormats
 
 /// Order statistics as reports use them: the median is the middle value (the mean of the two
 /// middle ones for an even count); the 90th percentile is the nearest-rank value, the

@@ -2,6 +2,7 @@ import Catalogue
 import Hummingbird
 import JSON
 import Ledger
+import TextFormats
 
 /// The query parameters of the read routes, checked: a bad value is a 400 naming the parameter.
 enum Query {

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import JSON
 import Ledger
+import Projections
 import NIOCore
 
 /// The JSON bodies the API answers with, and the one mapping from a ledger's error kinds to
@@ -40,6 +41,8 @@ enum Reply {
         switch error {
         case let refusal as Refusal: return self.error(refusal.status, refusal.message)
         case let error as LedgerError: return self.error(status(for: error.kind), error.message, kind: error.kind.name)
+        case ProjectionError.refused(let message): return self.error(.unprocessableContent, message, kind: "refused")
+        case ProjectionError.storage(let message): return self.error(.internalServerError, message, kind: "storage")
         default: return self.error(.internalServerError, "\(error)")
         }
     }

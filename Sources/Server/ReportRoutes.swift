@@ -7,6 +7,7 @@ import Membership
 import Privacy
 import Projections
 import Reports
+import TextFormats
 
 /// The analyst's routes: reports built on the server from its read models, aggregated and with
 /// small cells suppressed. The threshold can be raised, never set below the server's.
@@ -71,6 +72,7 @@ struct ReportRoutes {
         var run = ReportRun(kinds: kinds, from: from, to: to, scope: ReportRun.scope(from: fromText, to: toText, neighbourhoods: neighbourhoods))
         run.neighbourhoods = Set(neighbourhoods)
         run.section = Query.string(request, "section")
+        run.target = try knowledge(request)?.target(Projection(ledger: server.ledger, sealer: nil), option: "?at")
         // The wellbeing fold opens sealed scores: each resident opened is recorded, as the
         // projection, with the analyst's request as the reason.
         let recorder = OpeningRecorder(server.sealer)
@@ -97,6 +99,15 @@ struct ReportRoutes {
         case .table, .dot: "text/plain; charset=utf-8"
         }
         return Reply.bytes(Array(text.utf8), type: type, headers: headers)
+    }
+
+    /// ?at=POSITION or ?asOf=DAY|INSTANT: what the ledger knew, as `report --at/--as-of`.
+    private func knowledge(_ request: Request) throws -> Knowledge? {
+        let at = try Query.int(request, "at"), asOf = Query.string(request, "asOf")
+        if at != nil && asOf != nil { throw Refusal(.badRequest, "?at and ?asOf both say what the ledger knew: give one") }
+        if let at { return .position(UInt64(max(at, 0))) }
+        guard let asOf else { return nil }
+        return .asOf(asOf, end: Knowledge.end(ofDayOrInstant: asOf, at: try Self.instant(asOf, "asOf")))
     }
 
     private static func instant(_ text: String, _ name: String) throws -> Int64 {

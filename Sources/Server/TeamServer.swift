@@ -26,10 +26,9 @@ public final class TeamServer: Sendable {
 
     public init(_ settings: ServerSettings) throws {
         self.settings = settings
-        ledger = try Ledger.open(at: settings.ledgerPath, sharedByThreads: true)
         keyStore = try KeyStore(ledgerPath: settings.ledgerPath, masterKey: try MasterKey.load(from: settings.masterKeyPath))
         sealer = Sealer(keyStore: keyStore)
-        ledger.sealer = sealer
+        ledger = try Ledger.open(at: settings.ledgerPath, sharedByThreads: true, sealer: sealer)
         gate = Gate(ledger: ledger, keyStore: keyStore)
         let metrics = self.metrics
         let sealer = self.sealer

@@ -3,14 +3,14 @@ import XCTest
 @testable import Audit
 @testable import Ledger
 
-/// The C2SP signed notes of the shared test vectors (a copy lives in Tests/LedgerTests/Fixtures).
+/// The C2SP signed notes of the shared test vectors (a copy lives in Tests/MerkleTests/Fixtures).
 struct NoteVectors: Decodable {
     struct Note: Decodable { let name: String; let vkey: String; let skey: String?; let note: String; let expect_valid: Bool }
     let signed_notes: [Note]
 
     static func load() throws -> [Note] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LedgerTests/Fixtures/merkle-vectors.json")
+            .appendingPathComponent("MerkleTests/Fixtures/merkle-vectors.json")
         return try JSONDecoder().decode(NoteVectors.self, from: Data(contentsOf: url)).signed_notes
     }
 }

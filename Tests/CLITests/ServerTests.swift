@@ -113,7 +113,9 @@ final class ServerTests: LedgerTestCase {
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
         // An analyst's report is built on the server as it is locally; the threshold only rises.
         for report in [["report", "neighbourhoods", "--format", "json"], ["report", "referrals", "--format", "csv", "--from", "2025-01-01"],
-                       ["report", "signals", "--section", "open", "--suppress-below", "7"]] {
+                       ["report", "signals", "--section", "open", "--suppress-below", "7"],
+                       ["report", "neighbourhoods", "--at", "150"], ["report", "referrals", "--format", "json", "--as-of", "2099-01-01"],
+                       ["report", "all", "--format", "json", "--at", "2"]] {
             let remote = try server.cli(report, as: "analyst")
             assertExit(remote, 0)
             XCTAssertEqual(remote.stdout, try CLI.run(report, ledger: ledger).stdout, report.joined(separator: " "))
@@ -125,6 +127,10 @@ final class ServerTests: LedgerTestCase {
         }
         assertExit(try server.cli(["project", "--status"], as: "worker"), 7, "this needs the role analyst")
         assertExit(try server.cli(["report", "referrals", "--suppress-below", "2"], as: "analyst"), 3, "cannot be set lower")
+        // What the ledger knew, through the server as locally: a position outside the log is
+        // refused (3), a date that is none is the caller's mistake (2), caught before asking.
+        assertExit(try server.cli(["report", "referrals", "--at", "99999"], as: "analyst"), 3, "?at 99999: the log holds positions 1 to")
+        assertExit(try server.cli(["report", "referrals", "--as-of", "yesterday"], as: "analyst"), 2, "--as-of yesterday")
         assertExit(try server.cli(["report", "referrals"], as: "worker"), 7, "this needs the role analyst")
         XCTAssertEqual(try server.cli(["types", "--format", "json"], as: "auditor").stdout, try CLI.run(["types", "--format", "json"], ledger: ledger).stdout)
         XCTAssertEqual(try server.cli(["types", "referral.made"], as: "worker").stdout, try CLI.run(["types", "referral.made"], ledger: ledger).stdout)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import JSON
+import TextFormats
 
 final class JSONTests: XCTestCase {
     let parser = JSONParser()

@@ -3,6 +3,7 @@ import XCTest
 @testable import Catalogue
 @testable import Ledger
 import LMDB
+import Merkle
 
 /// Ledgers of earlier formats, made here from a current one by putting its databases back in
 /// the older layout (a ledger written by the format-1 build itself is upgraded in

@@ -17,11 +17,12 @@ final class ScratchLedger {
 
     init(initialMapSize: Int = 64 << 20, schemas: String = repositorySchemas) throws {
         path = NSTemporaryDirectory() + "buurtboek-ledger-\(UUID().uuidString)"
-        ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: schemas), initialMapSize: initialMapSize)
+        // Created, closed, then opened with a sealer: the key store lives in the ledger's directory.
+        _ = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: schemas), initialMapSize: initialMapSize)
         masterKeyPath = path + ".master.key"
         try MasterKey.create(at: masterKeyPath)
         sealer = Sealer(keyStore: try KeyStore(ledgerPath: path, masterKey: try MasterKey.load(from: masterKeyPath)))
-        ledger.sealer = sealer
+        ledger = try Ledger.open(at: path, sealer: sealer)
         preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: "w-test", sealer: sealer)
     }
 

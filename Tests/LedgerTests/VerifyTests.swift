@@ -4,6 +4,7 @@ import XCTest
 @testable import Ledger
 import LMDB
 import JSON
+import TextFormats
 
 final class VerifyTests: ScratchLedgerTestCase {
 
@@ -228,21 +229,21 @@ final class VerifyTests: ScratchLedgerTestCase {
     func testAMissingErasureIsFound() throws {
         try fillWithAnErasure()
         try assertVerifyNames("position 6: it erased resident R000123, whom the erasures index does not hold") { txn, db in
-            _ = try txn.delete(db.erased, Array("R000123".utf8))
+            _ = try txn.delete(db.erased.raw, Array("R000123".utf8))
         }
     }
 
     func testAnErasureAtTheWrongPositionIsFound() throws {
         try fillWithAnErasure()
         try assertVerifyNames("position 6: it erased resident R000123, whom the erasures index has erased at position 5") { txn, db in
-            try txn.put(db.erased, Array("R000123".utf8), Keys.u64(UInt64(5)))
+            try txn.put(db.erased.raw, Array("R000123".utf8), Keys.u64(UInt64(5)))
         }
     }
 
     func testAnErasureNoEventAccountsForIsFound() throws {
         try fillWithAnErasure()
         try assertVerifyNames("the erasures index holds resident R000777 (position 4), whom no event in the log erased") { txn, db in
-            try txn.put(db.erased, Array("R000777".utf8), Keys.u64(UInt64(4)))
+            try txn.put(db.erased.raw, Array("R000777".utf8), Keys.u64(UInt64(4)))
         }
     }
 
@@ -311,7 +312,7 @@ final class VerifyTests: ScratchLedgerTestCase {
         let bundle = try Catalogue.load(directory: schemas).bundle
         try scratch.ledger.env.write { txn in
             let db = scratch.ledger.db
-            try txn.put(db.catalogues, Keys.u32(UInt32(1)), bundle)
+            try txn.put(db.catalogues.raw, Keys.u32(UInt32(1)), bundle)
             var record = Array(try XCTUnwrap(try txn.get(db.log, Keys.u64(UInt64(8)))))
             record[record.count - 2] ^= 0x01
             try txn.put(db.log, Keys.u64(UInt64(8)), record)

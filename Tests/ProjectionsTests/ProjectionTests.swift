@@ -5,6 +5,8 @@ import JSON
 @testable import Ledger
 import Privacy
 @testable import Projections
+import Merkle
+import TextFormats
 
 private let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas").path
@@ -19,10 +21,11 @@ final class ProjectionFixture {
     var projection: Projection { Projection(ledger: ledger, sealer: sealer) }
 
     init() throws {
-        ledger = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: schemas))
+        // Created, closed, then opened with a sealer: the key store lives in the ledger's directory.
+        _ = try Ledger.create(at: path, catalogue: try Catalogue.load(directory: schemas))
         try MasterKey.create(at: path + ".key")
         sealer = Sealer(keyStore: try KeyStore(ledgerPath: path, masterKey: try MasterKey.load(from: path + ".key")))
-        ledger.sealer = sealer
+        ledger = try Ledger.open(at: path, sealer: sealer)
         preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: "w-test", sealer: sealer)
         store = try ReadModelStore(path: ReadModelStore.livePath(ledger: path))
     }

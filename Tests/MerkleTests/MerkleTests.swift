@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Ledger
+@testable import Merkle
 
 /// Stored hashes in memory, filled the way the ledger fills LMDB.
 final class MemoryTree: HashReader {
@@ -16,7 +16,7 @@ final class MemoryTree: HashReader {
     }
 
     func hashes(at indexes: [Int64]) throws -> [Hash] {
-        try indexes.map { guard let h = stored[$0] else { throw LedgerError(.integrity, "no hash \($0)") }; return h }
+        try indexes.map { guard let h = stored[$0] else { throw MerkleError.storage("no hash \($0)") }; return h }
     }
 }
 
@@ -205,5 +205,31 @@ final class ProofVerificationTests: XCTestCase {
             }
         }
         XCTAssertFalse(Merkle.verifyConsistency(old: 0, new: 5, oldRoot: .empty, newRoot: .empty, proof: []), "from size 0: refused")
+    }
+
+    /// Questions outside the tree, and a store that gives fewer hashes than asked, are errors
+    /// the caller can report, not traps.
+    func testBadQuestionsAreErrorsNotTraps() throws {
+        let tree = MemoryTree(leaves: (0..<5).map { [UInt8($0)] })
+        func outOfRange(_ body: () throws -> Any, _ what: String) {
+            XCTAssertThrowsError(try body(), what) { error in
+                guard case .outOfRange = error as? MerkleError else { return XCTFail("\(what): \(error)") }
+            }
+        }
+        outOfRange({ try Merkle.inclusionProof(leaf: 5, size: 5, reader: tree) }, "leaf past the end")
+        outOfRange({ try Merkle.inclusionProof(leaf: -1, size: 5, reader: tree) }, "negative leaf")
+        outOfRange({ try Merkle.consistencyProof(old: 0, new: 5, reader: tree) }, "from size 0")
+        outOfRange({ try Merkle.consistencyProof(old: 6, new: 5, reader: tree) }, "old larger than new")
+        outOfRange({ try Merkle.root(size: -1, reader: tree) }, "negative size")
+        outOfRange({ try Merkle.subtreeHash(start: 3, end: 2, reader: tree) }, "a backwards range")
+        XCTAssertEqual(try Merkle.root(size: 0, reader: tree), .empty)
+
+        struct ShortReader: HashReader {
+            func hashes(at indexes: [Int64]) throws -> [Hash] { [] }
+        }
+        XCTAssertThrowsError(try Merkle.root(size: 3, reader: ShortReader())) { error in
+            guard case .storage = error as? MerkleError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("got 0"), "\(error)")
+        }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Ledger
 
 /// The import's pipeline: threads read chunks of lines (in turn, so chunks are numbered in
 /// input order) and prepare them; the writer takes the prepared chunks back in that order.
@@ -12,10 +11,10 @@ import Ledger
 /// priority for the preparing threads did not make up for it: measured, it was no faster and
 /// took more CPU). Chunks are small, so no thread waits long for another. At most `aheadEvents`
 /// lines are prepared beyond what the writer has taken, which bounds the memory held.
-final class ImportPipeline: @unchecked Sendable {
-    struct Chunk {
-        let lines: [LineReader.Line]
-        let batch: PreparerPool.Batch
+public final class ImportPipeline: @unchecked Sendable {
+    public struct Chunk {
+        public let lines: [LineReader.Line]
+        public let batch: PreparerPool.Batch
     }
 
     static let chunkLines = 1_000
@@ -45,7 +44,7 @@ final class ImportPipeline: @unchecked Sendable {
     /// Preparing threads besides the writer's (none on one core).
     private let workers: Int
 
-    init(path: String, preparers: PreparerPool, aheadEvents: Int) throws {
+    public init(path: String, preparers: PreparerPool, aheadEvents: Int) throws {
         reader = try LineReader(path: path)
         self.preparers = preparers
         maxAhead = max(2 * preparers.count, aheadEvents / ImportPipeline.chunkLines)
@@ -58,7 +57,7 @@ final class ImportPipeline: @unchecked Sendable {
     }
 
     /// Lines read so far (all of them, once `next` has returned nil).
-    var lineCount: Int {
+    public var lineCount: Int {
         reading.lock()
         defer { reading.unlock() }
         return reader.lineNumber
@@ -118,7 +117,7 @@ final class ImportPipeline: @unchecked Sendable {
 
     /// The next prepared chunk in input order, or nil at the end of the input. While it is not
     /// ready, the calling thread prepares chunks itself, with the last preparer.
-    func next() throws -> Chunk? {
+    public func next() throws -> Chunk? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -142,7 +141,7 @@ final class ImportPipeline: @unchecked Sendable {
 
     /// Hands chunks the writer has written back, to be freed on a preparing thread (or here,
     /// when there is none).
-    func recycle(_ chunks: [Chunk]) {
+    public func recycle(_ chunks: [Chunk]) {
         guard workers > 0 else { return }
         condition.lock()
         finished.append(chunks)
@@ -150,7 +149,7 @@ final class ImportPipeline: @unchecked Sendable {
     }
 
     /// Ends the threads and waits for them; each first finishes the chunk in hand.
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
