@@ -7,8 +7,8 @@ import PackageDescription
 // Reports renders read models from Projections (and never touches LMDB); Projections folds the
 // Ledger into its own LMDB store; Privacy uses Ledger (to implement its sealing protocol) and
 // LMDB; Ledger uses Catalogue, Merkle (the tree, pure functions over hashes) and LMDB;
-// Catalogue uses JSON; TextFormats (RFC 3339, UUID, base64) sits under them all and uses
-// nothing; nothing imports the CLI.
+// Catalogue uses JSON; TextFormats (RFC 3339, UUID, base64) and Threads (locks, conditions,
+// worker threads) sit under them all and use nothing; nothing imports the CLI.
 // Release builds leave out the run-time exclusivity checks (`-enforce-exclusivity=unchecked`):
 // they cost an import 4-6% of its CPU (bench-import-stages, alternating runs: prepare 3.13 ->
 // 3.04 µs/event, write 2.24 -> 2.10, medians of 6). The compiler still proves what it can
@@ -55,16 +55,18 @@ let package = Package(
         .target(name: "CSimdJSON",
                 cxxSettings: [.unsafeFlags(["-O3"])],
                 linkerSettings: [.linkedLibrary("simdjson")]),
-        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: release),
+        .target(name: "LMDB", dependencies: ["CLMDB", "Threads"], swiftSettings: release),
         // RFC 3339 times, UUIDs, base64 and the calendar: the text forms of the ledger's values.
         .target(name: "TextFormats", swiftSettings: release),
+        // The one threading idiom: our own threads, locks and conditions, on POSIX threads.
+        .target(name: "Threads", swiftSettings: release),
         .target(name: "JSON", dependencies: ["CSimdJSON"], swiftSettings: release, linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "Catalogue", dependencies: ["JSON", "TextFormats"], swiftSettings: release),
+        .target(name: "Catalogue", dependencies: ["JSON", "TextFormats", "Threads"], swiftSettings: release),
         // The RFC 9162 tree: pure functions over hashes, storage behind `HashReader`.
         .target(name: "Merkle", dependencies: ["LibCryptoShim"], swiftSettings: release),
-        .target(name: "Ledger", dependencies: ["LMDB", "JSON", "TextFormats", "Catalogue", "Merkle", "LibCryptoShim"], swiftSettings: release),
+        .target(name: "Ledger", dependencies: ["LMDB", "JSON", "TextFormats", "Threads", "Catalogue", "Merkle", "LibCryptoShim"], swiftSettings: release),
         .target(name: "Privacy", dependencies: [
-            "Ledger", "LMDB", "JSON", "TextFormats", "LibCryptoShim",
+            "Ledger", "LMDB", "JSON", "TextFormats", "Threads", "LibCryptoShim",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
         .target(name: "Audit", dependencies: [
@@ -72,7 +74,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
         .target(name: "Projections", dependencies: [
-            "Ledger", "Merkle", "LMDB", "JSON", "TextFormats",
+            "Ledger", "Merkle", "LMDB", "JSON", "TextFormats", "Threads",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: release),
         .target(name: "Reports", dependencies: ["Projections", "Ledger", "Catalogue", "JSON", "TextFormats"], swiftSettings: release),
@@ -80,7 +82,7 @@ let package = Package(
         .target(name: "Membership", dependencies: ["Ledger", "Privacy", "JSON"], swiftSettings: release),
         // `buurtboek serve`: the ledger over HTTP(S), on Hummingbird (SwiftNIO).
         .target(name: "Server", dependencies: [
-            "Ledger", "Membership", "Privacy", "Audit", "Catalogue", "JSON", "TextFormats", "Projections", "Reports", "Remote",
+            "Ledger", "Membership", "Privacy", "Audit", "Catalogue", "JSON", "TextFormats", "Threads", "Projections", "Reports", "Remote",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -91,7 +93,7 @@ let package = Package(
         ], swiftSettings: release),
         // The remote CLI's side, without network code: requests, retries, followed streams,
         // the server's settings. The bytes travel by RemoteNIO's transport.
-        .target(name: "Remote", dependencies: ["JSON"], swiftSettings: release),
+        .target(name: "Remote", dependencies: ["JSON", "Threads"], swiftSettings: release),
         // A small HTTP/1.1 client on SwiftNIO, TLS by swift-nio-ssl.
         .target(name: "RemoteNIO", dependencies: [
             "Remote",
@@ -131,6 +133,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TextFormats"]),
         .testTarget(name: "CatalogueTests", dependencies: ["Catalogue", "JSON"]),
+        .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "MerkleTests", dependencies: ["Merkle"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Merkle", "TextFormats", "Catalogue", "JSON", "Privacy", "LMDB"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Ledger", "Catalogue", "JSON", "Privacy"]),

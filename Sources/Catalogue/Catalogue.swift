@@ -1,4 +1,5 @@
 import JSON
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -280,11 +281,3 @@ public final class Catalogue: @unchecked Sendable {
     }
 }
 
-/// A mutex, without Foundation.
-final class Lock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
-}

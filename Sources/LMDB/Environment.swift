@@ -1,4 +1,5 @@
 import CLMDB
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,7 @@ public struct DatabaseOptions: OptionSet, Sendable {
 public final class Environment: @unchecked Sendable {
     let env: OpaquePointer
     public let path: String
-    private let resizing: UnsafeMutablePointer<pthread_rwlock_t>?
+    private let resizing: ReadWriteLock?
 
     /// Opens (creating the files if needed) the environment in the directory `path`.
     public init(path: String, maxDatabases: UInt32 = 16, initialMapSize: Int = 64 << 20,
@@ -43,13 +44,7 @@ public final class Environment: @unchecked Sendable {
         try LMDBError.check(mdb_env_create(&env), "env_create")
         self.env = env!
         self.path = path
-        if threads {
-            let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
-            pthread_rwlock_init(lock, nil)
-            resizing = lock
-        } else {
-            resizing = nil
-        }
+        resizing = threads ? ReadWriteLock() : nil
         do {
             try LMDBError.check(mdb_env_set_maxdbs(self.env, maxDatabases), "env_set_maxdbs")
             try LMDBError.check(mdb_env_set_maxreaders(self.env, 256), "env_set_maxreaders")
@@ -65,13 +60,7 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    deinit {
-        mdb_env_close(env)
-        if let resizing {
-            pthread_rwlock_destroy(resizing)
-            resizing.deallocate()
-        }
-    }
+    deinit { mdb_env_close(env) }
 
     /// Opens named databases. With `create`, missing ones are made (this takes the write lock);
     /// without, they must exist, and only a read transaction is used, so opening never waits
@@ -134,8 +123,8 @@ public final class Environment: @unchecked Sendable {
     /// environment keeps one): no thread of this process changes the map under a transaction,
     /// read or write.
     private func sharingTheMap<R>(_ body: () throws -> R) rethrows -> R {
-        if let resizing { pthread_rwlock_rdlock(resizing) }
-        defer { if let resizing { pthread_rwlock_unlock(resizing) } }
+        resizing?.lockShared()
+        defer { resizing?.unlock() }
         return try body()
     }
 
@@ -161,13 +150,13 @@ public final class Environment: @unchecked Sendable {
     /// process open: the calling thread gives up its share of the lock meanwhile.
     private func resize(to size: Int) throws {
         if let resizing {
-            pthread_rwlock_unlock(resizing)
-            pthread_rwlock_wrlock(resizing)
+            resizing.unlock()
+            resizing.lockExclusive()
         }
         defer {
             if let resizing {
-                pthread_rwlock_unlock(resizing)
-                pthread_rwlock_rdlock(resizing)
+                resizing.unlock()
+                resizing.lockShared()
             }
         }
         try LMDBError.check(mdb_env_set_mapsize(env, size), "env_set_mapsize \(size)")

@@ -57,7 +57,7 @@ struct BatchWriter {
             throw LedgerError(.conflict, "the catalogue was updated (to number \(current)) while this command ran; run it again")
         }
         self.size = Int64(size)
-        self.hasher = TreeHasher(frontier: try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree)))
+        self.hasher = try TreeHasher(frontier: try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree)))
         self.lastRecordedAt = last
         self.now = Clock.nowMicros()
         self.firstPosition = size + 1

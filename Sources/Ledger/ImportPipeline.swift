@@ -1,4 +1,4 @@
-import Foundation
+import Threads
 
 /// The import's pipeline: threads read chunks of lines (in turn, so chunks are numbered in
 /// input order) and prepare them; the writer takes the prepared chunks back in that order.
@@ -24,9 +24,9 @@ public final class ImportPipeline: @unchecked Sendable {
     private let maxAhead: Int
     /// Guards `reader` and `nextToRead`: lines are read in order, one chunk at a time, but the
     /// writer taking a chunk need not wait for a read.
-    private let reading = NSLock()
+    private let reading = Lock()
     private var nextToRead = 0
-    private let condition = NSCondition()
+    private let condition = Condition()
     // Guarded by `condition`:
     /// Chunks that threads have started to read: at most `maxAhead` beyond the writer.
     private var started = 0
@@ -43,6 +43,7 @@ public final class ImportPipeline: @unchecked Sendable {
     private var finished: [[Chunk]] = []
     /// Preparing threads besides the writer's (none on one core).
     private let workers: Int
+    private var threads: [WorkerThread] = []
 
     public init(path: String, preparers: PreparerPool, aheadEvents: Int) throws {
         reader = try LineReader(path: path)
@@ -51,8 +52,11 @@ public final class ImportPipeline: @unchecked Sendable {
         workers = preparers.count - 1
         running = workers
         for worker in 0..<workers {
-            let thread = Thread { [self] in work(worker) }
-            thread.start()
+            do { threads.append(try WorkerThread { [self] in work(worker) }) } catch {
+                condition.withLock { running -= workers - worker }
+                stop()
+                throw error
+            }
         }
     }
 
@@ -155,5 +159,6 @@ public final class ImportPipeline: @unchecked Sendable {
         condition.broadcast()
         while running > 0 { condition.wait() }
         condition.unlock()
+        for thread in threads { thread.join() }
     }
 }

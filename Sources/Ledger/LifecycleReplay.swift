@@ -1,7 +1,7 @@
 import Catalogue
 import JSON
 import LMDB
-import Dispatch
+import Threads
 
 /// How `verify` checks the lifecycle states that the stream heads hold: it replays every event
 /// through the state machines of the catalogue in force at its position, as the writer applied
@@ -200,15 +200,16 @@ final class ConcurrentReplay: @unchecked Sendable {
 
     private static let segmentSize = 4096
 
-    private let queue = DispatchQueue(label: "buurtboek.lifecycle-replay")
-    // Touched only on `queue`:
+    private let worker: SerialWorker
+    // Touched only by `worker`'s jobs, or after `drain`:
     private var replay: LifecycleReplay
     private var failure: (position: UInt64, error: Error)?
     // Touched only by the verifying thread:
     private var segment = Segments<Record>(size: ConcurrentReplay.segmentSize)
 
-    init(_ replay: LifecycleReplay) {
+    init(_ replay: LifecycleReplay) throws {
         self.replay = replay
+        worker = try SerialWorker()
     }
 
     func add(_ record: RecordView, position: UInt64) {
@@ -216,7 +217,7 @@ final class ConcurrentReplay: @unchecked Sendable {
     }
 
     private func handOver(_ records: [Record]) {
-        queue.async { [self] in
+        worker.submit { [self] in
             guard failure == nil else { return }
             for record in records {
                 do { try replay.add(record.view, position: record.position) } catch {
@@ -231,30 +232,31 @@ final class ConcurrentReplay: @unchecked Sendable {
     /// `position`: verify names the first position that does not match, whichever check found it.
     func throwIfFailed(before position: UInt64) throws {
         if let records = segment.take() { handOver(records) }
-        try queue.sync {
-            if let failure, failure.position < position { throw failure.error }
-        }
+        worker.drain()
+        if let failure, failure.position < position { throw failure.error }
     }
 
     /// The erasures the replay noted (after `throwIfFailed`).
     func erasures() -> Erasures {
-        queue.sync { replay.erasures }
+        worker.drain()
+        return replay.erasures
     }
 
     /// Sorts the replayed states on the replay's thread (after `throwIfFailed`), while the
     /// verifying thread goes on with the other indexes.
     func sortForCheck() {
-        queue.async { [self] in replay.sortForCheck() }
+        worker.submit { [self] in replay.sortForCheck() }
     }
 
     /// Compares the replayed states with the heads (after `sortForCheck`): how many heads hold
     /// states, and how many of those were left unchecked.
     func finish(_ txn: Transaction, db: Ledger.Databases) throws -> (withStates: Int, unchecked: Int) {
-        try queue.sync { try replay.check(txn, db: db) }
+        worker.drain()
+        return try replay.check(txn, db: db)
     }
 
     /// Waits until the replay no longer reads the records handed over (when verify stops early).
     func drain() {
-        queue.sync {}
+        worker.drain()
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import Threads
 import Merkle
 
 /// Hashes a batch's records into the tree on a thread of its own, in log order, while the
@@ -16,15 +16,16 @@ final class TreeHasher: @unchecked Sendable {
 
     private static let segmentSize = 1024
 
-    private let queue = DispatchQueue(label: "buurtboek.tree-hasher")
-    // Touched only on `queue`:
+    private let worker: SerialWorker
+    // Touched only by `worker`'s jobs, or after `drain`:
     private var frontier: TreeFrontier
     private var computed: [(index: Int64, hash: Hash)] = []
     // Touched only by the writer:
     private var segment = Segments<Item>(size: TreeHasher.segmentSize)
 
-    init(frontier: TreeFrontier) {
+    init(frontier: TreeFrontier) throws {
         self.frontier = frontier
+        worker = try SerialWorker()
     }
 
     func add(_ item: Item) {
@@ -32,7 +33,7 @@ final class TreeHasher: @unchecked Sendable {
     }
 
     private func handOver(_ items: [Item]) {
-        queue.async { [self] in
+        worker.submit { [self] in
             for item in items {
                 let leaf: Hash
                 switch item {
@@ -50,10 +51,9 @@ final class TreeHasher: @unchecked Sendable {
     /// order (leaf first, then the nodes it completes), since the last call.
     func finish() -> [(index: Int64, hash: Hash)] {
         if let items = segment.take() { handOver(items) }
-        return queue.sync {
-            let hashes = computed
-            computed.removeAll(keepingCapacity: true)
-            return hashes
-        }
+        worker.drain()
+        let hashes = computed
+        computed.removeAll(keepingCapacity: true)
+        return hashes
     }
 }

@@ -22,7 +22,7 @@ extension Ledger {
             let tree = try txn.cursor(db.tree)
             var frontier = TreeFrontier.empty
             var expected = IndexDigests()
-            let lifecycles = ConcurrentReplay(try LifecycleReplay(txn, db: db, inForce: (catalogueNumber, catalogue)))
+            let lifecycles = try ConcurrentReplay(try LifecycleReplay(txn, db: db, inForce: (catalogueNumber, catalogue)))
             defer { lifecycles.drain() }
             var links = try LinkReader(txn.cursor(db.streamLinks))
             var position: UInt64 = 0

@@ -4,6 +4,7 @@ import JSON
 import LMDB
 import Ledger
 import TextFormats
+import Threads
 
 /// The data keys, apart from the log: an LMDB environment of its own in `<ledger>/keystore/`,
 /// never part of data.mdb nor of an export. Each data key is stored wrapped (ChaCha20-Poly1305)
@@ -18,9 +19,9 @@ public final class KeyStore: @unchecked Sendable {
     var keys: Database, meta: Database, accessLog: Database, tokens: Database
     private let master: MasterKey
     /// Guards the cache, `pending` and `env`, for moments only.
-    private let lock = NSLock()
+    private let lock = Lock()
     /// Serializes writing the store: persisting new keys, destroying keys and compacting.
-    private let persisting = NSLock()
+    private let persisting = Lock()
     private var cache: [String: SymmetricKey] = [:]
     private var pending: [(id: String, wrapped: [UInt8])] = []
     private let lockFile: Int32

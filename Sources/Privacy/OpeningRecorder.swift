@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Threads
 
 /// A sealer that notes whose personal data it opened, for folds that open many events (the
 /// wellbeing scores): one access-record entry per data key opened, written by `record()` when
@@ -7,7 +8,7 @@ import Ledger
 /// share it, so the set of keys is behind a lock; opening itself goes through `sealer`.
 public final class OpeningRecorder: PersonalDataSealer, @unchecked Sendable {
     private let sealer: Sealer
-    private let lock = NSLock()
+    private let lock = Lock()
     private var opened: Set<String> = []
 
     public init(_ sealer: Sealer) { self.sealer = sealer }

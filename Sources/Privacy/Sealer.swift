@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Ledger
+import Threads
 
 /// Seals personal sections with ChaCha20-Poly1305 under data keys from the key store. The
 /// section's header (key id and field names) and the event id are authenticated with it, so a
@@ -8,8 +9,8 @@ import Ledger
 public final class Sealer: PersonalDataSealer, @unchecked Sendable {
     private let openStore: () throws -> KeyStore
     private var opened: KeyStore?
-    private let lock = NSLock()
-    private let sealing = NSLock()
+    private let lock = Lock()
+    private let sealing = Lock()
     private var own: ThreadSealer?
 
     public init(keyStore: KeyStore) {

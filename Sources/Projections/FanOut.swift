@@ -1,4 +1,5 @@
 import Ledger
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,9 +55,8 @@ final class Consumer: @unchecked Sendable {
     let filter: TypeTable
     private let queue = BatchQueue(capacity: 16)
     private var batch: Batch = []
-    private var thread = pthread_t()
+    private var thread: WorkerThread?
     private(set) var error: Error?
-    private var work: (() -> Void)?
 
     init(runs: [FoldRun]) {
         self.runs = runs
@@ -65,7 +65,7 @@ final class Consumer: @unchecked Sendable {
     }
 
     func start(ledger: Ledger, sealer: PersonalDataSealer?, head: UInt64) throws {
-        work = { [self] in
+        let work = { [self] in
             do {
                 try ledger.read { snapshot in
                     let group = try FoldGroup(runs, snapshot: snapshot, sealer: sealer, head: head)
@@ -79,16 +79,8 @@ final class Consumer: @unchecked Sendable {
                 queue.abandon()
             }
         }
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { context in
-            let consumer = Unmanaged<Consumer>.fromOpaque(context!).takeRetainedValue()
-            consumer.work?()
-            consumer.work = nil
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<Consumer>.fromOpaque(context).release()
-            throw ProjectionError.storage("cannot start a fold thread (error \(rc))")
+        do { thread = try WorkerThread(work) } catch {
+            throw ProjectionError.storage("cannot start a fold thread: \(error)")
         }
     }
 
@@ -105,7 +97,7 @@ final class Consumer: @unchecked Sendable {
         if !batch.isEmpty { queue.push(batch) }
         batch = []
         queue.close()
-        pthread_join(thread, nil)
+        thread?.join()
     }
 }
 
@@ -115,51 +107,41 @@ final class BatchQueue: @unchecked Sendable {
     private var items: [Consumer.Batch] = []
     private var closed = false, abandoned = false
     private let capacity: Int
-    private var mutex = pthread_mutex_t()
-    private var changed = pthread_cond_t()
+    private let condition = Condition()
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(&changed)
-        pthread_mutex_destroy(&mutex)
-    }
+    init(capacity: Int) { self.capacity = capacity }
 
     func push(_ batch: Consumer.Batch) {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while items.count >= capacity && !abandoned { pthread_cond_wait(&changed, &mutex) }
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !abandoned { condition.wait() }
         if abandoned { return }
         items.append(batch)
-        pthread_cond_broadcast(&changed)
+        condition.broadcast()
     }
 
     func pop() -> Consumer.Batch? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while items.isEmpty && !closed { pthread_cond_wait(&changed, &mutex) }
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
         if items.isEmpty { return nil }
         let batch = items.removeFirst()
-        pthread_cond_broadcast(&changed)
+        condition.broadcast()
         return batch
     }
 
     func close() {
-        pthread_mutex_lock(&mutex)
-        closed = true
-        pthread_cond_broadcast(&changed)
-        pthread_mutex_unlock(&mutex)
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
     }
 
     func abandon() {
-        pthread_mutex_lock(&mutex)
-        abandoned = true
-        items = []
-        pthread_cond_broadcast(&changed)
-        pthread_mutex_unlock(&mutex)
+        condition.withLock {
+            abandoned = true
+            items = []
+            condition.broadcast()
+        }
     }
 }

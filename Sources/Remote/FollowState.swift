@@ -1,4 +1,5 @@
 import Foundation
+import Threads
 
 /// Where a followed stream is: the last event id seen (to resume from), and the bytes of an
 /// event not yet complete.
@@ -38,16 +39,26 @@ public final class FollowState: @unchecked Sendable {
 
 /// Runs async work to its end on behalf of a synchronous caller (the CLI's commands).
 public enum Blocking {
-    private final class Box<T>: @unchecked Sendable { var result: Result<T, Error>? }
+    /// The result, guarded by `done`.
+    private final class Box<T>: @unchecked Sendable {
+        let done = Condition()
+        var result: Result<T, Error>?
+    }
 
     public static func run<T>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = Box<T>()
-        let done = DispatchSemaphore(value: 0)
         Task.detached {
-            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-            done.signal()
+            let result: Result<T, Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            box.done.withLock {
+                box.result = result
+                box.done.broadcast()
+            }
         }
-        done.wait()
-        return try box.result!.get()
+        box.done.lock()
+        while box.result == nil { box.done.wait() }
+        let result = box.result!
+        box.done.unlock()
+        return try result.get()
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Ledger
 import Membership
 import Privacy
+import Threads
 
 /// Who is asking, and whether they may: every route but health and metrics passes here.
 /// A token names a member through the key store (by its hash); the member's role and whether
@@ -12,7 +13,7 @@ import Privacy
 final class Gate: @unchecked Sendable {
     private let ledger: Ledger
     private let keyStore: KeyStore
-    private let lock = NSLock()
+    private let lock = Lock()
     private var roster = Roster()
 
     init(ledger: Ledger, keyStore: KeyStore) {

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Threads
 
 /// Commits the appends of concurrent requests together: one thread owns the ledger's write
 /// side and takes, each time it is free, every batch that arrived meanwhile, appending them in
@@ -27,20 +28,18 @@ public final class GroupCommit: @unchecked Sendable {
     /// Writes the data keys of sealed events before their events are committed.
     private let persistKeys: () throws -> Void
     private let committed: @Sendable (Commit) -> Void
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var queue: [Pending] = []
     private var stopping = false
     private var stopped = false
     /// The most events one transaction takes: bounds its memory and the wait of the last in it.
     static let maxEventsPerCommit = 20_000
 
-    public init(ledger: Ledger, persistKeys: @escaping () throws -> Void, committed: @escaping @Sendable (Commit) -> Void) {
+    public init(ledger: Ledger, persistKeys: @escaping () throws -> Void, committed: @escaping @Sendable (Commit) -> Void) throws {
         self.ledger = ledger
         self.persistKeys = persistKeys
         self.committed = committed
-        let thread = Thread { [self] in run() }
-        thread.name = "group-commit"
-        thread.start()
+        _ = try WorkerThread { [self] in run() }
     }
 
     /// Appends `events` in the next commit; returns their outcomes once it is durable.
@@ -59,7 +58,7 @@ public final class GroupCommit: @unchecked Sendable {
 
     /// The outcome of a queued batch, once its commit is durable.
     public final class Receipt: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Lock()
         private var result: Result<[AppendOutcome], Error>?
         private var waiter: CheckedContinuation<[AppendOutcome], Error>?
 

@@ -8,6 +8,7 @@ import Privacy
 import Projections
 import Reports
 import TextFormats
+import Threads
 
 /// The analyst's routes: reports built on the server from its read models, aggregated and with
 /// small cells suppressed. The threshold can be raised, never set below the server's.
@@ -15,7 +16,7 @@ struct ReportRoutes {
     let server: TeamServer
     /// The read models' store is one LMDB environment, which a process may open once: report
     /// requests take turns.
-    private static let building = NSLock()
+    private static let building = Lock()
     static let minimumThreshold = 5
 
     func add(to router: Router<BasicRequestContext>) {

@@ -10,6 +10,7 @@ import NIOCore
 import NIOSSL
 import Privacy
 import Remote
+import Threads
 
 /// One ledger for a whole organisation: `buurtboek serve`. The server alone holds the master
 /// key and the key store; members reach the ledger through the routes their role allows
@@ -32,7 +33,7 @@ public final class TeamServer: Sendable {
         gate = Gate(ledger: ledger, keyStore: keyStore)
         let metrics = self.metrics
         let sealer = self.sealer
-        commits = GroupCommit(ledger: ledger, persistKeys: { try sealer.persist() }, committed: { metrics.committed($0) })
+        commits = try GroupCommit(ledger: ledger, persistKeys: { try sealer.persist() }, committed: { metrics.committed($0) })
         var logger = Logger(label: "buurtboek.serve")
         logger.logLevel = .info
         self.logger = logger
@@ -96,7 +97,7 @@ public final class TeamServer: Sendable {
         let size = (lines.count + slices - 1) / slices
         let parts = PreparedParts(count: slices)
         let now = Clock.nowMicros()
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+        parallel(slices) { slice in
             let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: member, sealer: sealer, derivesIds: true,
                                          recorderIsFixed: true, now: now)
             var part: (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) = ([], [], [])
@@ -162,7 +163,7 @@ extension TeamServer {
 
 /// The slices of a request being prepared on several threads.
 private final class PreparedParts: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private(set) var parts: [(events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)])]
     init(count: Int) { parts = Array(repeating: ([], [], []), count: count) }
     func set(_ i: Int, _ part: (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)])) {
