@@ -9,13 +9,18 @@ import Glibc
 
 /// A mutex.
 public final class Lock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
+    /// Allocated once and never moved: pthreads needs a stable address.
+    fileprivate let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
-    public init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
+    public init() { pthread_mutex_init(mutex, nil) }
 
-    public func lock() { pthread_mutex_lock(&mutex) }
-    public func unlock() { pthread_mutex_unlock(&mutex) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    public func lock() { pthread_mutex_lock(mutex) }
+    public func unlock() { pthread_mutex_unlock(mutex) }
 
     public func withLock<R>(_ body: () throws -> R) rethrows -> R {
         lock()
@@ -26,45 +31,41 @@ public final class Lock: @unchecked Sendable {
 
 /// Shared and exclusive holds: many readers at once, or one writer.
 public final class ReadWriteLock: @unchecked Sendable {
-    private var rwlock = pthread_rwlock_t()
+    private let rwlock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 
-    public init() { pthread_rwlock_init(&rwlock, nil) }
-    deinit { pthread_rwlock_destroy(&rwlock) }
-
-    public func lockShared() { pthread_rwlock_rdlock(&rwlock) }
-    public func lockExclusive() { pthread_rwlock_wrlock(&rwlock) }
-    public func unlock() { pthread_rwlock_unlock(&rwlock) }
-}
-
-/// A mutex with a condition to wait on: state guarded by it is changed under `lock`, and every
-/// change that someone may wait for is followed by `broadcast`.
-public final class Condition: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var changed = pthread_cond_t()
-
-    public init() {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
-    }
+    public init() { pthread_rwlock_init(rwlock, nil) }
 
     deinit {
-        pthread_cond_destroy(&changed)
-        pthread_mutex_destroy(&mutex)
+        pthread_rwlock_destroy(rwlock)
+        rwlock.deallocate()
     }
 
-    public func lock() { pthread_mutex_lock(&mutex) }
-    public func unlock() { pthread_mutex_unlock(&mutex) }
+    public func lockShared() { pthread_rwlock_rdlock(rwlock) }
+    public func lockExclusive() { pthread_rwlock_wrlock(rwlock) }
+    public func unlock() { pthread_rwlock_unlock(rwlock) }
+}
+
+/// A lock with a condition to wait on: state guarded by it is changed under `lock`, and every
+/// change that someone may wait for is followed by `broadcast`.
+public final class Condition: @unchecked Sendable {
+    private let mutex = Lock()
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    public init() { pthread_cond_init(changed, nil) }
+
+    deinit {
+        pthread_cond_destroy(changed)
+        changed.deallocate()
+    }
+
+    public func lock() { mutex.lock() }
+    public func unlock() { mutex.unlock() }
+    public func withLock<R>(_ body: () throws -> R) rethrows -> R { try mutex.withLock(body) }
     /// Waits (the lock held) until another thread broadcasts; check the state again after.
-    public func wait() { pthread_cond_wait(&changed, &mutex) }
-    public func broadcast() { pthread_cond_broadcast(&changed) }
+    public func wait() { pthread_cond_wait(changed, mutex.mutex) }
+    public func broadcast() { pthread_cond_broadcast(changed) }
     /// Wakes one waiter: where every waiter waits for the same thing and one suffices.
-    public func signal() { pthread_cond_signal(&changed) }
-
-    public func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
+    public func signal() { pthread_cond_signal(changed) }
 }
 
 /// A thread running `body` once; `join` waits for it to end.
