@@ -7,6 +7,20 @@ public protocol Codec {
     static func decode(_ bytes: UnsafeRawBufferPointer) -> Value?
     /// What a value of this codec is, for errors: "8 bytes (a big-endian u64)".
     static var shape: String { get }
+    /// A value as an error names it (a key beside a malformed value).
+    static func describe(_ value: Value) -> String
+}
+
+extension Codec {
+    public static func describe(_ value: Value) -> String { "\(value)" }
+}
+
+/// Bytes as an error shows them: as text when they are printable UTF-8, else in hex.
+func describeBytes(_ bytes: UnsafeRawBufferPointer) -> String {
+    if let text = String(validating: bytes, as: UTF8.self), text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) {
+        return text
+    }
+    return "0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }
 
 /// An unsigned integer, big-endian, so that keys sort in numeric order.
@@ -41,6 +55,7 @@ public enum RawBytes: Codec {
     }
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? { bytes }
     public static var shape: String { "bytes" }
+    public static func describe(_ value: UnsafeRawBufferPointer) -> String { describeBytes(value) }
 }
 
 /// Bytes copied out of the map, for values kept beyond their transaction.
@@ -50,6 +65,7 @@ public enum ByteArray: Codec {
     }
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? { Array(bytes) }
     public static var shape: String { "bytes" }
+    public static func describe(_ value: [UInt8]) -> String { value.withUnsafeBytes(describeBytes) }
 }
 
 /// A stored key or value that its codec cannot read.
@@ -68,7 +84,7 @@ public struct TypedDatabase<Key: Codec, Value: Codec>: Sendable {
 
     public func get(_ txn: Transaction, _ key: Key.Value) throws -> Value.Value? {
         guard let bytes = try Key.withBytes(of: key, { try txn.get(raw, $0) }) else { return nil }
-        return try decodeValue(bytes)
+        return try decodeValue(bytes, at: key)
     }
 
     public func put(_ txn: WriteTransaction, _ key: Key.Value, _ value: Value.Value, options: PutOptions = []) throws {
@@ -79,7 +95,7 @@ public struct TypedDatabase<Key: Codec, Value: Codec>: Sendable {
     public func insertIfAbsent(_ txn: WriteTransaction, _ key: Key.Value, _ value: Value.Value) throws -> Value.Value? {
         let cursor = try txn.cursor(raw)
         let existing = try Key.withBytes(of: key) { k in try Value.withBytes(of: value) { v in try cursor.insertIfAbsent(k, v) } }
-        return try existing.map(decodeValue)
+        return try existing.map { try decodeValue($0, at: key) }
     }
 
     /// The entries in key order from the first key at or after `start` (from the first without
@@ -88,13 +104,18 @@ public struct TypedDatabase<Key: Codec, Value: Codec>: Sendable {
                         _ body: (Key.Value, Value.Value) throws -> Bool) throws {
         let cursor = try txn.cursor(raw)
         var entry = try start.map { try Key.withBytes(of: $0) { try cursor.seek(Array($0)) } } ?? cursor.first()
-        while let e = entry, try body(try decodeKey(e.key), try decodeValue(e.value)) { entry = try cursor.next() }
+        while let e = entry {
+            let key = try decodeKey(e.key)
+            guard try body(key, try decodeValue(e.value, at: key)) else { return }
+            entry = try cursor.next()
+        }
     }
 
     /// The entry with the largest key.
     public func last(_ txn: Transaction) throws -> (key: Key.Value, value: Value.Value)? {
         guard let e = try txn.cursor(raw).last() else { return nil }
-        return (try decodeKey(e.key), try decodeValue(e.value))
+        let key = try decodeKey(e.key)
+        return (key, try decodeValue(e.value, at: key))
     }
 
     public func count(_ txn: Transaction) throws -> Int { try txn.count(raw) }
@@ -106,10 +127,21 @@ public struct TypedDatabase<Key: Codec, Value: Codec>: Sendable {
         return key
     }
 
-    private func decodeValue(_ bytes: UnsafeRawBufferPointer) throws -> Value.Value {
+    private func decodeValue(_ bytes: UnsafeRawBufferPointer, at key: Key.Value) throws -> Value.Value {
         guard let value = Value.decode(bytes) else {
-            throw CodecError(database: raw.name, what: "a value of \(bytes.count) bytes where \(Value.shape) belongs")
+            throw CodecError(database: raw.name, what: "a value of \(bytes.count) bytes at key \(Key.describe(key)) where \(Value.shape) belongs")
         }
         return value
+    }
+}
+
+extension TypedDatabase where Key == RawBytes {
+    /// Reads at a key held in an array (the key codec takes views, so that walks copy nothing).
+    public func get(_ txn: Transaction, _ key: [UInt8]) throws -> Value.Value? {
+        try key.withUnsafeBytes { try get(txn, $0) }
+    }
+
+    public func put(_ txn: WriteTransaction, _ key: [UInt8], _ value: Value.Value, options: PutOptions = []) throws {
+        try key.withUnsafeBytes { try put(txn, $0, value, options: options) }
     }
 }

@@ -15,7 +15,7 @@ extension BatchWriter {
             }
         }
         for consent in event.consents {
-            guard let head = try txn.get(db.streams, consent.stream), let state = try StreamIndex.Head(head).state(of: consent.key),
+            guard let head = try db.streams.get(txn, consent.stream), let state = head.state(of: consent.key),
                   state.elementsEqual("GIVEN".utf8) else {
                 throw LedgerError.refused("\(event.label): \(consent.text)")
             }

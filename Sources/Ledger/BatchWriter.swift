@@ -62,9 +62,9 @@ struct BatchWriter {
         self.now = Clock.nowMicros()
         self.firstPosition = size + 1
         self.log = log
-        self.streams = try txn.cursor(db.streams)
+        self.streams = try txn.cursor(db.streams.raw)
         self.ids = try txn.cursor(db.ids)
-        self.streamLinks = try txn.cursor(db.streamLinks)
+        self.streamLinks = try txn.cursor(db.streamLinks.raw)
         self.anyErased = try db.erased.count(txn) > 0
     }
 

@@ -23,9 +23,9 @@ extension Ledger {
         }
 
         var references = expected.references
-        try each(txn, db.streams) { key, value in
-            guard value.count >= 16 else { throw LedgerError(.integrity, "the streams index holds a malformed head for \(String(decoding: key, as: UTF8.self))") }
-            references.add(key, UnsafeRawBufferPointer(rebasing: value[0..<16]))
+        try db.streams.forEach(txn) { stream, head in
+            references.add(stream, UnsafeRawBufferPointer(rebasing: head.bytes[0..<16]))
+            return true
         }
         if references != expected.events {
             try locateStreamFault(snapshot)
@@ -136,22 +136,22 @@ extension Ledger {
         try snapshot.scan { position, record in
             let version = record.streamVersion
             if version > 1 {
-                let link = try txn.get(db.streamLinks, Keys.u64(position)).map { Keys.readU64($0) } ?? 0
+                let link = try db.streamLinks.get(txn, position) ?? 0
                 guard let previous = try snapshot.record(at: link), previous.streamBytes.elementsEqual(record.streamBytes),
                       previous.streamVersion == version - 1 else {
                     throw LedgerError(.integrity, "position \(position): the stream index links it to position \(link), which is not event \(version - 1) of \(record.stream)")
                 }
             }
-            guard let head = try txn.get(db.streams, record.streamBytes).map({ try StreamIndex.Head($0) }), head.version >= version else {
+            guard let head = try db.streams.get(txn, record.streamBytes), head.version >= version else {
                 throw LedgerError(.integrity, "position \(position): the streams index has no head for \(record.stream) at version \(version) or later")
             }
             return true
         }
-        try each(txn, db.streams) { key, value in
-            let head = try StreamIndex.Head(value)
+        try db.streams.forEach(txn) { key, head in
             guard let last = try snapshot.record(at: head.last), last.streamBytes.elementsEqual(key), last.streamVersion == head.version else {
                 throw LedgerError(.integrity, "position \(head.last): the streams index names it as event \(head.version) of \(String(decoding: key, as: UTF8.self)), which it is not")
             }
+            return true
         }
     }
 

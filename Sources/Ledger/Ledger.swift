@@ -21,12 +21,14 @@ public final class Ledger: @unchecked Sendable {
     public let catalogueNumber: UInt32
 
     struct Databases {
-        let log, tree, ids, streams, types, days, meta: Database
+        let log, tree, ids, types, days, meta: Database
+        /// Each stream's head (see `StreamIndex`).
+        let streams: TypedDatabase<RawBytes, StreamIndex.HeadCodec>
         /// The catalogues by number, and the number in force from each first position on.
         let catalogues: TypedDatabase<BigEndianU32, ByteArray>
         let catalogueHistory: TypedDatabase<BigEndianU64, BigEndianU32>
         /// Each position's previous position in its stream (see `StreamIndex`).
-        let streamLinks: Database
+        let streamLinks: TypedDatabase<BigEndianU64, BigEndianU64>
         /// Erased residents, the streams that named them, and each resident's streams.
         let erased: TypedDatabase<UTF8Text, BigEndianU64>
         let erasedStreams, residentStreams: Database
@@ -41,10 +43,10 @@ public final class Ledger: @unchecked Sendable {
         ]
 
         init(_ dbs: [Database]) {
-            (log, tree, ids, streams, types, days, meta) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6])
+            (log, tree, ids, streams, types, days, meta) = (dbs[0], dbs[1], dbs[2], TypedDatabase(dbs[3]), dbs[4], dbs[5], dbs[6])
             (catalogues, catalogueHistory) = (TypedDatabase(dbs[7]), TypedDatabase(dbs[8]))
             (erased, erasedStreams, residentStreams, checkpoints) = (TypedDatabase(dbs[9]), dbs[10], dbs[11], TypedDatabase(dbs[12]))
-            streamLinks = dbs[13]
+            streamLinks = TypedDatabase(dbs[13])
         }
     }
 
@@ -181,12 +183,11 @@ public final class Ledger: @unchecked Sendable {
         var head: [UInt8] = []
         func rewriteHead() throws {
             guard !changes.isEmpty else { return }
-            guard let stored = try txn.get(db.streams, stream) else {
+            guard let previous = try db.streams.get(txn, stream) else {
                 throw LedgerError(.integrity, "lifecycle states of \(String(decoding: stream, as: UTF8.self)), a stream with no head")
             }
-            let previous = try StreamIndex.Head(stored)
             StreamIndex.Head.encode(version: previous.version, last: previous.last, previous: previous.stateBytes, changes: changes, into: &head)
-            try txn.put(db.streams, stream, head)
+            try txn.put(db.streams.raw, stream, head)
             changes.removeAll()
         }
         // The cursor lives in this scope only: a write transaction's cursors must be closed

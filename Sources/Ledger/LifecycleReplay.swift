@@ -128,7 +128,7 @@ struct LifecycleReplay {
     /// both in key order. Returns how many heads hold states, and how many of those were left
     /// unchecked.
     func check(_ txn: Transaction, db: Ledger.Databases) throws -> (withStates: Int, unchecked: Int) {
-        let heads = try txn.cursor(db.streams)
+        let heads = try txn.cursor(db.streams.raw)
         var entry = try heads.first()
         var withStates = 0, next = 0
         // The key is made only when some stream was left unchecked (none, with the catalogues shipped).

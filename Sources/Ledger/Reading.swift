@@ -124,13 +124,13 @@ public struct LedgerSnapshot {
         return out.sorted { $0.type < $1.type }
     }
 
-    public func streamCount() throws -> Int { try txn.count(db.streams) }
+    public func streamCount() throws -> Int { try db.streams.count(txn) }
 
     /// The lifecycle states of a stream: (lifecycle, instance, state), by lifecycle and instance,
     /// all from the stream's head (an instance's fields shown joined by "/").
     public func lifecycleStates(_ stream: String) throws -> [(lifecycle: String, instance: String, state: String)] {
-        guard let value = try txn.get(db.streams, Array(stream.utf8)) else { return [] }
-        return try StreamIndex.Head(value).states.map { name, state in
+        guard let head = try db.streams.get(txn, Array(stream.utf8)) else { return [] }
+        return head.states.map { name, state in
             let parts = name.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
             let instance = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self).replacing("\u{1F}", with: "/") : ""
             return (String(decoding: parts[0], as: UTF8.self), instance, String(decoding: state, as: UTF8.self))

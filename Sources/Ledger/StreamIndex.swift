@@ -22,9 +22,12 @@ enum StreamIndex {
         let last: UInt64
         /// The lifecycle states as stored: (u8 n, lifecycle, u8 m, state)*, sorted by lifecycle.
         let stateBytes: UnsafeRawBufferPointer
+        /// The whole stored value.
+        let bytes: UnsafeRawBufferPointer
 
         init(_ value: UnsafeRawBufferPointer) throws {
             guard value.count >= 16 else { throw LedgerError(.integrity, "a stream head of \(value.count) bytes (run `buurtboek verify`)") }
+            bytes = value
             version = Keys.readU64(value)
             last = Keys.readU64(value, at: 8)
             stateBytes = UnsafeRawBufferPointer(rebasing: value[16...])
@@ -97,22 +100,27 @@ enum StreamIndex {
         }
     }
 
+    /// The `streams` database's values, read in place.
+    enum HeadCodec: Codec {
+        static func withBytes<R>(of head: Head, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(head.bytes) }
+        static func decode(_ bytes: UnsafeRawBufferPointer) -> Head? { try? Head(bytes) }
+        static var shape: String { "a stream head (u64 version, u64 last position, lifecycle states)" }
+    }
+
     /// A stream's events as (stream version, position), oldest first.
     static func positions(of stream: [UInt8], txn: Transaction, db: Ledger.Databases) throws -> [(version: UInt64, position: UInt64)] {
-        guard let value = try txn.get(db.streams, stream) else { return [] }
-        let head = try Head(value)
+        guard let head = try db.streams.get(txn, stream) else { return [] }
         var out: [(UInt64, UInt64)] = []
         out.reserveCapacity(Int(min(head.version, 1 << 20)))
         var position = head.last
         var version = head.version
         while version > 0 {
             // A cycle or a gap here is a damaged index; verify names where.
-            guard position > 0, let link = try txn.get(db.streamLinks, Keys.u64(position)), link.count == 8,
-                  out.count < Int(head.version) else {
+            guard position > 0, let link = try db.streamLinks.get(txn, position), out.count < Int(head.version) else {
                 throw LedgerError(.integrity, "the stream index of \(String(decoding: stream, as: UTF8.self)) is broken at position \(position) (run `buurtboek verify`)")
             }
             out.append((version, position))
-            position = Keys.readU64(link)
+            position = link
             version -= 1
         }
         guard position == 0 else {

@@ -24,7 +24,7 @@ extension Ledger {
             var expected = IndexDigests()
             let lifecycles = try ConcurrentReplay(try LifecycleReplay(txn, db: db, inForce: (catalogueNumber, catalogue)))
             defer { lifecycles.drain() }
-            var links = try LinkReader(txn.cursor(db.streamLinks))
+            var links = try LinkReader(txn.cursor(db.streamLinks.raw))
             var position: UInt64 = 0
             var stored = try TreeTiles.Walker(tree)
             var entry = try log.first()

@@ -30,20 +30,12 @@ public final class InitiativesModel: StreamProjector {
         /// Carried on by the residents themselves: the aim of the work.
         public var sustained: Bool { outcome == "continued_independently" }
 
-        public init(reading r: inout RowReader) throws {
-            neighbourhood = try r.string(); theme = try r.string(); proposed = try r.optionalInt()
-            supported = try r.optionalInt(); supportCount = try r.int(); fundingDecision = try r.string()
-            fundingDecided = try r.optionalInt(); amountRequested = try r.double(); amountGranted = try r.double()
-            firstActivity = try r.optionalInt(); activities = try r.int(); attendance = try r.int()
-            closed = try r.optionalInt(); outcome = try r.string()
-        }
-
-        public func write(to w: inout RowWriter) {
-            w.string(neighbourhood); w.string(theme); w.optionalInt(proposed)
-            w.optionalInt(supported); w.int(supportCount); w.string(fundingDecision)
-            w.optionalInt(fundingDecided); w.double(amountRequested); w.double(amountGranted)
-            w.optionalInt(firstActivity); w.int(activities); w.int(attendance)
-            w.optionalInt(closed); w.string(outcome)
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&neighbourhood); try v.visit(&theme); try v.visit(&proposed)
+            try v.visit(&supported); try v.visit(&supportCount); try v.visit(&fundingDecision)
+            try v.visit(&fundingDecided); try v.visit(&amountRequested); try v.visit(&amountGranted)
+            try v.visit(&firstActivity); try v.visit(&activities); try v.visit(&attendance)
+            try v.visit(&closed); try v.visit(&outcome)
         }
     }
 

@@ -49,18 +49,13 @@ public final class NeighbourhoodOverview: Projector {
 
         public subscript(_ c: Counter) -> Int64 { counts[c.rawValue] }
 
-        public init(reading r: inout RowReader) throws {
-            for i in counts.indices { counts[i] = try r.int() }
-            volunteerHours = try r.double()
-            for i in groupContacts.indices { groupContacts[i] = try r.int() }
-            for i in groupActivities.indices { groupActivities[i] = try r.int() }
-        }
-
-        public func write(to w: inout RowWriter) {
-            for c in counts { w.int(c) }
-            w.double(volunteerHours)
-            for c in groupContacts { w.int(c) }
-            for c in groupActivities { w.int(c) }
+        /// The counters without a count of their own: their number is fixed by `Counter` and
+        /// `targetGroups` (a change there is a new model version).
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            for i in counts.indices { try v.visit(&counts[i]) }
+            try v.visit(&volunteerHours)
+            for i in groupContacts.indices { try v.visit(&groupContacts[i]) }
+            for i in groupActivities.indices { try v.visit(&groupActivities[i]) }
         }
     }
 

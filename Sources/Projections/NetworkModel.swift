@@ -11,19 +11,41 @@ public final class NetworkModel: StreamProjector {
     ]
 
     /// A stretch of time from `start` until `end` (nil: still running).
-    public struct Span: Equatable, Sendable {
+    public struct Span: Equatable, Sendable, RowFields {
         public var start: Int64
         public var end: Int64?
         public func covers(_ t: Int64) -> Bool { start <= t && (end.map { t < $0 } ?? true) }
+
+        public init(start: Int64, end: Int64?) { (self.start, self.end) = (start, end) }
+        public init() { self.init(start: 0, end: nil) }
+
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&start); try v.visit(&end)
+        }
     }
 
-    public struct Partner: Equatable, Sendable {
+    public struct Partner: Equatable, Sendable, RowFields {
         public var organisation: String
         public var organisationType: String
         public var span: Span
+
+        public init(organisation: String, organisationType: String, span: Span) {
+            (self.organisation, self.organisationType, self.span) = (organisation, organisationType, span)
+        }
+        public init() { self.init(organisation: "", organisationType: "", span: Span()) }
+
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&organisation); try v.visit(&organisationType); try v.visit(&span)
+        }
     }
 
-    public enum Kind: UInt8, Sendable { case none = 0, member, tie, network }
+    /// Stored as its raw value; an unknown value (a row from a later version) reads as none.
+    public enum Kind: UInt8, Sendable, RowField {
+        case none = 0, member, tie, network
+
+        public init(reading r: inout RowReader) throws { self = Kind(rawValue: try r.u8()) ?? .none }
+        public func write(to w: inout RowWriter) { w.u8(rawValue) }
+    }
 
     public struct Row: RowValue, Equatable {
         public var kind = Kind.none
@@ -43,33 +65,12 @@ public final class NetworkModel: StreamProjector {
 
         public func isMember(at t: Int64) -> Bool { kind == .member && spans.contains { $0.covers(t) } }
 
-        public init(reading r: inout RowReader) throws {
-            kind = Kind(rawValue: try r.u8()) ?? .none
-            neighbourhood = try r.string()
-            spans = try (0..<r.int()).map { _ in Span(start: try r.int(), end: try r.optionalInt()) }
-            erased = try r.optionalInt()
-            from = try r.string(); to = try r.string(); fromNeighbourhood = try r.string(); toNeighbourhood = try r.string()
-            tieKind = try r.string(); brokered = try r.bool()
-            if try r.bool() { tie = Span(start: try r.int(), end: try r.optionalInt()) }
-            theme = try r.string()
-            partners = try (0..<r.int()).map { _ in
-                Partner(organisation: try r.string(), organisationType: try r.string(), span: Span(start: try r.int(), end: try r.optionalInt()))
-            }
-        }
-
-        public func write(to w: inout RowWriter) {
-            w.u8(kind.rawValue)
-            w.string(neighbourhood)
-            w.int(Int64(spans.count))
-            for s in spans { w.int(s.start); w.optionalInt(s.end) }
-            w.optionalInt(erased)
-            w.string(from); w.string(to); w.string(fromNeighbourhood); w.string(toNeighbourhood)
-            w.string(tieKind); w.bool(brokered)
-            w.bool(tie != nil)
-            if let tie { w.int(tie.start); w.optionalInt(tie.end) }
-            w.string(theme)
-            w.int(Int64(partners.count))
-            for p in partners { w.string(p.organisation); w.string(p.organisationType); w.int(p.span.start); w.optionalInt(p.span.end) }
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&kind); try v.visit(&neighbourhood)
+            try v.visit(&spans); try v.visit(&erased)
+            try v.visit(&from); try v.visit(&to); try v.visit(&fromNeighbourhood); try v.visit(&toNeighbourhood)
+            try v.visit(&tieKind); try v.visit(&brokered); try v.visit(&tie)
+            try v.visit(&theme); try v.visit(&partners)
         }
     }
 

@@ -39,22 +39,13 @@ public final class ReferralsModel: StreamProjector {
         /// Still waiting on someone: made and not yet declined, rejected, completed or closed.
         public var isOpen: Bool { made != nil && declined == nil && rejected == nil && completed == nil && closed == nil }
 
-        public init(reading r: inout RowReader) throws {
-            neighbourhood = try r.string(); organisation = try r.string(); service = try r.string()
-            handover = try r.string(); supportLevel = try r.string(); urgency = try r.string()
-            due = try r.optionalInt(); made = try r.optionalInt(); accepted = try r.optionalInt()
-            declined = try r.optionalInt(); rejected = try r.optionalInt(); firstContact = try r.optionalInt()
-            accompanied = try r.optionalBool(); completed = try r.optionalInt(); closed = try r.optionalInt()
-            closeReason = try r.string(); feedbackSent = try r.optionalBool()
-        }
-
-        public func write(to w: inout RowWriter) {
-            w.string(neighbourhood); w.string(organisation); w.string(service)
-            w.string(handover); w.string(supportLevel); w.string(urgency)
-            w.optionalInt(due); w.optionalInt(made); w.optionalInt(accepted)
-            w.optionalInt(declined); w.optionalInt(rejected); w.optionalInt(firstContact)
-            w.optionalBool(accompanied); w.optionalInt(completed); w.optionalInt(closed)
-            w.string(closeReason); w.optionalBool(feedbackSent)
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&neighbourhood); try v.visit(&organisation); try v.visit(&service)
+            try v.visit(&handover); try v.visit(&supportLevel); try v.visit(&urgency)
+            try v.visit(&due); try v.visit(&made); try v.visit(&accepted)
+            try v.visit(&declined); try v.visit(&rejected); try v.visit(&firstContact)
+            try v.visit(&accompanied); try v.visit(&completed); try v.visit(&closed)
+            try v.visit(&closeReason); try v.visit(&feedbackSent)
         }
     }
 

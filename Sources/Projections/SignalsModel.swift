@@ -40,22 +40,14 @@ public final class SignalsModel: StreamProjector {
 
         public var isOpen: Bool { raised != nil && state != "RESOLVED" && state != "BUNDLED" }
 
-        public init(reading r: inout RowReader) throws {
-            neighbourhood = try r.string(); category = try r.string(); structural = try r.bool()
-            recipient = try r.string(); state = try r.string(); raised = try r.optionalInt(); enteredAt = try r.int()
-            for i in stageMicros.indices { stageMicros[i] = try r.int() }
-            escalations = try r.int(); pendingDue = try r.optionalInt(); answered = try r.int()
-            answeredBeforeDue = try r.int(); resolved = try r.optionalInt(); feedbackAfterResolution = try r.bool()
-            feedbackCount = try r.int(); reopened = try r.int()
-        }
-
-        public func write(to w: inout RowWriter) {
-            w.string(neighbourhood); w.string(category); w.bool(structural)
-            w.string(recipient); w.string(state); w.optionalInt(raised); w.int(enteredAt)
-            for m in stageMicros { w.int(m) }
-            w.int(escalations); w.optionalInt(pendingDue); w.int(answered)
-            w.int(answeredBeforeDue); w.optionalInt(resolved); w.bool(feedbackAfterResolution)
-            w.int(feedbackCount); w.int(reopened)
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&neighbourhood); try v.visit(&category); try v.visit(&structural)
+            try v.visit(&recipient); try v.visit(&state); try v.visit(&raised); try v.visit(&enteredAt)
+            // One per stage, without a count: the stages are fixed.
+            for i in stageMicros.indices { try v.visit(&stageMicros[i]) }
+            try v.visit(&escalations); try v.visit(&pendingDue); try v.visit(&answered)
+            try v.visit(&answeredBeforeDue); try v.visit(&resolved); try v.visit(&feedbackAfterResolution)
+            try v.visit(&feedbackCount); try v.visit(&reopened)
         }
 
         /// Leaves the current state at `t` (late entries can make time run backwards; such a

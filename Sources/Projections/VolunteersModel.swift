@@ -26,16 +26,10 @@ public final class VolunteersModel: StreamProjector {
             return ended.map { t < $0 } ?? true
         }
 
-        public init(reading r: inout RowReader) throws {
-            neighbourhood = try r.string(); offered = try r.optionalInt(); matched = try r.optionalInt()
-            task = try r.string(); hoursScheduled = try r.double(); hoursLogged = try r.double()
-            sessions = try r.int(); ended = try r.optionalInt(); endReason = try r.string()
-        }
-
-        public func write(to w: inout RowWriter) {
-            w.string(neighbourhood); w.optionalInt(offered); w.optionalInt(matched)
-            w.string(task); w.double(hoursScheduled); w.double(hoursLogged)
-            w.int(sessions); w.optionalInt(ended); w.string(endReason)
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&neighbourhood); try v.visit(&offered); try v.visit(&matched)
+            try v.visit(&task); try v.visit(&hoursScheduled); try v.visit(&hoursLogged)
+            try v.visit(&sessions); try v.visit(&ended); try v.visit(&endReason)
         }
     }
 

@@ -19,15 +19,31 @@ public final class WellbeingModel: StreamProjector {
     /// Items on which a lower score is the better one.
     public static let lowerIsBetter: Set<String> = ["anxiety"]
 
-    public struct Measurement: Equatable, Sendable {
+    public struct Measurement: Equatable, Sendable, RowFields {
         public var at: Int64
         public var scores: [Double]
+
+        public init(at: Int64, scores: [Double]) { (self.at, self.scores) = (at, scores) }
+        public init() { self.init(at: 0, scores: []) }
+
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&at); try v.visit(&scores)
+        }
     }
 
-    public struct Instrument: Equatable, Sendable {
+    public struct Instrument: Equatable, Sendable, RowFields {
         public var name: String
         public var baseline: Measurement?
         public var followUp: Measurement?
+
+        public init(name: String, baseline: Measurement? = nil, followUp: Measurement? = nil) {
+            (self.name, self.baseline, self.followUp) = (name, baseline, followUp)
+        }
+        public init() { self.init(name: "", baseline: nil, followUp: nil) }
+
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&name); try v.visit(&baseline); try v.visit(&followUp)
+        }
     }
 
     public struct Row: RowValue, Equatable {
@@ -36,29 +52,8 @@ public final class WellbeingModel: StreamProjector {
 
         public init() {}
 
-        public init(reading r: inout RowReader) throws {
-            neighbourhood = try r.string()
-            func measurement() throws -> Measurement? {
-                guard try r.bool() else { return nil }
-                let at = try r.int()
-                return Measurement(at: at, scores: try (0..<r.int()).map { _ in try r.double() })
-            }
-            instruments = try (0..<r.int()).map { _ in
-                Instrument(name: try r.string(), baseline: try measurement(), followUp: try measurement())
-            }
-        }
-
-        public func write(to w: inout RowWriter) {
-            w.string(neighbourhood)
-            func measurement(_ m: Measurement?) {
-                w.bool(m != nil)
-                guard let m else { return }
-                w.int(m.at)
-                w.int(Int64(m.scores.count))
-                for s in m.scores { w.double(s) }
-            }
-            w.int(Int64(instruments.count))
-            for i in instruments { w.string(i.name); measurement(i.baseline); measurement(i.followUp) }
+        public mutating func fields<V: RowFieldVisitor>(_ v: inout V) throws(V.Failure) {
+            try v.visit(&neighbourhood); try v.visit(&instruments)
         }
     }
 

@@ -42,10 +42,13 @@ final class TypedDatabaseTests: XCTestCase {
         try env.read { txn in
             XCTAssertEqual(try history.get(txn, 1), 7)
             XCTAssertThrowsError(try history.get(txn, 2)) { error in
-                XCTAssertEqual("\(error)", "the history database holds a value of 3 bytes where 4 bytes (a big-endian u32) belongs")
+                XCTAssertEqual("\(error)", "the history database holds a value of 3 bytes at key 2 where 4 bytes (a big-endian u32) belongs")
             }
             XCTAssertThrowsError(try history.forEach(txn, from: 3) { _, _ in true }) { error in
                 XCTAssertEqual("\(error)", "the history database holds a key of 1 bytes where 8 bytes (a big-endian u64) belongs")
+            }
+            XCTAssertThrowsError(try history.forEach(txn) { _, _ in true }) { error in
+                XCTAssertEqual("\(error)", "the history database holds a value of 3 bytes at key 2 where 4 bytes (a big-endian u32) belongs")
             }
             // Invalid UTF-8 is refused as text rather than decoded with replacement characters.
             XCTAssertNil([UInt8(0xFF), 0xFE].withUnsafeBytes { UTF8Text.decode($0) })

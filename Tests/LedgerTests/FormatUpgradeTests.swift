@@ -133,7 +133,7 @@ func instanceStatesBackToFormat3(_ ledger: Ledger) throws -> Int {
     var moved = 0
     try ledger.env.write { txn in
         var heads: [([UInt8], [UInt8])] = []
-        let cursor = try txn.cursor(ledger.db.streams)
+        let cursor = try txn.cursor(ledger.db.streams.raw)
         var entry = try cursor.first()
         while let e = entry {
             let stream = Array(e.key)
@@ -152,7 +152,7 @@ func instanceStatesBackToFormat3(_ ledger: Ledger) throws -> Int {
             heads.append((stream, bytes))
             entry = try cursor.next()
         }
-        for (stream, bytes) in heads { try txn.put(ledger.db.streams, stream, bytes) }
+        for (stream, bytes) in heads { try txn.put(ledger.db.streams.raw, stream, bytes) }
     }
     return moved
 }

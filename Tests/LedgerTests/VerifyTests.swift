@@ -126,7 +126,7 @@ final class VerifyTests: ScratchLedgerTestCase {
                            event("referral.first_contact_made", "referral-2024-0042", #"{"mode":"phone","accompanied_by_referrer":false}"#))
         // Position 6 (version 3) should link to 5; link it to 4 (version 1).
         try assertVerifyNames("position 6: the stream index links it to position 4, which is not event 2 of referral-2024-0042") { txn, db in
-            try txn.put(db.streamLinks, Keys.u64(UInt64(6)), Keys.u64(UInt64(4)))
+            try txn.put(db.streamLinks.raw, Keys.u64(UInt64(6)), Keys.u64(UInt64(4)))
         }
     }
 
@@ -134,7 +134,7 @@ final class VerifyTests: ScratchLedgerTestCase {
         try fill(3)
         try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"))
         try assertVerifyNames("position 4: the streams index has no head for referral-2024-0042") { txn, db in
-            _ = try txn.delete(db.streams, Array("referral-2024-0042".utf8))
+            _ = try txn.delete(db.streams.raw, Array("referral-2024-0042".utf8))
         }
     }
 
@@ -143,7 +143,7 @@ final class VerifyTests: ScratchLedgerTestCase {
         try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"))
         // The head says version 1 at position 4, but the stream's event 2 is at position 5.
         try assertVerifyNames("position 5: the streams index has no head for referral-2024-0042 at version 2") { txn, db in
-            try txn.put(db.streams, Array("referral-2024-0042".utf8), Keys.u64(UInt64(1)) + Keys.u64(UInt64(4)))
+            try txn.put(db.streams.raw, Array("referral-2024-0042".utf8), Keys.u64(UInt64(1)) + Keys.u64(UInt64(4)))
         }
     }
 
@@ -168,7 +168,7 @@ final class VerifyTests: ScratchLedgerTestCase {
     func testAMissingStreamLinkIsFound() throws {
         try fill(5)
         try assertVerifyNames("position 3: its link in the stream index is missing") { txn, db in
-            _ = try txn.delete(db.streamLinks, Keys.u64(UInt64(3)))
+            _ = try txn.delete(db.streamLinks.raw, Keys.u64(UInt64(3)))
         }
     }
 
@@ -265,14 +265,14 @@ final class VerifyTests: ScratchLedgerTestCase {
     func settingState(_ stream: String, _ entry: [UInt8], to state: String) -> (WriteTransaction, Ledger.Databases) throws -> Void {
         { txn, db in
             let key = Array(stream.utf8)
-            let stored = Array(try XCTUnwrap(try txn.get(db.streams, key)))
+            let stored = Array(try XCTUnwrap(try txn.get(db.streams.raw, key)))
             var head: [UInt8] = []
             try stored.withUnsafeBytes { bytes in
                 let current = try StreamIndex.Head(bytes)
                 StreamIndex.Head.encode(version: current.version, last: current.last, previous: current.stateBytes,
                                         changes: [(entry, Array(state.utf8))], into: &head)
             }
-            try txn.put(db.streams, key, head)
+            try txn.put(db.streams.raw, key, head)
         }
     }
 

@@ -74,26 +74,5 @@ public struct RowReader {
     }
 
     public var isAtEnd: Bool { at == bytes.count }
-}
-
-/// A read-model row: a value type with a stable byte form.
-public protocol RowValue {
-    init()
-    init(reading: inout RowReader) throws
-    func write(to writer: inout RowWriter)
-}
-
-extension RowValue {
-    public var encoded: [UInt8] {
-        var w = RowWriter()
-        write(to: &w)
-        return w.bytes
-    }
-
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Self {
-        var r = RowReader(bytes)
-        let row = try Self(reading: &r)
-        guard r.isAtEnd else { throw RowFormatError() }
-        return row
-    }
+    public var remaining: Int { bytes.count - at }
 }
