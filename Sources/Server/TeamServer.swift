@@ -34,7 +34,7 @@ public final class TeamServer: Sendable {
         let metrics = self.metrics
         let sealer = self.sealer
         commits = try GroupCommit(ledger: ledger, persistKeys: { try sealer.persist() }, committed: { metrics.committed($0) })
-        var logger = Logger(label: "buurtboek.serve")
+        var logger = Logger(label: "buurtboek.serve") { _ in ServerLogHandler() }
         logger.logLevel = .info
         self.logger = logger
     }
@@ -144,9 +144,7 @@ struct RequestLog: RouterMiddleware {
         } catch {
             response = Reply.failure(error)
         }
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        server.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")
+        server.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(millisecondsText(ContinuousClock.now - start))ms")
         server.metrics.request(status: response.status.code)
         return response
     }

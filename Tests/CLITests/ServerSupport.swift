@@ -29,6 +29,10 @@ final class ServedLedger {
     func token(_ role: String) throws -> String { try String(contentsOfFile: tokenFile(role), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
     var port: String { String(url.split(separator: ":").last ?? "") }
 
+    /// Where the server's stderr (its log) goes, across restarts.
+    var logPath: String { work + "/serve.log" }
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
     /// Starts the server (again on the same port once it has one) and waits for its address.
     func start() throws {
         let process = Process()
@@ -39,7 +43,10 @@ final class ServedLedger {
         process.environment = ProcessInfo.processInfo.environment.merging(CLI.environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardError = log
         try process.run()
         self.process = process
         var seen = ""

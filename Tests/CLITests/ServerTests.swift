@@ -202,6 +202,11 @@ final class ServerTests: LedgerTestCase {
         _ = try Shell.run("/bin/bash", ["-c", "head -c 3000 /dev/urandom > /dev/tcp/127.0.0.1/\(server.port); printf 'GET /v1/hea' > /dev/tcp/127.0.0.1/\(server.port)"])
         XCTAssertEqual(try server.http("GET", "/v1/health", token: nil).status, 200)
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
+        // One line per request, in UTC, with its status and time; refusals say why.
+        let log = server.log
+        XCTAssertNotNil(log.range(of: #"(?m)^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info POST /v1/events 413 \d+\.\dms$"#, options: .regularExpression), log)
+        XCTAssertNotNil(log.range(of: #"(?m) info GET /v1/nothing-here 404 \d+\.\dms$"#, options: .regularExpression), log)
+        XCTAssertNotNil(log.range(of: #"(?m) warning refused GET /v1/stats: no token"#, options: .regularExpression), log)
     }
 
     /// Clients that send half a request and then nothing hold no connection past the idle
