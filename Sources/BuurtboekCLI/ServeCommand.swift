@@ -40,6 +40,8 @@ struct ServeCommand: ParsableCommand {
     var maxBody: Int = 16 << 20
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close a connection silent this many seconds (a slow or vanished client).", valueName: "seconds"))
     var idleTimeout: Int64 = 30
+    @Option(name: .customLong("min-rate"), help: ArgumentHelp("After --idle-timeout seconds of grace, close a connection whose request body arrives slower than this on average (a client that trickles).", valueName: "bytes/s"))
+    var minRate: Int = 500
     @Option(name: .customLong("checkpoint-key"), help: ArgumentHelp("The signer key an admin's `checkpoint` signs with (default: $BUURTBOEK_CHECKPOINT_KEY).", valueName: "file"))
     var checkpointKey: String?
     @OptionGroup var ledger: LedgerOptions
@@ -49,6 +51,7 @@ struct ServeCommand: ParsableCommand {
         guard ServerSettings.address(listen) != nil else { throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:8443") }
         guard maxBody >= 4096 else { throw ValidationError("--max-body \(maxBody): at least 4096") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout \(idleTimeout): at least 1 second") }
+        guard minRate >= 1 else { throw ValidationError("--min-rate \(minRate): at least 1 byte a second") }
     }
 
     func run() throws {
@@ -56,7 +59,7 @@ struct ServeCommand: ParsableCommand {
         let (host, port) = ServerSettings.address(listen)!
         var settings = ServerSettings(ledgerPath: ledger.path, masterKeyPath: masterKey.path ?? "", host: host, port: port)
         (settings.tlsCertificate, settings.tlsKey, settings.insecure, settings.maxBodyBytes) = (tlsCert, tlsKey, insecure, maxBody)
-        settings.idleSeconds = idleTimeout
+        (settings.idleSeconds, settings.minBodyRate) = (idleTimeout, minRate)
         if let problem = settings.problem() { throw CLIError(problem, code: ExitStatus.usage) }
         guard masterKey.path != nil else {
             throw CLIError("serve needs the master key: pass --master-key FILE or set $BUURTBOEK_MASTER_KEY_FILE", code: ExitStatus.refused)

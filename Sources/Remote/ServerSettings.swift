@@ -11,6 +11,9 @@ public struct ServerSettings: Sendable {
     public var maxBodyBytes = 16 << 20
     /// A connection idle this long (a slow or silent client) is closed.
     public var idleSeconds: Int64 = 30
+    /// After `idleSeconds` of grace, a request's body must keep up this many bytes a second on
+    /// average, or its connection is closed (a client that trickles, never quite idle).
+    public var minBodyRate = 500
     /// The checkpoint signer key (C2SP skey text) an admin's `checkpoint` signs with; none: the
     /// server signs no checkpoints.
     public var checkpointSigner: String?

@@ -50,7 +50,9 @@ public final class TeamServer: Sendable {
         ImportRoute(server: self).add(to: router)
         ReportRoutes(server: self).add(to: router)
         AuditRoutes(server: self).add(to: router)
-        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(settings.idleSeconds))
+        let (grace, rate, logger) = (settings.idleSeconds, settings.minBodyRate, logger)
+        let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestPace(grace: .seconds(grace), minRate: rate, logger: logger)],
+                                              idleTimeout: .seconds(settings.idleSeconds))
         let scheme = settings.usesTLS ? "https" : "http"
         let server: HTTPServerBuilder = try settings.tlsCertificate.map { cert in
             try .tls(.http1(configuration: http), tlsConfiguration: try tlsConfiguration(certificate: cert, key: settings.tlsKey ?? ""))

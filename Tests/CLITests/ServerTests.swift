@@ -250,6 +250,78 @@ final class ServerTests: LedgerTestCase {
         assertExit(try CLI.run(["verify"], ledger: ledger), 0, "verified 8 events")  // the members only: nothing half-written
     }
 
+    /// A client that trickles its body, never idle long enough for the idle timeout, is cut
+    /// off once it falls behind --min-rate; one that sends slowly but at the pace is served,
+    /// however long past the grace its request lasts; a head that trickles in (slowloris) has
+    /// no more than the idle timeout.
+    func testTricklingClientsAreCutOffAtTheirPace() throws {
+        let paced = try ServedLedger(ledger: ledger, work: work + "/paced", extra: ["--idle-timeout", "2", "--min-rate", "100"], prefix: "p")
+        defer { paced.stop() }
+        let body = contact + String(repeating: "\n", count: 900 - contact.utf8.count)
+        let script = """
+        import socket, sys, threading, time
+        port, token, body = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+        head = b"POST /v1/events HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer " + token.encode() + b"\\r\\nContent-Length: %d\\r\\n\\r\\n"
+        results = {}
+        def trickle():
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(head % 400)
+            start = time.time()
+            try:
+                for _ in range(400):
+                    s.sendall(b" ")
+                    time.sleep(0.25)
+                results["trickle"] = "finished %.1f" % (time.time() - start)
+            except (BrokenPipeError, ConnectionResetError):
+                results["trickle"] = "closed %.1f" % (time.time() - start)
+        def slowloris():
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /v1/health HTTP/1.1\\r\\nHost: x\\r\\n")
+            start = time.time()
+            try:
+                for _ in range(400):
+                    s.sendall(b"X")
+                    time.sleep(0.25)
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1) == b"": raise ConnectionResetError
+                    except BlockingIOError: pass
+                    s.setblocking(True)
+                results["slowloris"] = "finished %.1f" % (time.time() - start)
+            except (BrokenPipeError, ConnectionResetError):
+                results["slowloris"] = "closed %.1f" % (time.time() - start)
+        def steady():
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(head % len(body))
+            start = time.time()
+            for i in range(0, len(body), 30):
+                s.sendall(body[i:i + 30])
+                time.sleep(0.1)
+            answer, until = "", time.time() + 10
+            while "appended" not in answer and time.time() < until:
+                answer += s.recv(4096).decode()
+            results["steady"] = "%s %.1f %s" % (answer.split(" ")[1], time.time() - start, '"status":"appended"' in answer)
+        threads = [threading.Thread(target=f) for f in (trickle, steady, slowloris)]
+        for t in threads: t.start()
+        for t in threads: t.join(60)
+        print(results.get("trickle", "hung"), results.get("steady", "hung"), results.get("slowloris", "hung"))
+        """
+        let result = try Shell.run("/usr/bin/env", ["python3", "-c", script, paced.port, try paced.token("worker"), body])
+        let words = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        XCTAssertEqual(words.count, 7, result.stdout + result.stderr)
+        guard words.count == 7 else { return }
+        XCTAssertEqual(words[0], "closed", "the trickler was cut off: " + result.stdout)
+        XCTAssertGreaterThanOrEqual(Double(words[1]) ?? 0, 1.5, "not before the grace")
+        XCTAssertLessThan(Double(words[1]) ?? 99, 8, "soon after it, long before its 100 s")
+        XCTAssertEqual(words[2], "200", "the steady sender was served: " + result.stdout)
+        XCTAssertGreaterThan(Double(words[3]) ?? 0, 2.5, "past the grace")
+        XCTAssertEqual(words[4], "True", result.stdout + result.stderr)
+        XCTAssertEqual(words[5], "closed", "a head that trickles in was cut off too: " + result.stdout)
+        XCTAssertLessThan(Double(words[6]) ?? 99, 8, "soon after the grace: " + result.stdout)
+        XCTAssertNotNil(paced.log.range(of: #"warning closed a connection: POST /v1/events sent \d+ bytes of body in \d+ s, slower than --min-rate 100 bytes/s"#, options: .regularExpression), paced.log)
+        XCTAssertEqual(try paced.http("GET", "/v1/health", token: nil).status, 200)
+    }
+
     /// kill -9 under load from many clients that retry: every acknowledged event is in the log
     /// exactly once, none is doubled, and verify passes.
     func testKillDashNineUnderLoadLosesAndDoublesNothing() throws {
