@@ -56,10 +56,13 @@ struct CatalogueCommand: ParsableCommand {
             discussion: Help.page("""
             The schema directory holds catalogue.json and one schema file per type and version.
             Events already in the log keep the catalogue of their time; new ones are validated
-            against this one. Running it again with the same files changes nothing.
+            against this one. Running it again with the same files changes nothing. Against a
+            team server (--ledger https://...) it needs an admin's token; the server takes the
+            new catalogue at once, without a restart.
 
             EXAMPLES
               buurtboek catalogue update --schemas ./Schemas
+              buurtboek catalogue update --schemas ./Schemas --ledger https://buurtboek.example:8443
               buurtboek catalogue update --schemas /srv/buurtboek/schemas-2025
             """))
         @Option(help: ArgumentHelp("The schema directory (default: $BUURTBOEK_SCHEMAS, else the Schemas/ of this build).", valueName: "dir"))
@@ -68,7 +71,18 @@ struct CatalogueCommand: ParsableCommand {
 
         func run() throws {
             let catalogue = try SchemaLocation.loadCatalogue(schemas)
-            let (number, changed) = try self.ledger.open().install(catalogue: catalogue)
+            let number: UInt32, changed: Bool
+            if let remote = try self.ledger.remote() {
+                // The server checks the bundle again and installs it; its appends in flight are
+                // validated again under it.
+                let answer = try remote.send(.POST, "/v1/catalogue", body: catalogue.bundle).json()
+                guard let n = answer["catalogue"]?.int, let c = answer["changed"]?.bool else {
+                    throw CLIError("\(remote.url): the server's answer names no catalogue number", code: ExitStatus.storage)
+                }
+                (number, changed) = (UInt32(n), c)
+            } else {
+                (number, changed) = try self.ledger.open().install(catalogue: catalogue)
+            }
             print(changed ? "catalogue \(number) is now in force (\(catalogue.typeCount) types)"
                           : "unchanged: catalogue \(number) is already this one")
         }

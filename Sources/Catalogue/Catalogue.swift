@@ -162,6 +162,15 @@ public final class Catalogue: @unchecked Sendable {
         return try Catalogue(bundle: bundle, checkEverything: true)
     }
 
+    /// A catalogue sent as a bundle (to the team server, by an admin's `catalogue update`):
+    /// written again in canonical form, so that it hashes as the same files loaded locally
+    /// would, and checked in full, as `load` checks a directory.
+    public static func received(bundle: [UInt8]) throws -> Catalogue {
+        let value: JSONValue
+        do { value = try JSONParser().value(bundle) } catch { throw CatalogueError("the catalogue bundle: \(error)") }
+        return try Catalogue(bundle: JSONWriter.canonical(value), checkEverything: true)
+    }
+
     /// Rebuilds a catalogue from its bundle, as stored in a ledger. A stored catalogue was
     /// checked in full when it was installed, so its schemas are compiled only when used.
     public convenience init(bundle: [UInt8]) throws {

@@ -73,8 +73,25 @@ extension Ledger {
     /// version and lifecycle against the ledger as this transaction sees it (so concurrent
     /// writers from other processes are serialized by LMDB's writer lock), then written with their
     /// index entries and tree hashes. Durable when this returns.
-    public func append(_ events: [PreparedEvent], mode: BatchMode = .atomic) throws -> [AppendOutcome] {
-        try transaction(mode: mode) { try $0.append(events) }
+    public func append(_ events: [PreparedEvent], mode: BatchMode = .atomic, validatedBy: UInt32? = nil) throws -> [AppendOutcome] {
+        try transaction(mode: mode) { try $0.append(events, validatedBy: validatedBy) }
+    }
+
+    /// Prepares events with the catalogue in force and appends them; when another catalogue
+    /// was installed meanwhile (by another process, or through the server), reads it and
+    /// prepares them again, so they are always validated by the catalogue they are recorded under.
+    public func append(preparing prepare: (Catalogue) throws -> [PreparedEvent], mode: BatchMode = .atomic) throws -> [AppendOutcome] {
+        var inForce = self.inForce
+        for _ in 0..<3 {
+            let events = try prepare(inForce.catalogue)
+            let outcomes = try transaction(mode: mode) { appender -> [AppendOutcome]? in
+                guard appender.catalogueNumber == inForce.number else { return nil }
+                return try appender.append(events, validatedBy: inForce.number)
+            }
+            if let outcomes { return outcomes }
+            inForce = try refreshCatalogue()
+        }
+        throw LedgerError(.conflict, "the catalogue in force changed three times while this was being recorded; run it again")
     }
 
     /// Runs `body` with one write transaction that it may append several batches to: for an
@@ -96,6 +113,8 @@ extension Ledger {
 public final class Appender {
     var writer: BatchWriter
     let mode: Ledger.BatchMode
+    /// The catalogue in force as this transaction sees it.
+    public var catalogueNumber: UInt32 { writer.catalogueNumber }
 
     init(writer: BatchWriter, mode: Ledger.BatchMode) {
         self.writer = writer
@@ -106,7 +125,14 @@ public final class Appender {
     /// and the type and day index entries are written now; without it they wait for
     /// the next flush or the commit: an import that hands over many small chunks per transaction
     /// writes each index block once, not once a chunk.
-    public func append(_ events: [PreparedEvent], flush: Bool = true) throws -> [AppendOutcome] {
+    ///
+    /// `validatedBy` is the number of the catalogue the events were prepared with (by default
+    /// the ledger's `catalogueNumber`, right for a process that never refreshes it). When
+    /// another catalogue is in force by now, nothing is written and the conflict is thrown,
+    /// whatever the mode: the events must be prepared again.
+    public func append(_ events: [PreparedEvent], flush: Bool = true, validatedBy: UInt32? = nil) throws -> [AppendOutcome] {
+        let validatedBy = validatedBy ?? writer.ledger.catalogueNumber
+        guard validatedBy == writer.catalogueNumber else { throw CatalogueInForce.outdated(validatedBy, current: writer.catalogueNumber) }
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(events.count)
         for event in events {

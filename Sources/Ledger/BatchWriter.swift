@@ -18,6 +18,8 @@ struct BatchWriter {
     var lastRecordedAt: Int64
     let now: Int64
     let firstPosition: UInt64
+    /// The catalogue in force as this transaction sees it: the only one whose events it writes.
+    let catalogueNumber: UInt32
     /// Cursors kept for the whole batch: a put through the cursor that just found its key (or
     /// wrote the id before, at the right edge of the time-ordered ids) starts from that page,
     /// and the log's, left at the end by the last append, appends without a descent.
@@ -52,10 +54,7 @@ struct BatchWriter {
             size = Keys.readU64(entry.key)
             last = try RecordView(entry.value).recordedAt
         }
-        let current = try txn.get(db.meta, MetaKey.catalogue).map(Keys.readU32) ?? 0
-        guard current == ledger.catalogueNumber else {
-            throw LedgerError(.conflict, "the catalogue was updated (to number \(current)) while this command ran; run it again")
-        }
+        self.catalogueNumber = try txn.get(db.meta, MetaKey.catalogue).map(Keys.readU32) ?? 0
         self.size = Int64(size)
         self.hasher = try TreeHasher(frontier: try TreeFrontier(size: Int64(size), reader: TransactionHashReader(txn: txn, tree: db.tree)))
         self.lastRecordedAt = last
@@ -212,7 +211,7 @@ struct BatchWriter {
     mutating func finish() throws {
         try flushIndexes()
         guard size >= Int64(firstPosition) else { return }
-        if try db.catalogueHistory.last(txn)?.value == ledger.catalogueNumber { return }
-        try db.catalogueHistory.put(txn, firstPosition, ledger.catalogueNumber, options: .append)
+        if try db.catalogueHistory.last(txn)?.value == catalogueNumber { return }
+        try db.catalogueHistory.put(txn, firstPosition, catalogueNumber, options: .append)
     }
 }

@@ -1,5 +1,6 @@
 import Catalogue
 import LMDB
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,9 +17,16 @@ public final class Ledger: @unchecked Sendable {
     public let path: String
     let env: Environment
     let db: Databases
-    /// The catalogue in force when the ledger was opened, and its number.
-    public let catalogue: Catalogue
-    public let catalogueNumber: UInt32
+    /// The catalogue in force as this process last read it, and its number: read when the
+    /// ledger is opened, and again by `refreshCatalogue` (a long-running server calls it when a
+    /// commit finds that another process installed a newer one). Whatever it says, an append
+    /// is only written while the catalogue that validated its events is still the one in force
+    /// (see `Appender.append`).
+    public var inForce: CatalogueInForce { inForceLock.withLock { _inForce } }
+    public var catalogue: Catalogue { inForce.catalogue }
+    public var catalogueNumber: UInt32 { inForce.number }
+    private var _inForce: CatalogueInForce
+    private let inForceLock = Lock()
 
     struct Databases {
         let log, tree, ids, types, days, meta: Database
@@ -75,7 +83,7 @@ public final class Ledger: @unchecked Sendable {
                 try txn.put(dbs.meta, MetaKey.catalogue, Keys.u32(1))
             }
         }
-        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: 1, sealer: sealer)
+        return Ledger(path: path, env: env, db: dbs, inForce: CatalogueInForce(number: 1, catalogue: catalogue), sealer: sealer)
     }
 
     /// Opens an existing ledger.
@@ -127,18 +135,8 @@ public final class Ledger: @unchecked Sendable {
                 throw LedgerError.storage("\(path) has ledger format \(format) and could not be upgraded to format \(formatVersion): \(error)")
             }
         }
-        let (number, bundle): (UInt32, [UInt8]) = try wrap {
-            try env.read { txn in
-                guard let n = try txn.get(dbs.meta, MetaKey.catalogue) else { return (0, []) }
-                let number = Keys.readU32(n)
-                return (number, try dbs.catalogues.get(txn, number) ?? [])
-            }
-        }
-        let catalogue: Catalogue
-        do { catalogue = try Catalogue(bundle: bundle) } catch {
-            throw LedgerError.storage("\(path): the stored catalogue \(number) cannot be loaded: \(error)")
-        }
-        return Ledger(path: path, env: env, db: dbs, catalogue: catalogue, catalogueNumber: number, sealer: sealer)
+        let inForce = try CatalogueInForce.read(env: env, db: dbs, path: path, unless: nil)
+        return Ledger(path: path, env: env, db: dbs, inForce: inForce!, sealer: sealer)
     }
 
     /// Brings a ledger of format 2 or 3 to format 4 in one transaction, which also sets the
@@ -212,20 +210,28 @@ public final class Ledger: @unchecked Sendable {
         try txn.deleteDatabase(states)
     }
 
-    private init(path: String, env: Environment, db: Databases, catalogue: Catalogue, catalogueNumber: UInt32,
-                 sealer: PersonalDataSealer?) {
+    private init(path: String, env: Environment, db: Databases, inForce: CatalogueInForce, sealer: PersonalDataSealer?) {
         self.sealer = sealer
         self.path = path
         self.env = env
         self.db = db
-        self.catalogue = catalogue
-        self.catalogueNumber = catalogueNumber
+        self._inForce = inForce
+    }
+
+    /// Reads the catalogue in force again; loads it only when its number changed. Returns the
+    /// catalogue in force now.
+    @discardableResult
+    public func refreshCatalogue() throws -> CatalogueInForce {
+        let known = inForce
+        guard let fresh = try CatalogueInForce.read(env: env, db: db, path: path, unless: known.number) else { return known }
+        inForceLock.withLock { if fresh.number > _inForce.number { _inForce = fresh } }
+        return inForce
     }
 
     /// Makes `catalogue` the one in force for events appended from now on. Returns its number,
     /// or the current number when it is byte-for-byte the catalogue already in force.
     public func install(catalogue: Catalogue) throws -> (number: UInt32, changed: Bool) {
-        try Ledger.wrap {
+        let installed: (number: UInt32, changed: Bool) = try Ledger.wrap {
             try env.write { txn in
                 let current = try txn.get(db.meta, MetaKey.catalogue).map(Keys.readU32) ?? 0
                 if try db.catalogues.get(txn, current) == catalogue.bundle {
@@ -237,6 +243,11 @@ public final class Ledger: @unchecked Sendable {
                 return (next, true)
             }
         }
+        // `catalogue` is, byte for byte, the one stored under the number in force now.
+        inForceLock.withLock {
+            if installed.number > _inForce.number { _inForce = CatalogueInForce(number: installed.number, catalogue: catalogue) }
+        }
+        return installed
     }
 
     /// Turns LMDB's errors into storage errors and malformed records into integrity errors;

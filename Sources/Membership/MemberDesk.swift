@@ -75,9 +75,10 @@ public struct MemberDesk {
         line["stream"] = .string(Roster.stream(of: name))
         line["expectedVersion"] = .string(expected)
         line["data"] = .object(data)
-        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: recordedBy)
-        let event = try preparer.prepare(line: JSONWriter.canonical(.object(line)), source: "member \(name)")
-        switch try ledger.append([event])[0] {
+        let outcomes = try ledger.append(preparing: { catalogue in
+            [try EventPreparer(catalogue: catalogue, defaultWorker: recordedBy).prepare(line: JSONWriter.canonical(.object(line)), source: "member \(name)")]
+        })
+        switch outcomes[0] {
         case .appended(let position, _), .alreadyRecorded(let position): return position
         case .refused(let error): throw error
         }

@@ -23,7 +23,7 @@ public enum Permission: String, CaseIterable, Sendable {
     case appendEvents, readEvents, readPersonalData, readTypes, readStats
     case readReports
     case verify, readCheckpoints, readProofs, readAuditTrails, followEvents
-    case manageMembers, signCheckpoints, eraseResidents
+    case manageMembers, signCheckpoints, eraseResidents, updateCatalogue
 
     public var roles: Set<Role> {
         switch self {
@@ -33,7 +33,7 @@ public enum Permission: String, CaseIterable, Sendable {
         case .readReports: [.analyst]
         case .verify, .readCheckpoints, .readProofs: [.auditor, .admin]
         case .readAuditTrails: [.auditor]
-        case .manageMembers, .signCheckpoints, .eraseResidents: [.admin]
+        case .manageMembers, .signCheckpoints, .eraseResidents, .updateCatalogue: [.admin]
         }
     }
 

@@ -53,9 +53,10 @@ public struct ResidentErasure {
             object["type"] = .string("resident.erased")
             object["stream"] = .string(stream)
             object["data"] = .object(JSONObject([("request_ref", .string(request)), ("legal_basis", .string(legalBasis))]))
-            let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: erasedBy, sealer: sealer)
-            let event = try preparer.prepare(line: JSONWriter.canonical(.object(object)), source: "erasure")
-            if case .refused(let error) = try ledger.append([event])[0] { throw error }
+            let outcomes = try ledger.append(preparing: { catalogue in
+                [try EventPreparer(catalogue: catalogue, defaultWorker: erasedBy, sealer: sealer).prepare(line: JSONWriter.canonical(.object(object)), source: "erasure")]
+            })
+            if case .refused(let error) = outcomes[0] { throw error }
         }
         let (streams, corrections) = try ledger.read { s in (try s.residentStreams(id), try s.correctionStreams(ofResident: id)) }
         let keys = ["resident:" + id] + ([stream] + streams + corrections).map { "stream:" + $0 }

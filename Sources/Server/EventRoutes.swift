@@ -30,12 +30,11 @@ struct EventRoutes {
         }
         let (lines, numbers, _) = Lines.split(Array(body.readableBytesView))
         guard !lines.isEmpty else { throw Refusal(.badRequest, "no events in the body: send one JSON event per line") }
-        let (prepared, at, refusals) = server.prepare(lines, by: member.name, numbers: numbers)
-        let outcomes = prepared.isEmpty ? [] : try await server.commits.append(prepared)
+        let (prepared, outcomes) = try await server.append(lines, by: member.name, numbers: numbers)
         server.metrics.appended(outcomes)
         var results = [JSONValue?](repeating: nil, count: lines.count)
-        for (i, error) in refusals { results[i] = AppendOutcome.refusal(error) }
-        for (k, outcome) in outcomes.enumerated() { results[at[k]] = outcome.json(id: prepared[k].id) }
+        for (i, error) in prepared.refusals { results[i] = AppendOutcome.refusal(error) }
+        for (k, outcome) in outcomes.enumerated() { results[prepared.lines[k]] = outcome.json(id: prepared.events[k].id) }
         let answered = results.map { $0 ?? .null }
         if lines.count == 1, let only = answered.first?.object {
             let status: HTTPResponse.Status = switch only["kind"]?.string {

@@ -1,8 +1,10 @@
 import HTTPTypes
 import Hummingbird
+import Catalogue
 import JSON
 import Ledger
 import Membership
+import NIOCore
 
 /// Health, metrics, the catalogue, the counts, and the members (admin).
 struct FactRoutes {
@@ -21,10 +23,15 @@ struct FactRoutes {
         }
         router.get("/v1/catalogue") { request, _ in
             try await server.guarded(request, .readTypes) { _ in
+                // Read again: a `catalogue update` on the server's machine may have installed another.
+                let inForce = try server.ledger.refreshCatalogue()
                 var headers = HTTPFields()
-                headers[.buurtboekCatalogue] = String(server.ledger.catalogueNumber)
-                return Reply.bytes(server.ledger.catalogue.bundle, type: "application/json", headers: headers)
+                headers[.buurtboekCatalogue] = String(inForce.number)
+                return Reply.bytes(inForce.catalogue.bundle, type: "application/json", headers: headers)
             }
+        }
+        router.post("/v1/catalogue") { request, _ in
+            try await server.guarded(request, .updateCatalogue) { admin in try await updateCatalogue(request, by: admin) }
         }
         router.get("/v1/stats") { request, _ in
             try await server.guarded(request, .readStats) { _ in Reply.json(.object(try LedgerStats.read(server.ledger))) }
@@ -53,6 +60,25 @@ struct FactRoutes {
                 return Reply.json(.object(JSONObject([("name", .string(name)), ("role", .string(role.rawValue))])))
             }
         }
+    }
+
+    /// Installs the catalogue bundle of the body (as `catalogue update` sends it) as the one in
+    /// force; the same bundle again changes nothing. Appends validated by the catalogue before
+    /// are prepared again under this one (see `TeamServer.append`).
+    private func updateCatalogue(_ request: Request, by admin: Member) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: server.settings.maxBodyBytes) } catch {
+            throw Refusal(.contentTooLarge, "the body is over the \(server.settings.maxBodyBytes)-byte limit")
+        }
+        let catalogue: Catalogue
+        do { catalogue = try Catalogue.received(bundle: Array(body.readableBytesView)) } catch {
+            throw LedgerError(.refused, "\(error)")
+        }
+        let (number, changed) = try server.ledger.install(catalogue: catalogue)
+        if changed { server.logger.notice("catalogue \(number) installed by \(admin.name) (\(catalogue.typeCount) types)") }
+        return Reply.json(.object(JSONObject([("catalogue", .int(Int64(number))), ("changed", .bool(changed)),
+                                              ("types", .int(Int64(catalogue.typeCount)))])))
     }
 
     /// Enrols the member the body names ({"name": ..., "role": ...}); answers with the token,

@@ -21,6 +21,7 @@ public final class GroupCommit: @unchecked Sendable {
 
     private struct Pending {
         let events: [PreparedEvent]
+        let validatedBy: UInt32
         let answer: @Sendable (Result<[AppendOutcome], Error>) -> Void
     }
 
@@ -42,17 +43,24 @@ public final class GroupCommit: @unchecked Sendable {
         _ = try WorkerThread { [self] in run() }
     }
 
-    /// Appends `events` in the next commit; returns their outcomes once it is durable.
-    public func append(_ events: [PreparedEvent]) async throws -> [AppendOutcome] {
-        try await enqueue(events).outcomes()
+    /// Appends `events`, validated by catalogue number `validatedBy`, in the next commit;
+    /// returns their outcomes once it is durable. Throws `Outdated` when another catalogue is
+    /// in force by then: nothing of them was written, and they must be prepared again.
+    public func append(_ events: [PreparedEvent], validatedBy: UInt32) async throws -> [AppendOutcome] {
+        try await enqueue(events, validatedBy: validatedBy).outcomes()
+    }
+
+    /// The catalogue that validated a batch was no longer in force when its commit came.
+    public struct Outdated: Error {
+        public let error: LedgerError
     }
 
     /// Queues `events` at once, behind everything queued before (so a streamed import's
     /// batches are appended in their order), and returns a receipt to wait on: the caller may
     /// prepare its next batch meanwhile.
-    public func enqueue(_ events: [PreparedEvent]) -> Receipt {
+    public func enqueue(_ events: [PreparedEvent], validatedBy: UInt32) -> Receipt {
         let receipt = Receipt()
-        submit(events) { receipt.resolve($0) }
+        submit(events, validatedBy: validatedBy) { receipt.resolve($0) }
         return receipt
     }
 
@@ -88,14 +96,14 @@ public final class GroupCommit: @unchecked Sendable {
         }
     }
 
-    private func submit(_ events: [PreparedEvent], answer: @escaping @Sendable (Result<[AppendOutcome], Error>) -> Void) {
+    private func submit(_ events: [PreparedEvent], validatedBy: UInt32, answer: @escaping @Sendable (Result<[AppendOutcome], Error>) -> Void) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else {
             answer(.failure(LedgerError(.storage, "the server is shutting down; retry against its successor")))
             return
         }
-        queue.append(Pending(events: events, answer: answer))
+        queue.append(Pending(events: events, validatedBy: validatedBy, answer: answer))
         condition.signal()
     }
 
@@ -133,11 +141,16 @@ public final class GroupCommit: @unchecked Sendable {
         do {
             try persistKeys()
             let outcomes = try ledger.transaction(mode: .skipRefused) { appender in
-                try taken.map { try appender.append($0.events, flush: false) }
+                try taken.map { pending -> Result<[AppendOutcome], Error> in
+                    guard pending.validatedBy == appender.catalogueNumber else {
+                        return .failure(Outdated(error: CatalogueInForce.outdated(pending.validatedBy, current: appender.catalogueNumber)))
+                    }
+                    return .success(try appender.append(pending.events, flush: false, validatedBy: pending.validatedBy))
+                }
             }
             committed(Commit(events: count, requests: taken.count,
                              seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
-            for (pending, outcome) in zip(taken, outcomes) { pending.answer(.success(outcome)) }
+            for (pending, outcome) in zip(taken, outcomes) { pending.answer(outcome) }
         } catch {
             for pending in taken { pending.answer(.failure(error)) }
         }

@@ -28,21 +28,43 @@ struct ImportRoute {
         var tally = Tally()
         var pending: [UInt8] = []
         var lineNumber = 0
-        var queued: [(receipt: GroupCommit.Receipt, lines: [Int], inputs: [ArraySlice<UInt8>])] = []
-        func settle(_ entry: (receipt: GroupCommit.Receipt, lines: [Int], inputs: [ArraySlice<UInt8>])) async throws {
-            let outcomes = try await entry.receipt.outcomes()
+        // The import prepares every batch with one catalogue, read again only when a commit
+        // finds another in force: then every batch queued behind that one was prepared with
+        // the same outdated catalogue and is refused whole too, so preparing them all again,
+        // in order, keeps the file's order.
+        var inForce = server.ledger.inForce
+        var queued: [Queued] = []
+        var outdatedCommits = 0
+        func enqueue(_ lines: [ArraySlice<UInt8>], _ numbers: [Int]) {
+            let prepared = server.prepare(lines, by: member.name, numbers: numbers, with: inForce)
+            let receipt = prepared.events.isEmpty ? nil : server.commits.enqueue(prepared.events, validatedBy: prepared.validatedBy)
+            queued.append(Queued(receipt: receipt, lines: lines, numbers: numbers, prepared: prepared))
+        }
+        func settle() async throws {
+            let entry = queued.removeFirst()
+            let outcomes: [AppendOutcome]
+            do { outcomes = try await entry.receipt?.outcomes() ?? [] } catch let outdated as GroupCommit.Outdated {
+                outdatedCommits += 1
+                guard outdatedCommits < 3 else { throw outdated.error }
+                let again = [entry] + queued
+                queued.removeAll()
+                for behind in again.dropFirst() { _ = try? await behind.receipt?.outcomes() }
+                inForce = try server.ledger.refreshCatalogue()
+                server.logger.notice("import by \(member.name): catalogue \(inForce.number) came into force; preparing \(again.count) queued batches again")
+                for batch in again { enqueue(batch.lines, batch.numbers) }
+                return
+            }
             server.metrics.appended(outcomes)
-            for (k, outcome) in outcomes.enumerated() { tally.add(outcome, line: entry.lines[k], input: entry.inputs[k]) }
+            let p = entry.prepared
+            for (i, error) in p.refusals { tally.refuse(line: entry.numbers[i], error: error, input: entry.lines[i]) }
+            for (k, outcome) in outcomes.enumerated() { tally.add(outcome, line: entry.numbers[p.lines[k]], input: entry.lines[p.lines[k]]) }
         }
         func batch(_ bytes: [UInt8]) async throws {
             let (lines, numbers, count) = Lines.split(bytes, after: lineNumber)
             lineNumber = count
             guard !lines.isEmpty else { return }
-            let (events, at, refusals) = server.prepare(lines, by: member.name, numbers: numbers)
-            for (i, error) in refusals { tally.refuse(line: numbers[i], error: error, input: lines[i]) }
-            guard !events.isEmpty else { return }
-            queued.append((server.commits.enqueue(events), at.map { numbers[$0] }, at.map { lines[$0] }))
-            while queued.count > Self.batchesAhead { try await settle(queued.removeFirst()) }
+            enqueue(lines, numbers)
+            while queued.count > Self.batchesAhead { try await settle() }
         }
         var newlines = 0
         for try await buffer in request.body {
@@ -58,9 +80,18 @@ struct ImportRoute {
             }
         }
         try await batch(pending)
-        for entry in queued { try await settle(entry) }
+        while !queued.isEmpty { try await settle() }
         guard lineNumber > 0 else { throw Refusal(.badRequest, "no events in the body: send the file, one JSON event per line") }
         return Reply.json(.object(tally.json(lines: lineNumber)))
+    }
+
+    /// A batch queued for the group commit, with its lines, kept until its commit is durable
+    /// in case it must be prepared again.
+    struct Queued {
+        let receipt: GroupCommit.Receipt?
+        let lines: [ArraySlice<UInt8>]
+        let numbers: [Int]
+        let prepared: TeamServer.Prepared
     }
 
     struct Tally {

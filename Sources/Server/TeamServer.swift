@@ -90,17 +90,17 @@ public final class TeamServer: Sendable {
         }
     }
 
-    /// Prepares a request's lines (parse, validate, seal) as `member`, whatever a line says of
-    /// recordedBy: a large batch on every core, in slices each with a preparer of its own (a
-    /// preparer owns a parser), the order of the lines kept. Returns the prepared events, the
-    /// index of each one's line, and the lines refused.
-    func prepare(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int]) -> (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) {
+    /// Prepares a request's lines (parse, validate, seal) as `member` with the catalogue
+    /// `inForce`, whatever a line says of recordedBy: a large batch on every core, in slices
+    /// each with a preparer of its own (a preparer owns a parser), the order of the lines kept.
+    /// Returns the prepared events, the index of each one's line, and the lines refused.
+    func prepare(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], with inForce: CatalogueInForce) -> Prepared {
         let slices = lines.count < 256 ? 1 : TeamServer.cores
         let size = (lines.count + slices - 1) / slices
         let parts = PreparedParts(count: slices)
         let now = Clock.nowMicros()
         parallel(slices) { slice in
-            let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: member, sealer: sealer, derivesIds: true,
+            let preparer = EventPreparer(catalogue: inForce.catalogue, defaultWorker: member, sealer: sealer, derivesIds: true,
                                          recorderIsFixed: true, now: now)
             var part: (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) = ([], [], [])
             for i in (slice * size)..<min(lines.count, (slice + 1) * size) {
@@ -121,7 +121,33 @@ public final class TeamServer: Sendable {
             all.lines += part.lines
             all.refusals += part.refusals
         }
-        return all
+        return Prepared(events: all.events, lines: all.lines, refusals: all.refusals, validatedBy: inForce.number)
+    }
+
+    struct Prepared {
+        let events: [PreparedEvent]
+        /// The index of each event's line, and the lines refused.
+        let lines: [Int]
+        let refusals: [(Int, LedgerError)]
+        let validatedBy: UInt32
+    }
+
+    /// Prepares `lines` and appends them in the next group commit. When a catalogue was
+    /// installed meanwhile (a `catalogue update` on the server's machine, or by an admin
+    /// through the server), the server reads it and prepares the lines again under it, so a
+    /// worker never sees that the catalogue changed unless their events now break it.
+    func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int]) async throws -> (Prepared, [AppendOutcome]) {
+        var inForce = ledger.inForce, attempts = 0
+        while true {
+            let prepared = prepare(lines, by: member, numbers: numbers, with: inForce)
+            if prepared.events.isEmpty { return (prepared, []) }
+            do { return (prepared, try await commits.append(prepared.events, validatedBy: prepared.validatedBy)) } catch let outdated as GroupCommit.Outdated {
+                attempts += 1
+                // Catalogues installed faster than a request can be prepared: let the client retry.
+                guard attempts < 3 else { throw outdated.error }
+                inForce = try ledger.refreshCatalogue()
+            }
+        }
     }
 
     static let cores = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))

@@ -52,24 +52,7 @@ final class WorkerCommandTests: LedgerTestCase {
                     "--field", "service=debt_help", "--field", "handover=warm", "--field", "support_level=moderate", "--field", "urgency=routine"]
         assertExit(try CLI.run(made + ["--stream", "referral-2024-0001"], ledger: ledger), 0)
         assertExit(try CLI.run(["append", "referral.accepted", "--stream", "referral-2024-0001"], ledger: ledger), 0)
-        let schemas = work + "/schemas"
-        try FileManager.default.copyItem(atPath: CLI.schemas, toPath: schemas)
-        let file = schemas + "/catalogue.json"
-        var catalogue = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
-        var lifecycles = catalogue["lifecycles"] as! [String: Any]
-        var referral = lifecycles["referral"] as! [String: Any]
-        referral["transitions"] = (referral["transitions"] as! [[String: Any]]).map { transition in
-            var t = transition
-            switch t["event"] as? String {
-            case "referral.completed": t["from"] = ["IN_PROGRESS", "ACCEPTED"]
-            case "referral.accepted": t["from"] = ["IN_PROGRESS"]
-            default: break
-            }
-            return t
-        }
-        lifecycles["referral"] = referral
-        catalogue["lifecycles"] = lifecycles
-        try JSONSerialization.data(withJSONObject: catalogue, options: [.sortedKeys]).write(to: URL(fileURLWithPath: file))
+        let schemas = try schemasWithReorderedReferrals()
         assertExit(try CLI.run(["catalogue", "update", "--schemas", schemas], ledger: ledger), 0, "catalogue 2 is now in force")
         assertExit(try CLI.run(["append", "referral.completed", "--stream", "referral-2024-0001", "--field", "outcome=goal_reached"],
                                ledger: ledger), 0, "appended at position 3")
