@@ -4,19 +4,7 @@ import XCTest
 /// A catalogue installed while the server runs, on its machine or through it by an admin: the
 /// server takes it at once, appends in flight are validated again under it, none is lost or
 /// refused for it, and every event is recorded under the catalogue that validated it.
-final class ServerCatalogueTests: LedgerTestCase {
-    var server: ServedLedger!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        server = try ServedLedger(ledger: ledger, work: work)
-    }
-
-    override func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
+final class ServerCatalogueTests: ServedLedgerTestCase {
     private let made = ["append", "referral.made", "--field", "resident_id=R000123", "--field", "target_organisation=org-schuldhulp-noord",
                         "--field", "service=debt_help", "--field", "handover=warm", "--field", "support_level=moderate", "--field", "urgency=routine"]
 

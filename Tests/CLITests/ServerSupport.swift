@@ -1,6 +1,21 @@
 import Foundation
 import XCTest
 
+/// A test with a ledger served on loopback (`server`), stopped after the test.
+class ServedLedgerTestCase: LedgerTestCase {
+    var server: ServedLedger!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        server = try ServedLedger(ledger: ledger, work: work)
+    }
+
+    override func tearDown() {
+        server?.stop()
+        super.tearDown()
+    }
+}
+
 /// A `buurtboek serve` started by a test on a loopback port of its own, with an admin, a
 /// worker, an analyst and an auditor enrolled (their tokens in files, mode 0600).
 final class ServedLedger {

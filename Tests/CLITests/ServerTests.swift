@@ -4,19 +4,7 @@ import XCTest
 /// `buurtboek serve` and the CLI against it: roles on every route, the same output as a local
 /// ledger, retries that never double, live follow across a restart, and bad requests that
 /// leave the server answering.
-final class ServerTests: LedgerTestCase {
-    var server: ServedLedger!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        server = try ServedLedger(ledger: ledger, work: work)
-    }
-
-    override func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
+final class ServerTests: ServedLedgerTestCase {
     private let contact = #"{"type":"contact.recorded","stream":"contact-srv-1","neighbourhood":"BU03630001","data":{"mode":"drop_in","topics":["money"],"minutes":10}}"#
 
     /// Every role on every route: the allowed cells answer 2xx, the others 403 with one line;
