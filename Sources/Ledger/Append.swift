@@ -81,17 +81,19 @@ extension Ledger {
     /// was installed meanwhile (by another process, or through the server), reads it and
     /// prepares them again, so they are always validated by the catalogue they are recorded under.
     public func append(preparing prepare: (Catalogue) throws -> [PreparedEvent], mode: BatchMode = .atomic) throws -> [AppendOutcome] {
-        var inForce = self.inForce
-        for _ in 0..<3 {
+        var inForce = self.inForce, attempt = 0
+        while true {
+            attempt += 1
             let events = try prepare(inForce.catalogue)
             let outcomes = try transaction(mode: mode) { appender -> [AppendOutcome]? in
-                guard appender.catalogueNumber == inForce.number else { return nil }
-                return try appender.append(events, validatedBy: inForce.number)
+                do { return try appender.append(events, validatedBy: inForce.number) } catch let outdated as OutdatedCatalogue {
+                    if attempt == OutdatedCatalogue.attempts { throw outdated.conflict }
+                    return nil
+                }
             }
             if let outcomes { return outcomes }
             inForce = try refreshCatalogue()
         }
-        throw LedgerError(.conflict, "the catalogue in force changed three times while this was being recorded; run it again")
     }
 
     /// Runs `body` with one write transaction that it may append several batches to: for an
@@ -101,7 +103,8 @@ extension Ledger {
         try Ledger.wrap {
             try env.write { txn in
                 let appender = Appender(writer: try BatchWriter(ledger: self, txn: txn), mode: mode)
-                let result = try body(appender)
+                let result: R
+                do { result = try body(appender) } catch let outdated as OutdatedCatalogue { throw outdated.conflict }
                 try appender.writer.finish()
                 return result
             }
@@ -113,8 +116,6 @@ extension Ledger {
 public final class Appender {
     var writer: BatchWriter
     let mode: Ledger.BatchMode
-    /// The catalogue in force as this transaction sees it.
-    public var catalogueNumber: UInt32 { writer.catalogueNumber }
 
     init(writer: BatchWriter, mode: Ledger.BatchMode) {
         self.writer = writer
@@ -128,11 +129,11 @@ public final class Appender {
     ///
     /// `validatedBy` is the number of the catalogue the events were prepared with (by default
     /// the ledger's `catalogueNumber`, right for a process that never refreshes it). When
-    /// another catalogue is in force by now, nothing is written and the conflict is thrown,
-    /// whatever the mode: the events must be prepared again.
+    /// another catalogue is in force by now, nothing is written and `OutdatedCatalogue` is
+    /// thrown, whatever the mode: the events must be prepared again.
     public func append(_ events: [PreparedEvent], flush: Bool = true, validatedBy: UInt32? = nil) throws -> [AppendOutcome] {
         let validatedBy = validatedBy ?? writer.ledger.catalogueNumber
-        guard validatedBy == writer.catalogueNumber else { throw CatalogueInForce.outdated(validatedBy, current: writer.catalogueNumber) }
+        guard validatedBy == writer.catalogueNumber else { throw OutdatedCatalogue(validatedBy: validatedBy, inForce: writer.catalogueNumber) }
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(events.count)
         for event in events {

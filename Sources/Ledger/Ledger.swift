@@ -135,8 +135,8 @@ public final class Ledger: @unchecked Sendable {
                 throw LedgerError.storage("\(path) has ledger format \(format) and could not be upgraded to format \(formatVersion): \(error)")
             }
         }
-        let inForce = try CatalogueInForce.read(env: env, db: dbs, path: path, unless: nil)
-        return Ledger(path: path, env: env, db: dbs, inForce: inForce!, sealer: sealer)
+        let inForce = try CatalogueInForce.read(env: env, db: dbs, path: path, reusing: nil)
+        return Ledger(path: path, env: env, db: dbs, inForce: inForce, sealer: sealer)
     }
 
     /// Brings a ledger of format 2 or 3 to format 4 in one transaction, which also sets the
@@ -222,10 +222,11 @@ public final class Ledger: @unchecked Sendable {
     /// catalogue in force now.
     @discardableResult
     public func refreshCatalogue() throws -> CatalogueInForce {
-        let known = inForce
-        guard let fresh = try CatalogueInForce.read(env: env, db: db, path: path, unless: known.number) else { return known }
-        inForceLock.withLock { if fresh.number > _inForce.number { _inForce = fresh } }
-        return inForce
+        let fresh = try CatalogueInForce.read(env: env, db: db, path: path, reusing: inForce)
+        return inForceLock.withLock {
+            if fresh.number > _inForce.number { _inForce = fresh }
+            return _inForce
+        }
     }
 
     /// Makes `catalogue` the one in force for events appended from now on. Returns its number,

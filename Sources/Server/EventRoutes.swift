@@ -23,11 +23,7 @@ struct EventRoutes {
     /// 409 (expected version) or 422 (refused), so a single append reads like one; several:
     /// 200 with each line's outcome (a whole file goes to /v1/import instead).
     func append(_ request: Request, by member: Member) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: server.settings.maxBodyBytes) } catch {
-            throw Refusal(.contentTooLarge, "the body is over the \(server.settings.maxBodyBytes)-byte limit; send the events in smaller batches")
-        }
+        let body = try await server.body(of: request, advice: "; send the events in smaller batches")
         let (lines, numbers, _) = Lines.split(Array(body.readableBytesView))
         guard !lines.isEmpty else { throw Refusal(.badRequest, "no events in the body: send one JSON event per line") }
         let (prepared, outcomes) = try await server.append(lines, by: member.name, numbers: numbers)

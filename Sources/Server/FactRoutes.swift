@@ -4,7 +4,6 @@ import Catalogue
 import JSON
 import Ledger
 import Membership
-import NIOCore
 
 /// Health, metrics, the catalogue, the counts, and the members (admin).
 struct FactRoutes {
@@ -66,11 +65,7 @@ struct FactRoutes {
     /// force; the same bundle again changes nothing. Appends validated by the catalogue before
     /// are prepared again under this one (see `TeamServer.append`).
     private func updateCatalogue(_ request: Request, by admin: Member) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: server.settings.maxBodyBytes) } catch {
-            throw Refusal(.contentTooLarge, "the body is over the \(server.settings.maxBodyBytes)-byte limit")
-        }
+        let body = try await server.body(of: request)
         let catalogue: Catalogue
         do { catalogue = try Catalogue.received(bundle: Array(body.readableBytesView)) } catch {
             throw LedgerError(.refused, "\(error)")

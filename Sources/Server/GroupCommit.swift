@@ -44,15 +44,10 @@ public final class GroupCommit: @unchecked Sendable {
     }
 
     /// Appends `events`, validated by catalogue number `validatedBy`, in the next commit;
-    /// returns their outcomes once it is durable. Throws `Outdated` when another catalogue is
-    /// in force by then: nothing of them was written, and they must be prepared again.
+    /// returns their outcomes once it is durable. Throws `OutdatedCatalogue` when another
+    /// catalogue is in force by then: nothing of them was written, and they must be prepared again.
     public func append(_ events: [PreparedEvent], validatedBy: UInt32) async throws -> [AppendOutcome] {
         try await enqueue(events, validatedBy: validatedBy).outcomes()
-    }
-
-    /// The catalogue that validated a batch was no longer in force when its commit came.
-    public struct Outdated: Error {
-        public let error: LedgerError
     }
 
     /// Queues `events` at once, behind everything queued before (so a streamed import's
@@ -141,11 +136,12 @@ public final class GroupCommit: @unchecked Sendable {
         do {
             try persistKeys()
             let outcomes = try ledger.transaction(mode: .skipRefused) { appender in
+                // A batch validated by an older catalogue is given back to its request, to be
+                // prepared again; the others go on in this transaction.
                 try taken.map { pending -> Result<[AppendOutcome], Error> in
-                    guard pending.validatedBy == appender.catalogueNumber else {
-                        return .failure(Outdated(error: CatalogueInForce.outdated(pending.validatedBy, current: appender.catalogueNumber)))
+                    do { return .success(try appender.append(pending.events, flush: false, validatedBy: pending.validatedBy)) } catch let outdated as OutdatedCatalogue {
+                        return .failure(outdated)
                     }
-                    return .success(try appender.append(pending.events, flush: false, validatedBy: pending.validatedBy))
                 }
             }
             committed(Commit(events: count, requests: taken.count,

@@ -43,9 +43,9 @@ struct ImportRoute {
         func settle() async throws {
             let entry = queued.removeFirst()
             let outcomes: [AppendOutcome]
-            do { outcomes = try await entry.receipt?.outcomes() ?? [] } catch let outdated as GroupCommit.Outdated {
+            do { outcomes = try await entry.receipt?.outcomes() ?? [] } catch let outdated as OutdatedCatalogue {
                 outdatedCommits += 1
-                guard outdatedCommits < 3 else { throw outdated.error }
+                guard outdatedCommits < OutdatedCatalogue.attempts else { throw outdated.conflict }
                 let again = [entry] + queued
                 queued.removeAll()
                 for behind in again.dropFirst() { _ = try? await behind.receipt?.outcomes() }

@@ -124,6 +124,14 @@ public final class TeamServer: Sendable {
         return Prepared(events: all.events, lines: all.lines, refusals: all.refusals, validatedBy: inForce.number)
     }
 
+    /// The whole body of `request`, refused with 413 when it is over `--max-body`.
+    func body(of request: Request, advice: String = "") async throws -> ByteBuffer {
+        var request = request
+        do { return try await request.collectBody(upTo: settings.maxBodyBytes) } catch {
+            throw Refusal(.contentTooLarge, "the body is over the \(settings.maxBodyBytes)-byte limit\(advice)")
+        }
+    }
+
     struct Prepared {
         let events: [PreparedEvent]
         /// The index of each event's line, and the lines refused.
@@ -141,10 +149,10 @@ public final class TeamServer: Sendable {
         while true {
             let prepared = prepare(lines, by: member, numbers: numbers, with: inForce)
             if prepared.events.isEmpty { return (prepared, []) }
-            do { return (prepared, try await commits.append(prepared.events, validatedBy: prepared.validatedBy)) } catch let outdated as GroupCommit.Outdated {
+            do { return (prepared, try await commits.append(prepared.events, validatedBy: prepared.validatedBy)) } catch let outdated as OutdatedCatalogue {
                 attempts += 1
                 // Catalogues installed faster than a request can be prepared: let the client retry.
-                guard attempts < 3 else { throw outdated.error }
+                guard attempts < OutdatedCatalogue.attempts else { throw outdated.conflict }
                 inForce = try ledger.refreshCatalogue()
             }
         }

@@ -46,6 +46,13 @@ final class ServerCatalogueTests: ServedLedgerTestCase {
         let history = (facts["history"] as? [[String: Int]] ?? []).map { [$0["catalogue"] ?? 0, $0["fromPosition"] ?? 0] }
         XCTAssertEqual(history.suffix(2), [[2, completedAt], [3, secondAt]])
         XCTAssertTrue(server.log.contains("catalogue 3 installed by m-admin"), server.log)
+        // Member events are prepared again too: enrolled through the server right after a local
+        // update, the member's event is recorded under the new catalogue.
+        assertExit(try CLI.run(["catalogue", "update", "--schemas", reordered], ledger: ledger), 0, "catalogue 4 is now in force")
+        assertExit(try server.cli(["member", "add", "m-late", "--role", "worker", "--token-out", work + "/late.token"], as: "admin"), 0, "enrolled m-late")
+        let last = try XCTUnwrap((try catalogueFacts()["history"] as? [[String: Int]])?.last)
+        XCTAssertEqual(last["catalogue"], 4)
+        XCTAssertEqual(last["fromPosition"], try XCTUnwrap(Int(try CLI.run(["stats", "--format", "json"], ledger: ledger).stdout.firstMatch(of: #/"events":([0-9]+)/#)?.1 ?? "")))
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
     }
 

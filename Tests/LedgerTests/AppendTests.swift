@@ -1,8 +1,36 @@
 import XCTest
+import Catalogue
 @testable import Ledger
 import Merkle
 
 final class AppendTests: ScratchLedgerTestCase {
+
+    /// Events validated by a catalogue no longer in force are never written under another: the
+    /// batch is refused whole, as a conflict to run again, and the log is left as it was.
+    func testEventsAreWrittenOnlyWhileTheCatalogueThatValidatedThemIsInForce() throws {
+        let stale = scratch.ledger.inForce
+        let event = try scratch.prepare(referralMade())
+        try scratch.sealer.persist()
+        let bundle = String(decoding: stale.catalogue.bundle, as: UTF8.self).replacing(#""maxDataBytes":65536"#, with: #""maxDataBytes":65000"#)
+        XCTAssertNotEqual(Array(bundle.utf8), stale.catalogue.bundle)
+        let installed = try scratch.ledger.install(catalogue: try Catalogue.received(bundle: Array(bundle.utf8)))
+        XCTAssertEqual(installed.number, stale.number + 1)
+        XCTAssertEqual(try scratch.ledger.refreshCatalogue().number, installed.number)
+        XCTAssertThrowsError(try scratch.ledger.append([event], validatedBy: stale.number)) { error in
+            XCTAssertEqual((error as? LedgerError)?.kind, .conflict)
+            XCTAssertEqual((error as? LedgerError)?.message, "the catalogue was updated (to number 2) while this command ran; run it again")
+        }
+        XCTAssertEqual(scratch.size, 0)
+        // Prepared under the catalogue in force, the same event goes in, recorded under it.
+        var preparedWith: [Int] = []
+        let outcomes = try scratch.ledger.append(preparing: { catalogue in
+            preparedWith.append(catalogue.maxDataBytes)
+            return [try EventPreparer(catalogue: catalogue, defaultWorker: "w-test", sealer: scratch.sealer).prepare(line: Array(referralMade().utf8), source: "event")]
+        })
+        guard case .appended(1, 1) = outcomes[0] else { return XCTFail("\(outcomes)") }
+        XCTAssertEqual(preparedWith, [65000])
+        XCTAssertEqual(try scratch.ledger.read { try $0.catalogueHistory() }.map(\.number), [2])
+    }
 
     func testPositionsAreGaplessAndStreamVersionsCount() throws {
         let outcomes = try scratch.append(referralMade(), event("referral.accepted", "referral-2024-0042"),
