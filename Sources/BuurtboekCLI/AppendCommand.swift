@@ -139,41 +139,9 @@ struct AppendCommand: ParsableCommand {
         }
         let schema = catalogue.type(type, version: schemaVersion)?.schema
         for field in fields {
-            guard let eq = field.firstIndex(of: "="), eq != field.startIndex else {
-                throw CLIError("--field \(field): expected key=value")
-            }
-            let key = String(field[..<eq]), text = String(field[field.index(after: eq)...])
+            let (key, text) = try FieldValue.split(field)
             object[key] = try FieldValue.parse(text, key: key, schema: schema?.property(key))
         }
         return object
     }
 }
-
-/// Reads a --field value as the schema types the field, so workers need not type JSON.
-enum FieldValue {
-    static func parse(_ text: String, key: String, schema: Schema?) throws -> JSONValue {
-        let types = schema?.typeNames ?? ["string"]
-        if types.contains("array") {
-            return .array(text.split(separator: ",").map { .string(String($0).trimmingWhitespace) })
-        }
-        if types.contains("object") {
-            do { return try JSONParser().value(Array(text.utf8)) } catch {
-                throw CLIError("--field \(key): the field holds an object; give it as JSON (\(error))", code: ExitStatus.usage)
-            }
-        }
-        if types.contains("boolean") {
-            switch text.lowercased() {
-            case "true", "yes", "ja", "1": return .bool(true)
-            case "false", "no", "nee", "0": return .bool(false)
-            default: throw CLIError("--field \(key)=\(text): expected true or false", code: ExitStatus.usage)
-            }
-        }
-        if types.contains("integer") || types.contains("number") {
-            if let i = Int64(text) { return .int(i) }
-            if let d = Double(text.replacing(",", with: ".")), d.isFinite { return .double(d) }
-            throw CLIError("--field \(key)=\(text): expected a number", code: ExitStatus.usage)
-        }
-        return .string(text)
-    }
-}
-

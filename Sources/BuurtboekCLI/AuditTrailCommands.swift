@@ -161,22 +161,30 @@ struct CorrectCommand: ParsableCommand {
         discussion: Help.page("""
         Appends ledger.correction_recorded (stream correction-POS) with the new values of the given
         fields; the original stays in the log, and audits show both side by side. The reason is
-        free text, so it is sealed: the master key is needed.
+        free text, so it is sealed: the master key is needed on a ledger directory. Through a
+        team server (a worker's token) the server seals it, and a retry after a lost answer is
+        "already recorded".
 
         EXAMPLES
           buurtboek correct 812 --reason "attendance was 34, not 43" --field attendance=34
+          buurtboek correct 812 --reason "attendance was 34" --field attendance=34 --ledger https://buurtboek.example:8443
         """))
 
     @Argument(help: "The position of the event to amend.") var position: UInt64
     @Option(help: ArgumentHelp("Why the correction is made.", valueName: "text")) var reason: String
     @Option(name: .customLong("field"), help: ArgumentHelp("A field's new value (repeatable).", valueName: "key=value")) var fields: [String] = []
+    @OptionGroup var output: FactsFormat
     @OptionGroup var worker: WorkerOption
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
+    func validate() throws {
+        if fields.isEmpty { throw ValidationError("correct needs at least one --field key=value (use `buurtboek void` to void an event)") }
+    }
+
     func run() throws {
-        guard !fields.isEmpty else { throw CLIError("correct needs at least one --field key=value (use `buurtboek void` to void an event)") }
-        try Corrections.append(action: "amend", position: position, reason: reason, fields: fields, worker: worker, ledger: ledger, masterKey: masterKey)
+        try Corrections.append(Correction.Request(position: position, action: .amend, reason: reason, fields: fields),
+                               output: output, worker: worker, ledger: ledger, masterKey: masterKey)
     }
 }
 
@@ -185,38 +193,55 @@ struct VoidCommand: ParsableCommand {
         commandName: "void",
         abstract: "Void an earlier event by appending a correction.",
         discussion: Help.page("""
+        The voided event stays in the log; read models and audits leave it out from then on and
+        show why. Works on a ledger directory (master key) or through a team server (a worker's
+        token).
+
         EXAMPLES
           buurtboek void 812 --reason "recorded for the wrong resident"
         """))
 
     @Argument(help: "The position of the event to void.") var position: UInt64
     @Option(help: ArgumentHelp("Why it is voided.", valueName: "text")) var reason: String
+    @OptionGroup var output: FactsFormat
     @OptionGroup var worker: WorkerOption
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
     func run() throws {
-        try Corrections.append(action: "void", position: position, reason: reason, fields: [], worker: worker, ledger: ledger, masterKey: masterKey)
+        try Corrections.append(Correction.Request(position: position, action: .void, reason: reason, fields: []),
+                               output: output, worker: worker, ledger: ledger, masterKey: masterKey)
     }
 }
 
 enum Corrections {
-    static func append(action: String, position: UInt64, reason: String, fields: [String], worker: WorkerOption,
+    static func append(_ request: Correction.Request, output: FactsFormat, worker: WorkerOption,
                        ledger options: LedgerOptions, masterKey: MasterKeyOption) throws {
-        let (ledger, sealer) = try options.open(requiring: masterKey, for: "a correction (its reason is free text)")
-        let target = try Correction.target(position, in: ledger)
-        var values: [(key: String, value: JSONValue)] = []
-        for field in fields {
-            guard let eq = field.firstIndex(of: "="), eq != field.startIndex else { throw CLIError("--field \(field): expected key=value") }
-            let key = String(field[..<eq])
-            values.append((key, try FieldValue.parse(String(field[field.index(after: eq)...]), key: key, schema: target.type?.schema.property(key))))
+        let outcome: JSONObject
+        if let remote = try options.remote() {
+            // The id is given here, so a request sent again after a lost answer is "already recorded".
+            let sent = Correction.Request(position: request.position, action: request.action, reason: request.reason,
+                                          fields: request.fields, id: UUIDText.format(Clock.uuidV7()))
+            let response = try remote.send(.POST, "/v1/corrections", body: JSONWriter.canonical(.object(sent.json)))
+            outcome = try response.json().object ?? JSONObject()
+            guard ["appended", "already_recorded"].contains(outcome["status"]?.string) else { throw RemoteError(response: response) }
+        } else {
+            let (ledger, sealer) = try options.open(requiring: masterKey, for: "a correction (its reason is free text)")
+            let (target, line) = try Correction.line(request, in: ledger)
+            let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
+            let event = try preparer.prepare(line: line, source: "correction")
+            try sealer.persist()
+            let appended = try ledger.append([event])[0]
+            if case .refused(let error) = appended { throw error }
+            outcome = Correction.outcome(appended, id: event.id, request, target: target)
         }
-        let line = try Correction.line(target, action: action, reason: reason, values: values)
-        let preparer = EventPreparer(catalogue: ledger.catalogue, defaultWorker: worker.worker, sealer: sealer)
-        let event = try preparer.prepare(line: line, source: "correction")
-        try sealer.persist()
-        guard case .appended(let at, _) = try ledger.append([event])[0] else { return }
-        print("appended at position \(at): \(action) of position \(position) (\(target.typeName))")
+        if output.json { return print(JSONWriter.ordered(.object(outcome))) }
+        let what = "\(outcome["action"]?.string ?? "") of position \(outcome["corrects"]?.int ?? 0) (\(outcome["correctsType"]?.string ?? ""))"
+        if outcome["status"]?.string == "appended" {
+            print("appended at position \(outcome["position"]?.int ?? 0): \(what)")
+        } else {
+            print("already recorded at position \(outcome["position"]?.int ?? 0): \(what); nothing appended")
+        }
     }
 }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import JSON
 import Catalogue
 import Ledger
-import Merkle
 
 struct CatalogueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +12,9 @@ struct CatalogueCommand: ParsableCommand {
         one validated, so that events are always read with the schemas of their time. To add an
         organisation's own event type, add its schema file and an entry in catalogue.json, then
         update.
+
+        Both work on a ledger directory or through a team server (show: a worker's, auditor's
+        or admin's token; update: an admin's).
 
         EXAMPLES
           buurtboek catalogue
@@ -27,26 +29,26 @@ struct CatalogueCommand: ParsableCommand {
             EXAMPLES
               buurtboek catalogue show
               buurtboek catalogue show --format json
+              buurtboek catalogue show --ledger https://buurtboek.example:8443 --token-file ~/joris.token
             """))
         @OptionGroup var output: FactsFormat
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            let ledger = try self.ledger.open()
+            let facts: JSONObject
+            if let remote = try self.ledger.remote() {
+                facts = try remote.getJSON("/v1/catalogue/history").object ?? JSONObject()
+            } else {
+                let ledger = try self.ledger.open()
+                facts = try ledger.catalogueFacts(ledger.inForce)
+            }
             if output.json {
-                let history = try ledger.read { try $0.catalogueHistory() }
-                print(JSONWriter.ordered(.object(JSONObject([
-                    ("inForce", .int(Int64(ledger.catalogueNumber))), ("types", .int(Int64(ledger.catalogue.typeCount))),
-                    ("sha256", .string(Hash.sha256(ledger.catalogue.bundle).hex)),
-                    ("history", .array(history.map { .object(JSONObject([("catalogue", .int(Int64($0.1))), ("fromPosition", .int(Int64($0.0)))])) })),
-                ]))))
+                print(JSONWriter.ordered(.object(facts)))
                 return
             }
-            print("catalogue \(ledger.catalogueNumber) in force: \(ledger.catalogue.typeCount) types, sha256 \(Hash.sha256(ledger.catalogue.bundle).hex)")
-            try ledger.read { snapshot in
-                for (from, number) in try snapshot.catalogueHistory() {
-                    print("  catalogue \(number) validated events from position \(from)")
-                }
+            print("catalogue \(facts["inForce"]?.int ?? 0) in force: \(facts["types"]?.int ?? 0) types, sha256 \(facts["sha256"]?.string ?? "")")
+            for entry in facts["history"]?.array ?? [] {
+                print("  catalogue \(entry["catalogue"]?.int ?? 0) validated events from position \(entry["fromPosition"]?.int ?? 0)")
             }
         }
     }

@@ -46,6 +46,8 @@ public enum BuurtboekMain {
             Terminal.fail(error.message, details: error.details, code: ExitStatus.code(for: error.kind))
         } catch let error as CLIError {
             Terminal.fail(error.message, code: error.code)
+        } catch let error as FieldValueError {
+            Terminal.fail(error.message, code: ExitStatus.usage)
         } catch let error as ProjectionError {
             switch error {
             case .refused(let message): Terminal.fail(message, code: ExitStatus.refused)

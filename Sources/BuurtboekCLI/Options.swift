@@ -97,10 +97,9 @@ extension OpeningRecorder {
     /// Records every resident whose data `projectors` opened, as "projection:NAME", with the
     /// command line (and the worker who gave it) as the reason.
     func recordOpenings(_ projectors: [any Projector.Type], worker: String?) throws {
-        let readers = projectors.filter { $0.readsPersonalData }.map { "projection:" + $0.name }
-        guard !readers.isEmpty else { return }
+        guard let reader = Projection.reader(of: projectors) else { return }
         let command = CommandLine.arguments.dropFirst().joined(separator: " ") + (worker.map { " (by \($0))" } ?? "")
-        try record(by: readers.joined(separator: ","), command: command)
+        try record(by: reader, command: command)
     }
 }
 

@@ -27,12 +27,17 @@ struct ProjectCommand: ParsableCommand {
         The wellbeing model reads sealed scores and needs the master key; without it, it is
         skipped.
 
+        Through a team server (--ledger https://..., an analyst's token) the server's own read
+        models are brought up to date, the ones its reports are built from; --follow keeps them
+        current for as long as it runs, and --status shows where they stand.
+
         EXAMPLES
           buurtboek project
           buurtboek project referrals signals
           buurtboek project --rebuild network
           buurtboek project --status
           buurtboek project --follow &          # keeps them current as workers append
+          buurtboek project --follow --ledger https://buurtboek.example:8443 --token-file ~/gemeente.token
         """))
 
     @Argument(help: ArgumentHelp("Read models to bring up to date (default: all).", valueName: "name")) var names: [String] = []
@@ -65,13 +70,14 @@ struct ProjectCommand: ParsableCommand {
             let position = Int(s["position"]?.int ?? 0), behind = Int(s["behind"]?.int ?? 0), built = s["buildVersion"]?.int ?? 0
             let version = s["version"]?.int.map { $0 == built ? "v\($0)" : "v\($0) (this build has v\(built): rebuilds next run)" } ?? "never built"
             let name = (s["name"]?.string ?? "").padding(toLength: 15, withPad: " ", startingAt: 0)
-            print("\(name) \(version)  position \(Terminal.count(position))  \(behind == 0 ? "current" : "\(Terminal.count(behind)) behind")  digest \(s["digest"]?.string.map { String($0.prefix(16)) } ?? "-")")
+            print("\(name) \(version)  position \(Terminal.count(position))  \(behind == 0 ? "current" : "\(Terminal.count(behind)) behind")  digest \(Self.short(s["digest"]?.string))")
         }
     }
 
     func run() throws {
         let types = try ProjectorNames.resolve(names)
         if status { return try showStatus(types) }
+        if let remote = try ledger.remote() { return try runRemote(remote, types) }
         let (ledger, unlocked) = try self.ledger.open(unlocking: masterKey)
         let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: ledger.path))
         let sealer = unlocked.map(OpeningRecorder.init)
@@ -90,41 +96,50 @@ struct ProjectCommand: ParsableCommand {
         }
     }
 
+    /// Through a team server (an analyst's token): the server brings its own read models up to
+    /// date and answers what moved; with --follow it does so each time its log grows, for as
+    /// long as this command runs, and the lines printed are those of a local `project`.
+    private func runRemote(_ remote: RemoteLedger, _ types: [any Projector.Type]) throws {
+        var items = ["names=" + QueryText.escape(types.map { $0.name }.joined(separator: ","))]
+        if rebuild { items.append("rebuild=true") }
+        let query = items.joined(separator: "&")
+        guard follow else { return show(try remote.send(.POST, "/v1/projections?" + query).json().object ?? JSONObject()) }
+        try remote.follow("/v1/projections/follow?" + query) { _, data in
+            show(try JSONParser().value(data).object ?? JSONObject())
+            return true
+        }
+    }
+
     /// One catch-up and its report (when following, only the models that moved, one JSON
     /// object per line with --format json).
     private func catchUp(_ projection: Projection, _ types: [any Projector.Type], rebuild: Bool, store: ReadModelStore,
                          sealer: OpeningRecorder?, following: Bool) throws {
         let progress = FoldProgress()
         let started = Clock.nowMicros()
-        var statuses = try projection.catchUp(types, rebuild: rebuild, store: store) { progress.show($0, of: $1) }
+        let statuses = try projection.catchUp(types, rebuild: rebuild, store: store) { progress.show($0, of: $1) }
         try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
         progress.clear()
-        if following { statuses = statuses.filter { $0.scanned > 0 } }
-        defer { fflush(nil) }
-        let elapsed = Double(Clock.nowMicros() - started) / 1e6
-        if output.json {
-            print(JSONWriter.ordered(.object(JSONObject([("models", .array(statuses.map(Self.json))), ("seconds", .double((elapsed * 1000).rounded() / 1000))]))))
-            return
-        }
-        for s in statuses {
-            let name = s.name.padding(toLength: 15, withPad: " ", startingAt: 0)
-            if let skipped = s.skipped {
-                print("\(name) skipped: \(skipped)")
-            } else {
-                let what = s.rebuilt ? "built from position 1, \(Terminal.count(s.scanned)) events" : s.scanned == 0 ? "already current" : "+\(Terminal.count(s.scanned)) events"
-                print("\(name) v\(s.version)  position \(Terminal.count(s.position))  \(what)  digest \(s.digest.short)")
-            }
-        }
-        print("in \(Terminal.twoDecimals(elapsed)) s")
+        show(Projection.catchUpFacts(statuses, seconds: Double(Clock.nowMicros() - started) / 1e6, following: following))
     }
-}
 
-extension ProjectCommand {
-    static func json(_ s: ProjectionStatus) -> JSONValue {
-        .object(JSONObject([("name", .string(s.name)), ("version", .int(Int64(s.version))), ("position", .int(Int64(s.position))),
-                            ("scanned", .int(Int64(s.scanned))), ("rebuilt", .bool(s.rebuilt)), ("skipped", s.skipped.map { .string($0) } ?? .null),
-                            ("digest", .string(s.digest.description))]))
+    /// Prints a catch-up given as `Projection.catchUpFacts` (made here, or by a server).
+    private func show(_ facts: JSONObject) {
+        defer { fflush(nil) }
+        if output.json { return print(JSONWriter.ordered(.object(facts))) }
+        for s in facts["models"]?.array ?? [] {
+            let name = (s["name"]?.string ?? "").padding(toLength: 15, withPad: " ", startingAt: 0)
+            if let skipped = s["skipped"]?.string {
+                print("\(name) skipped: \(skipped)")
+                continue
+            }
+            let scanned = Int(s["scanned"]?.int ?? 0)
+            let what = s["rebuilt"]?.bool == true ? "built from position 1, \(Terminal.count(scanned)) events" : scanned == 0 ? "already current" : "+\(Terminal.count(scanned)) events"
+            print("\(name) v\(s["version"]?.int ?? 0)  position \(Terminal.count(Int(s["position"]?.int ?? 0)))  \(what)  digest \(Self.short(s["digest"]?.string))")
+        }
+        print("in \(Terminal.twoDecimals(facts["seconds"]?.double ?? 0)) s")
     }
+
+    static func short(_ digest: String?) -> String { digest.map { String($0.prefix(16)) } ?? "-" }
 }
 
 struct ReplayCommand: ParsableCommand {
@@ -142,11 +157,17 @@ struct ReplayCommand: ParsableCommand {
 
         A progress line (events, events/s, time left) appears on a terminal only.
 
+        Through a team server (an analyst's or an auditor's token) the server replays its log
+        into a scratch store of its own (--scratch and --jobs are for a ledger directory); with
+        --check an auditor is shown each differing row, an analyst how many rows of each table
+        differ (row keys name streams and residents' pseudonyms).
+
         EXAMPLES
           buurtboek replay
           buurtboek replay --check
           buurtboek replay --as-of 2025-04-15 --projection referrals
           buurtboek replay --at 120000 --scratch /tmp/q1-replay
+          buurtboek replay --check --ledger https://buurtboek.example:8443 --token-file ~/audit.token
         """))
 
     @OptionGroup var knowledge: KnowledgeOptions
@@ -169,6 +190,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let remote = try ledger.remote() { return try runRemote(remote) }
         let (ledger, unlocked) = try self.ledger.open(unlocking: masterKey)
         let sealer = unlocked.map(OpeningRecorder.init)
         var types = try ProjectorNames.resolve(names)
@@ -178,52 +200,65 @@ struct ReplayCommand: ParsableCommand {
         }
         let projection = Projection(ledger: ledger, sealer: sealer)
         let target = try knowledge.position(projection)
-        let position = try target?.position ?? projection.head()
         let livePath = ReadModelStore.livePath(ledger: ledger.path)
         let scratchPath = scratch ?? ledger.path + "/replay"
         guard scratchPath != livePath else { throw CLIError("--scratch \(scratchPath) is where the live read models are") }
+        var replay = Replay(types: types, position: try target?.position ?? projection.head(), label: target?.label,
+                            scratch: scratchPath, live: check ? livePath : nil)
+        replay.jobs = jobs
         let progress = FoldProgress()
-        let started = Clock.nowMicros()
-        let models = try projection.fold(types, upTo: position, jobs: jobs) { progress.show($0, of: $1) }
-        let folded = Clock.nowMicros()
-        try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
-        let memory = ProcessMemory.anonymous()
-        progress.clear()
-        let store = try ReadModelStore(path: scratchPath)
-        let statuses = try projection.save(models, position: position, to: store)
-        let seconds = Double(folded - started) / 1e6
-        let rate = seconds > 0 ? Int(Double(position) / seconds) : 0
-        var differences: [String] = []
-        if check {
-            let live = try ReadModelStore(path: livePath)
-            try projection.catchUp(types, store: live)
+        var memory: Int?
+        let result = try replay.run(projection, progress: { progress.show($0, of: $1) }) {
+            if memory == nil { memory = ProcessMemory.anonymous() }  // the folded models, before they are written
+            progress.clear()
             try sealer?.recordOpenings(types, worker: Environment.value("BUURTBOEK_WORKER"))
-            differences = try Projection.differences(types, live: live, rebuilt: store)
         }
+        try show(replay.json(result), memory: memory)
+    }
+
+    /// Through a team server (an analyst's or an auditor's token): the server replays its log
+    /// into a scratch store of its own and answers what a local replay prints. An analyst
+    /// sees how many rows of each table differ, never the rows (their keys name streams).
+    private func runRemote(_ remote: RemoteLedger) throws {
+        if scratch != nil { throw CLIError("--scratch: a team server replays into a scratch store of its own; leave it out", code: ExitStatus.usage) }
+        if jobsGiven != nil { throw CLIError("--jobs: a team server folds on all of its cores; leave it out", code: ExitStatus.usage) }
+        _ = try ProjectorNames.resolve(names)  // a misspelt name is refused here, with the nearest ones
+        var items = names.map { "projection=\(QueryText.escape($0))" }
+        if let at = knowledge.at { items.append("at=\(at)") }
+        if let asOf = knowledge.asOf {
+            _ = try DateBound.end(asOf, option: "--as-of")  // refused here as locally, before asking
+            items.append("asOf=\(QueryText.escape(asOf))")
+        }
+        if check { items.append("check=true") }
+        try show(try remote.send(.POST, "/v1/replay" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))).json().object ?? JSONObject(), memory: nil)
+    }
+
+    /// Prints a replay given as `Replay.json` (made here, or by a server); exit 6 when the
+    /// check found differences.
+    private func show(_ facts: JSONObject, memory: Int?) throws {
+        let differences = (facts["differences"]?.array ?? []).compactMap(\.string)
+        let count = Int(facts["differenceCount"]?.int ?? 0)
         if output.json {
-            var o = JSONObject()
-            o["events"] = .int(Int64(position))
-            o["seconds"] = .double((seconds * 1000).rounded() / 1000)
-            o["scratch"] = .string(scratchPath)
-            o["models"] = .array(statuses.map(ProjectCommand.json))
-            if check { o["differences"] = .array(differences.prefix(200).map { .string($0) }); o["differenceCount"] = .int(Int64(differences.count)) }
-            print(JSONWriter.ordered(.object(o)))
-            if !differences.isEmpty { throw ExitCode(ExitStatus.integrity) }
+            print(JSONWriter.ordered(.object(facts)))
+            if count > 0 { throw ExitCode(ExitStatus.integrity) }
             return
         }
-        print("replayed \(Terminal.count(position)) events\(target.map { " (\($0.label))" } ?? "") through \(models.count) read model\(models.count == 1 ? "" : "s") in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s; written to \(scratchPath)")
+        let models = facts["models"]?.array ?? []
+        let events = Int(facts["events"]?.int ?? 0), seconds = facts["seconds"]?.double ?? 0
+        let rate = seconds > 0 ? Int(Double(events) / seconds) : 0
+        print("replayed \(Terminal.count(events)) events\(facts["upTo"]?.string.map { " (\($0))" } ?? "") through \(models.count) read model\(models.count == 1 ? "" : "s") in \(Terminal.twoDecimals(seconds)) s, \(Terminal.count(rate)) events/s; written to \(facts["scratch"]?.string ?? "")")
         if let memory { print("memory held after the fold: \(Terminal.bytes(memory)) (the log itself is mapped, not copied)") }
-        for s in statuses {
-            print("\(s.name.padding(toLength: 15, withPad: " ", startingAt: 0)) v\(s.version)  position \(Terminal.count(s.position))  digest \(s.digest.short)")
+        for s in models {
+            print("\((s["name"]?.string ?? "").padding(toLength: 15, withPad: " ", startingAt: 0)) v\(s["version"]?.int ?? 0)  position \(Terminal.count(Int(s["position"]?.int ?? 0)))  digest \(ProjectCommand.short(s["digest"]?.string))")
         }
-        guard check else { return }
-        if differences.isEmpty {
+        guard facts["differenceCount"] != nil else { return }
+        if count == 0 {
             print("check: the live read models match the replay")
             return
         }
-        for line in differences.prefix(200) { print("differs: \(line)") }
-        if differences.count > 200 { print("… and \(Terminal.count(differences.count - 200)) more") }
-        throw CLIError("\(Terminal.count(differences.count)) difference\(differences.count == 1 ? "" : "s") between the live read models and the replay", code: ExitStatus.integrity)
+        for line in differences { print("differs: \(line)") }
+        if count > differences.count && differences.count == 200 { print("… and \(Terminal.count(count - 200)) more") }
+        throw CLIError("\(Terminal.count(count)) difference\(count == 1 ? "" : "s") between the live read models and the replay", code: ExitStatus.integrity)
     }
 }
 

@@ -33,13 +33,54 @@ public enum Correction {
             return (UUIDText.format(record.id), record.type, Int(record.schemaVersion))
         }
         guard typeName != type else { throw LedgerError(.refused, "position \(position) is itself a correction") }
+        // A team's membership changes by its own events (`member role`, `member revoke`); a
+        // correction would read as a change the server's roster never made.
+        guard !typeName.hasPrefix("member.") else {
+            throw LedgerError(.refused, "position \(position) is \(typeName): membership changes with `buurtboek member role` or `member revoke`, not by a correction")
+        }
         return Target(position: position, id: id, typeName: typeName, type: ledger.catalogue.type(typeName, version: version))
     }
 
-    /// The correction's line (to prepare and append like any other): `action` is amend or
-    /// void; each of `values` must be a field of the target's type and valid under its schema.
-    /// The new values of personal fields go to `personal_fields`, which is sealed.
-    public static func line(_ target: Target, action: String, reason: String, values: [(key: String, value: JSONValue)]) throws -> [UInt8] {
+    /// A correction as a worker asks for it, on a ledger directory (`correct`, `void`) or
+    /// through a team server (POST /v1/corrections): `fields` as `--field key=value` texts,
+    /// read with the target's schema, and `id` given by a remote client so that a retry is
+    /// "already recorded".
+    public struct Request: Sendable {
+        public let position: UInt64
+        public let action: Action
+        public let reason: String
+        public let fields: [String]
+        public let id: String?
+
+        public init(position: UInt64, action: Action, reason: String, fields: [String], id: String? = nil) {
+            (self.position, self.action, self.reason, self.fields, self.id) = (position, action, reason, fields, id)
+        }
+    }
+
+    public enum Action: String, Sendable, CaseIterable { case amend, void }
+
+    /// The event `request` corrects and the correction's line, to prepare and append like any
+    /// other event.
+    public static func line(_ request: Request, in ledger: Ledger) throws -> (target: Target, line: [UInt8]) {
+        switch request.action {
+        case .amend where request.fields.isEmpty:
+            throw LedgerError(.refused, "correct needs at least one --field key=value (use `buurtboek void` to void an event)")
+        case .void where !request.fields.isEmpty:
+            throw LedgerError(.refused, "a void takes no --field: it voids the whole event")
+        default: break
+        }
+        let target = try Correction.target(request.position, in: ledger)
+        let values = try request.fields.map { field in
+            let (key, text) = try FieldValue.split(field)
+            return (key: key, value: try FieldValue.parse(text, key: key, schema: target.type?.schema.property(key)))
+        }
+        return (target, try line(target, action: request.action.rawValue, reason: request.reason, values: values, id: request.id))
+    }
+
+    /// The correction's line: each of `values` must be a field of the target's type and valid
+    /// under its schema. The new values of personal fields go to `personal_fields`, which is
+    /// sealed.
+    public static func line(_ target: Target, action: String, reason: String, values: [(key: String, value: JSONValue)], id: String? = nil) throws -> [UInt8] {
         var public_ = JSONObject(), personal = JSONObject()
         for (key, value) in values {
             guard let dataClass = target.type?.dataClass(of: key), let schema = target.type?.schema.property(key) else {
@@ -57,7 +98,49 @@ public enum Correction {
         data["reason"] = .string(reason)
         if !public_.isEmpty { data["fields"] = .object(public_) }
         if !personal.isEmpty { data["personal_fields"] = .object(personal) }
-        return JSONWriter.canonical(.object(JSONObject([("type", .string(type)), ("stream", .string(stream(correcting: target.position))),
-                                                       ("data", .object(data))])))
+        var event = JSONObject([("type", .string(type)), ("stream", .string(stream(correcting: target.position)))])
+        if let id { event["id"] = .string(id) }
+        event["data"] = .object(data)
+        return JSONWriter.canonical(.object(event))
+    }
+}
+
+extension Correction.Request {
+    /// The body of POST /v1/corrections.
+    public var json: JSONObject {
+        var o = JSONObject([("position", .int(Int64(position))), ("action", .string(action.rawValue)), ("reason", .string(reason)),
+                            ("fields", .array(fields.map { .string($0) }))])
+        if let id { o["id"] = .string(id) }
+        return o
+    }
+
+    /// Reads a POST /v1/corrections body; a missing or mistyped key is named by its path.
+    public init(json: JSONValue) throws {
+        guard let o = json.object else { throw LedgerError(.refused, #"expected a JSON object: {"position": 812, "action": "amend", "reason": "...", "fields": ["key=value"]}"#) }
+        guard let position = o["position"]?.int, position >= 1 else { throw LedgerError(.refused, "/position: missing (the position of the event to correct, 1 or more)") }
+        guard let name = o["action"]?.string, let action = Correction.Action(rawValue: name) else {
+            throw LedgerError(.refused, "/action: expected one of \(Correction.Action.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let reason = o["reason"]?.string else { throw LedgerError(.refused, "/reason: missing (a string)") }
+        var fields: [String] = []
+        for (i, field) in (o["fields"]?.array ?? []).enumerated() {
+            guard let text = field.string else { throw LedgerError(.refused, "/fields/\(i): expected a string key=value") }
+            fields.append(text)
+        }
+        let id = o["id"]?.string
+        if let id, UUIDText.parse(id) == nil { throw LedgerError(.refused, "/id: \(id) is not a UUID") }
+        self.init(position: UInt64(position), action: action, reason: reason, fields: fields, id: id)
+    }
+}
+
+extension Correction {
+    /// What became of a correction, as `correct --format json` prints it and the server
+    /// answers: the append's outcome with `action`, `corrects` and `correctsType`.
+    public static func outcome(_ outcome: AppendOutcome, id: [UInt8], _ request: Request, target: Target) -> JSONObject {
+        var o = outcome.json(id: id).object ?? JSONObject()
+        o["action"] = .string(request.action.rawValue)
+        o["corrects"] = .int(Int64(target.position))
+        o["correctsType"] = .string(target.typeName)
+        return o
     }
 }

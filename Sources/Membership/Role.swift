@@ -21,7 +21,7 @@ public enum Role: String, CaseIterable, Sendable, Comparable {
 /// What a request asks to do, each served to the roles named here and refused to the rest.
 public enum Permission: String, CaseIterable, Sendable {
     case appendEvents, readEvents, readPersonalData, readTypes, readStats
-    case readReports
+    case readReports, replay
     case verify, readCheckpoints, readProofs, readAuditTrails, followEvents
     case manageMembers, signCheckpoints, eraseResidents, updateCatalogue
 
@@ -31,6 +31,7 @@ public enum Permission: String, CaseIterable, Sendable {
         case .readEvents, .followEvents: [.worker, .auditor]
         case .readTypes, .readStats: [.worker, .auditor, .admin]
         case .readReports: [.analyst]
+        case .replay: [.analyst, .auditor]
         case .verify, .readCheckpoints, .readProofs: [.auditor, .admin]
         case .readAuditTrails: [.auditor]
         case .manageMembers, .signCheckpoints, .eraseResidents, .updateCatalogue: [.admin]

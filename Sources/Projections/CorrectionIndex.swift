@@ -34,7 +34,7 @@ struct CorrectionIndex {
                 }
                 return (UInt64(target), Correction(position: position, void: data["action"]?.string == "void", fields: fields))
             }
-            if var (target, correction) = parsed {
+            if case (let target, var correction)? = parsed {
                 if let sealer, record.isSealed, case .clear(let clear) = try sealer.open(record.personal, eventId: record.id),
                    case .object(let personal)? = try parser.value(clear)["personal_fields"] {
                     var fields = correction.fields

@@ -7,14 +7,15 @@ import Membership
 import NIOCore
 import ServiceLifecycle
 
-/// The log over HTTP: append (one event or a JSONL batch), read a page, follow as Server-Sent
-/// Events. Events travel with the keys of `export` and the import.
+/// The log over HTTP: append (one event or a JSONL batch, or a correction), read a page,
+/// follow as Server-Sent Events. Events travel with the keys of `export` and the import.
 struct EventRoutes {
     let server: TeamServer
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/v1/events") { request, _ in try await server.guarded(request, .appendEvents) { try await append(request, by: $0) } }
         router.get("/v1/events") { request, _ in try await server.guarded(request, .readEvents) { _ in try page(request) } }
+        router.post("/v1/corrections") { request, _ in try await server.guarded(request, .appendEvents) { try await correct(request, by: $0) } }
         router.get("/v1/events/follow") { request, _ in try await server.guarded(request, .followEvents) { _ in try follow(request) } }
     }
 
@@ -41,6 +42,24 @@ struct EventRoutes {
             return Reply.json(.object(only), status: status)
         }
         return Reply.json(.object(Outcome.summary(answered)))
+    }
+
+    /// `correct` and `void` through the server: the body is `Correction.Request.json`; the
+    /// server reads the fields with the target's schema, seals the reason and appends the
+    /// correction in the next group commit, recorded by the member.
+    func correct(_ request: Request, by member: Member) async throws -> Response {
+        let body = try await server.body(of: request)
+        let value: JSONValue
+        do { value = try JSONParser().value(Array(body.readableBytesView)) } catch {
+            throw Refusal(.badRequest, "the body is not JSON (\(error))")
+        }
+        let asked = try Correction.Request(json: value)
+        let (target, line) = try Correction.line(asked, in: server.ledger)
+        let (prepared, outcomes) = try await server.append([line[...]], by: member.name, numbers: [1])
+        server.metrics.appended(outcomes)
+        if let (_, error) = prepared.refusals.first { throw error }
+        if case .refused(let error) = outcomes[0] { throw error }
+        return Reply.json(.object(Correction.outcome(outcomes[0], id: prepared.events[0].id, asked, target: target)))
     }
 
     /// A page of the log: ?from, ?limit (at most 10,000; default 1,000), ?type, ?stream,

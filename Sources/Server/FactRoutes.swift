@@ -29,6 +29,11 @@ struct FactRoutes {
                 return Reply.bytes(inForce.catalogue.bundle, type: "application/json", headers: headers)
             }
         }
+        router.get("/v1/catalogue/history") { request, _ in
+            try await server.guarded(request, .readTypes) { _ in
+                Reply.json(.object(try server.ledger.catalogueFacts(try server.ledger.refreshCatalogue())))
+            }
+        }
         router.post("/v1/catalogue") { request, _ in
             try await server.guarded(request, .updateCatalogue) { admin in try await updateCatalogue(request, by: admin) }
         }

@@ -32,6 +32,13 @@ enum Query {
         return value
     }
 
+    /// ?name=true or ?name=false; absent is false.
+    static func bool(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = string(request, name) else { return false }
+        guard let value = Bool(text) else { throw Refusal(.badRequest, "?\(name)=\(text): expected true or false") }
+        return value
+    }
+
     static func uint(_ request: Request, _ name: String) throws -> UInt64? {
         guard let text = string(request, name) else { return nil }
         guard let value = UInt64(text) else { throw Refusal(.badRequest, "?\(name)=\(text): expected a log position (a whole number)") }

@@ -1,3 +1,4 @@
+import Catalogue
 import HTTPTypes
 import Hummingbird
 import JSON
@@ -41,6 +42,7 @@ enum Reply {
         switch error {
         case let refusal as Refusal: return self.error(refusal.status, refusal.message)
         case let error as LedgerError: return self.error(status(for: error.kind), error.message, kind: error.kind.name)
+        case let error as FieldValueError: return self.error(.badRequest, error.message)
         case ProjectionError.refused(let message): return self.error(.unprocessableContent, message, kind: "refused")
         case ProjectionError.storage(let message): return self.error(.internalServerError, message, kind: "storage")
         default: return self.error(.internalServerError, "\(error)")

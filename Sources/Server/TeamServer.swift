@@ -24,6 +24,7 @@ public final class TeamServer: Sendable {
     let commits: GroupCommit
     let metrics = ServerMetrics()
     let logger: Logger
+    let readModels: ReadModelDesk
 
     public init(_ settings: ServerSettings) throws {
         self.settings = settings
@@ -31,6 +32,7 @@ public final class TeamServer: Sendable {
         sealer = Sealer(keyStore: keyStore)
         ledger = try Ledger.open(at: settings.ledgerPath, sharedByThreads: true, sealer: sealer)
         gate = Gate(ledger: ledger, keyStore: keyStore)
+        readModels = try ReadModelDesk()
         let metrics = self.metrics
         let sealer = self.sealer
         commits = try GroupCommit(ledger: ledger, persistKeys: { try sealer.persist() }, committed: { metrics.committed($0) })
@@ -49,6 +51,7 @@ public final class TeamServer: Sendable {
         EventRoutes(server: self).add(to: router)
         ImportRoute(server: self).add(to: router)
         ReportRoutes(server: self).add(to: router)
+        ProjectionRoutes(server: self).add(to: router)
         AuditRoutes(server: self).add(to: router)
         let (grace, rate, logger) = (settings.idleSeconds, settings.minBodyRate, logger)
         let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestPace(grace: .seconds(grace), minRate: rate, logger: logger)],

@@ -25,6 +25,10 @@ final class ServerTests: ServedLedgerTestCase {
             ("POST", "/v1/members/m-nobody/role?role=worker", nil, ["admin"], 422),
             ("GET", "/v1/reports/referrals", nil, ["analyst"], 200),
             ("GET", "/v1/projections", nil, ["analyst"], 200),
+            ("POST", "/v1/projections?names=referrals", nil, ["analyst"], 200),
+            ("POST", "/v1/replay?projection=signals", nil, ["analyst", "auditor"], 200),
+            ("GET", "/v1/catalogue/history", nil, ["worker", "auditor", "admin"], 200),
+            ("POST", "/v1/corrections", #"{"position":99,"action":"void","reason":"r"}"#, ["worker"], 422),
             ("GET", "/v1/verify", nil, ["auditor", "admin"], 200),
             ("GET", "/v1/checkpoints", nil, ["auditor", "admin"], 200),
             ("POST", "/v1/checkpoints", nil, ["admin"], 409),
@@ -130,8 +134,10 @@ final class ServerTests: ServedLedgerTestCase {
         XCTAssertEqual(verified.stdout.replacing(#/"seconds":[0-9.]+/#, with: ""),
                        try CLI.run(["verify", "--format", "json"], ledger: ledger).stdout.replacing(#/"seconds":[0-9.]+/#, with: ""))
         assertExit(try server.cli(["verify"], as: "worker"), 7, "this needs the role admin or auditor")
-        // Commands not yet served say so.
-        assertExit(try server.cli(["correct", "5", "--reason", "typo", "--field", "minutes=40"], as: "worker"), 2, "is a team server")
+        // Commands that work on a ledger directory only say so (the access record stays on the
+        // server's machine).
+        assertExit(try server.cli(["access-log"], as: "admin"), 2, "is a team server")
+        assertExit(try server.cli(["export"], as: "auditor"), 2, "is a team server")
     }
 
     /// `log --follow` against the server: the events so far, then new ones as they come; the

@@ -47,10 +47,11 @@ final class MembershipTests: XCTestCase {
         XCTAssertEqual(try ledger.read { try $0.size() }, 3)
     }
 
-    /// Each permission names its roles; an analyst reads reports and nothing else.
+    /// Each permission names its roles; an analyst reads reports and replays, nothing else.
     func testAnAnalystGetsReportsOnly() {
         let analyst = Permission.allCases.filter { $0.allows(.analyst) }
-        XCTAssertEqual(analyst, [.readReports])
+        XCTAssertEqual(analyst, [.readReports, .replay])
+        XCTAssertEqual(Set(Permission.replay.roles), [.analyst, .auditor])
         XCTAssertFalse(Permission.readPersonalData.allows(.auditor))
         XCTAssertEqual(Permission.allCases.filter { $0.allows(.admin) }.contains(.manageMembers), true)
     }

@@ -168,6 +168,14 @@ final class ProjectionTests: XCTestCase {
         XCTAssertEqual(found.count, 2, "\(found)")
         XCTAssertTrue(found.contains { $0.hasPrefix("referrals/referrals referral-1: live ") && $0.contains("legal_aid") }, "\(found)")
         XCTAssertTrue(found.contains { $0 == "referrals/referrals referral-9: only in the live model" }, "\(found)")
+        // An analyst (a replay through a team server) is told how many rows of a table differ,
+        // never their keys, which name streams.
+        let replay = Replay(types: Projectors.all, position: 2, label: nil, scratch: f.path + "/scratch", live: "live")
+        let told = replay.json(Replay.Result(statuses: [], seconds: 0, differences: found), rowsShown: false)
+        XCTAssertEqual(told["differences"]?.array?.compactMap(\.string), ["referrals/referrals: 2 differences (rows withheld: they name streams)"])
+        XCTAssertEqual(told["differenceCount"]?.int, 2)
+        XCTAssertEqual(replay.json(Replay.Result(statuses: [], seconds: 0, differences: found))["differences"]?.array?.count, 2)
+        XCTAssertNil(replay.json(Replay.Result(statuses: [], seconds: 0, differences: nil))["differenceCount"])
     }
 
     func testADamagedRowIsAnErrorNotATrap() throws {
