@@ -38,10 +38,10 @@ struct FactRoutes {
             try await server.guarded(request, .updateCatalogue) { admin in try await updateCatalogue(request, by: admin) }
         }
         router.get("/v1/stats") { request, _ in
-            try await server.guarded(request, .readStats) { _ in Reply.json(.object(try LedgerStats.read(server.ledger))) }
+            try await server.guarded(request, .readStats) { _ in try await server.scans.run { Reply.json(.object(try LedgerStats.read(server.ledger))) } }
         }
         router.get("/v1/verify") { request, _ in
-            try await server.guarded(request, .verify) { _ in Reply.json(.object(try server.ledger.verificationFacts())) }
+            try await server.guarded(request, .verify) { _ in try await server.scans.run { Reply.json(.object(try server.ledger.verificationFacts())) } }
         }
         router.get("/v1/members") { request, _ in
             try await server.guarded(request, .manageMembers) { _ in Reply.json(.array(try server.gate.currentRoster().sorted.map(\.json))) }

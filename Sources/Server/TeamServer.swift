@@ -24,7 +24,9 @@ public final class TeamServer: Sendable {
     let commits: GroupCommit
     let metrics = ServerMetrics()
     let logger: Logger
-    let readModels: ReadModelDesk
+    /// Reports, catch-ups and replays; verify and stats (see `Desk`).
+    let readModels: Desk
+    let scans: Desk
 
     public init(_ settings: ServerSettings) throws {
         self.settings = settings
@@ -32,7 +34,8 @@ public final class TeamServer: Sendable {
         sealer = Sealer(keyStore: keyStore)
         ledger = try Ledger.open(at: settings.ledgerPath, sharedByThreads: true, sealer: sealer)
         gate = Gate(ledger: ledger, keyStore: keyStore)
-        readModels = try ReadModelDesk()
+        readModels = try Desk()
+        scans = try Desk()
         let metrics = self.metrics
         let sealer = self.sealer
         commits = try GroupCommit(ledger: ledger, persistKeys: { try sealer.persist() }, committed: { metrics.committed($0) })
