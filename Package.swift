@@ -128,7 +128,6 @@ let package = Package(
         .executableTarget(name: "bench-server-load", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ], path: "Sources/BenchServerLoad", swiftSettings: release),
         .executableTarget(name: "bench-import-stages", dependencies: ["Ledger", "Catalogue", "Privacy"],

@@ -29,19 +29,25 @@ struct EventRoutes {
         guard !lines.isEmpty else { throw Refusal(.badRequest, "no events in the body: send one JSON event per line") }
         let (prepared, outcomes) = try await server.append(lines, by: member.name, numbers: numbers)
         server.metrics.appended(outcomes)
-        var results = [JSONValue?](repeating: nil, count: lines.count)
+        return Self.answer(lineCount: lines.count, prepared, outcomes).response
+    }
+
+    /// What an append of `lineCount` lines answers: one line reads like one append (200,
+    /// 409 for an expected version, 422 refused); several, 200 with each line's outcome.
+    static func answer(lineCount: Int, _ prepared: TeamServer.Prepared, _ outcomes: [AppendOutcome]) -> Answer {
+        var results = [JSONValue?](repeating: nil, count: lineCount)
         for (i, error) in prepared.refusals { results[i] = AppendOutcome.refusal(error) }
         for (k, outcome) in outcomes.enumerated() { results[prepared.lines[k]] = outcome.json(id: prepared.events[k].id) }
         let answered = results.map { $0 ?? .null }
-        if lines.count == 1, let only = answered.first?.object {
+        if lineCount == 1, let only = answered.first?.object {
             let status: HTTPResponse.Status = switch only["kind"]?.string {
             case "conflict": .conflict
             case "refused": .unprocessableContent
             default: .ok
             }
-            return Reply.json(.object(only), status: status)
+            return Answer(json: .object(only), status: status)
         }
-        return Reply.json(.object(Outcome.summary(answered)))
+        return Answer(json: .object(Outcome.summary(answered)))
     }
 
     /// `correct` and `void` through the server: the body is `Correction.Request.json`; the

@@ -50,6 +50,12 @@ public final class GroupCommit: @unchecked Sendable {
         try await enqueue(events, validatedBy: validatedBy).outcomes()
     }
 
+    /// As `append(_:validatedBy:)` for a caller that cannot await: `answer` is called on the
+    /// commit thread once the commit is durable.
+    func append(_ events: [PreparedEvent], validatedBy: UInt32, then answer: @escaping @Sendable (Result<[AppendOutcome], Error>) -> Void) {
+        submit(events, validatedBy: validatedBy, answer: answer)
+    }
+
     /// Queues `events` at once, behind everything queued before (so a streamed import's
     /// batches are appended in their order), and returns a receipt to wait on: the caller may
     /// prepare its next batch meanwhile.

@@ -60,9 +60,10 @@ public final class TeamServer: Sendable {
         let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestPace(grace: .seconds(grace), minRate: rate, logger: logger)],
                                               idleTimeout: .seconds(settings.idleSeconds))
         let scheme = settings.usesTLS ? "https" : "http"
+        let http1 = HTTPServerBuilder { responder in LaneChannel(base: HTTP1Channel(responder: responder, configuration: http), server: self) }
         let server: HTTPServerBuilder = try settings.tlsCertificate.map { cert in
-            try .tls(.http1(configuration: http), tlsConfiguration: try tlsConfiguration(certificate: cert, key: settings.tlsKey ?? ""))
-        } ?? .http1(configuration: http)
+            try .tls(http1, tlsConfiguration: try tlsConfiguration(certificate: cert, key: settings.tlsKey ?? ""))
+        } ?? http1
         let app = Application(router: router, server: server,
                               configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "buurtboek"),
                               onServerRunning: { channel in
@@ -138,7 +139,7 @@ public final class TeamServer: Sendable {
         }
     }
 
-    struct Prepared {
+    struct Prepared: Sendable {
         let events: [PreparedEvent]
         /// The index of each event's line, and the lines refused.
         let lines: [Int]
@@ -151,15 +152,31 @@ public final class TeamServer: Sendable {
     /// through the server), the server reads it and prepares the lines again under it, so a
     /// worker never sees that the catalogue changed unless their events now break it.
     func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int]) async throws -> (Prepared, [AppendOutcome]) {
-        var inForce = ledger.inForce, attempts = 0
-        while true {
-            let prepared = prepare(lines, by: member, numbers: numbers, with: inForce)
-            if prepared.events.isEmpty { return (prepared, []) }
-            do { return (prepared, try await commits.append(prepared.events, validatedBy: prepared.validatedBy)) } catch let outdated as OutdatedCatalogue {
-                attempts += 1
+        try await withCheckedThrowingContinuation { continuation in
+            append(lines, by: member, numbers: numbers, preparingOn: { job in Task { job() } }) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// As `append(_:by:numbers:)`, for a caller that cannot await (the append lane, on its
+    /// event loop): the lines are prepared now, on the caller's thread, and `done` is called
+    /// once their commit is durable, on the commit thread. A preparation again under a new
+    /// catalogue runs on what `preparingOn` gives it, never on the commit thread.
+    func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], attempt: Int = 1,
+                preparingOn: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+                done: @escaping @Sendable (Result<(Prepared, [AppendOutcome]), Error>) -> Void) {
+        let prepared = prepare(lines, by: member, numbers: numbers, with: ledger.inForce)
+        if prepared.events.isEmpty { return done(.success((prepared, []))) }
+        commits.append(prepared.events, validatedBy: prepared.validatedBy) { [self] result in
+            switch result {
+            case .success(let outcomes): done(.success((prepared, outcomes)))
+            case .failure(let outdated as OutdatedCatalogue):
                 // Catalogues installed faster than a request can be prepared: let the client retry.
-                guard attempts < OutdatedCatalogue.attempts else { throw outdated.conflict }
-                inForce = try ledger.refreshCatalogue()
+                guard attempt < OutdatedCatalogue.attempts else { return done(.failure(outdated.conflict)) }
+                preparingOn { [self] in
+                    do { _ = try ledger.refreshCatalogue() } catch { return done(.failure(error)) }
+                    append(lines, by: member, numbers: numbers, attempt: attempt + 1, preparingOn: preparingOn, done: done)
+                }
+            case .failure(let error): done(.failure(error))
             }
         }
     }
