@@ -20,8 +20,12 @@ extension KeyStore {
 
     /// The member a token belongs to, or nil for a token never issued or since revoked.
     public func member(forToken token: String) throws -> String? {
-        let hash = KeyStore.tokenHash(token)
-        return try env.read { try $0.get(tokens, hash).map { String(decoding: $0, as: UTF8.self) } }
+        try member(forTokenHash: KeyStore.tokenHash(token))
+    }
+
+    /// As `member(forToken:)`, given the token's hash (`tokenHash`).
+    public func member(forTokenHash hash: [UInt8]) throws -> String? {
+        try env.read { try $0.get(tokens, hash).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Removes every token of `member`; returns how many there were.
@@ -40,8 +44,8 @@ extension KeyStore {
         }
     }
 
-    static func tokenHash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }
+    public static func tokenHash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }
 
     /// The first 8 bytes of the hash, in hex: names a token in the log without revealing it.
-    static func tokenId(_ hash: [UInt8]) -> String { hash.prefix(8).map { String(format: "%02x", $0) }.joined() }
+    public static func tokenId(_ hash: [UInt8]) -> String { hash.prefix(8).map { String(format: "%02x", $0) }.joined() }
 }

@@ -84,9 +84,16 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether a request's head is one the lane answers.
     private func takes(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, head.path == "/v1/events", head.headerFields[.expect] == nil,
-              head.headerFields[.transferEncoding] == nil,
-              let length = head.headerFields[.contentLength].flatMap(Int.init) else { return false }
+        guard head.method == .post, head.path == "/v1/events" else { return false }
+        var length: Int?
+        for field in head.headerFields {  // one pass: each lookup by name is a scan of its own
+            switch field.name {
+            case .contentLength: length = Int(field.value)
+            case .expect, .transferEncoding: return false
+            default: continue
+            }
+        }
+        guard let length else { return false }
         return length <= min(Self.maxBody, server.settings.maxBodyBytes)
     }
 

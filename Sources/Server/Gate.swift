@@ -15,6 +15,11 @@ final class Gate: @unchecked Sendable {
     private let keyStore: KeyStore
     private let lock = Lock()
     private var roster = Roster()
+    /// Tokens seen valid, by hash: the member and the token's id. A token found here admits
+    /// only while the roster, read anew from the log, names that member active with that same
+    /// token id, so a revocation or a new token ends it as it would in the key store, and the
+    /// key store is read only for a token not seen before.
+    private var recognised: [[UInt8]: (name: String, tokenId: String)] = [:]
 
     init(ledger: Ledger, keyStore: KeyStore) {
         self.ledger = ledger
@@ -35,11 +40,20 @@ final class Gate: @unchecked Sendable {
         guard header.hasPrefix("Bearer "), case let token = String(header.dropFirst(7)), !token.isEmpty else {
             throw Refusal(.unauthorized, "the Authorization header must be Bearer TOKEN")
         }
-        guard let name = try keyStore.member(forToken: token) else {
-            throw Refusal(.unauthorized, "the token is not valid (unknown, or revoked)")
+        let hash = KeyStore.tokenHash(token)
+        let roster = try currentRoster()
+        let member: Member
+        if let known = lock.withLock({ recognised[hash] }), let current = roster.active(known.name), current.tokenId == known.tokenId {
+            member = current
+        } else {
+            guard let name = try keyStore.member(forTokenHash: hash) else {
+                throw Refusal(.unauthorized, "the token is not valid (unknown, or revoked)")
+            }
+            guard let current = roster.active(name) else { throw Refusal(.unauthorized, "member \(name) is revoked") }
+            let tokenId = KeyStore.tokenId(hash)
+            if current.tokenId == tokenId { lock.withLock { recognised[hash] = (name, tokenId) } }
+            member = current
         }
-        let member = try currentRoster().active(name)
-        guard let member else { throw Refusal(.unauthorized, "member \(name) is revoked") }
         guard permission.allows(member.role) else {
             let roles = permission.roles.map(\.rawValue).sorted().joined(separator: " or ")
             throw Refusal(.forbidden, "\(member.name) is \(member.role.rawValue); this needs the role \(roles)")
