@@ -48,8 +48,10 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(server: TeamServer) { self.server = server }
 
+    /// Every part goes through `held`, so none overtakes one that waits.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        take(unwrapInboundIn(data), context: context)
+        held.append(unwrapInboundIn(data))
+        drain(context: context, released: false)
     }
 
     private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
@@ -71,14 +73,11 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
         case (.collecting(let head, let started, let body), .end):
             state = .answering
             answer(head, body: body, started: started, context: context)
-        case (.collecting, .head):
-            held.append(part)  // the decoder never sends this; kept in order all the same
-        case (.answering, _), (.routed(requestEnded: true, _), _):
-            held.append(part)
+        case (.collecting, .head), (.answering, _), (.routed(requestEnded: true, _), _):
+            held.insert(part, at: 0)  // `drain` takes none while holding; kept first all the same
         case (.routed(requestEnded: false, let answerEnded), _):
             if case .end = part { state = answerEnded ? .idle : .routed(requestEnded: true, answerEnded: false) }
             context.fireChannelRead(wrapInboundOut(part))
-            if case .idle = state { resume(context: context) }
         }
     }
 
@@ -109,7 +108,7 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.execute {
             let (lane, context) = bound.value
-            if case .idle = lane.state { lane.resume(context: context) }
+            lane.drain(context: context, released: !lane.held.isEmpty)
         }
     }
 
@@ -127,11 +126,10 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
         if holding { readWanted = true } else { context.read() }
     }
 
-    /// The parts held while the last request was answered, in order, then reading again.
-    /// Parts passed on here, outside a read, end with a read-complete of their own:
-    /// Hummingbird's async channel hands parts on to its request loop only then.
-    private func resume(context: ChannelHandlerContext) {
-        let released = !held.isEmpty
+    /// Takes the parts held, in order, until one makes them wait again; then reads again if a
+    /// read was asked for meanwhile. Parts `released` outside a read end with a read-complete
+    /// of their own: Hummingbird's async channel hands parts on to its request loop only then.
+    private func drain(context: ChannelHandlerContext, released: Bool) {
         while !holding, !held.isEmpty { take(held.removeFirst(), context: context) }
         if released { context.fireChannelReadComplete() }
         guard !holding, readWanted else { return }
@@ -183,7 +181,7 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
         server.logger.info("\(head.method) \(head.path ?? "") \(answer.status.code) \(millisecondsText(ContinuousClock.now - started))ms")
         server.metrics.request(status: answer.status.code)
         state = .idle
-        resume(context: context)
+        drain(context: context, released: !held.isEmpty)
     }
 }
 
