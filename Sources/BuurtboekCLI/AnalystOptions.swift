@@ -3,6 +3,7 @@ import Catalogue
 import JSON
 import Ledger
 import Projections
+import Remote
 import Reports
 import TextFormats
 
@@ -22,6 +23,15 @@ struct KnowledgeOptions: ParsableArguments {
     /// The position named, or nil for the head of the log; with the moment it stands for.
     func position(_ projection: Projection) throws -> (position: UInt64, moment: Int64?, label: String)? {
         try knowledge()?.target(projection, option: "--at")
+    }
+
+    /// --at and --as-of as a team server's query items (`at=`, `asOf=`); a malformed day is
+    /// refused here, as locally, before anything is asked.
+    func queryItems() throws -> [String] {
+        if let at { return ["at=\(at)"] }
+        guard let asOf else { return [] }
+        _ = try DateBound.end(asOf, option: "--as-of")
+        return ["asOf=\(QueryText.escape(asOf))"]
     }
 
     /// What --at or --as-of asks for, or nil for the head of the log.
@@ -74,11 +84,6 @@ enum ProjectorNames {
     }
 
     static var list: String { Help.list(Projectors.all.map { ($0.name, $0.summary) }) }
-}
-
-extension ModelDigest {
-    /// The first 16 hex digits: enough to tell models apart on a screen.
-    var short: String { String(description.prefix(16)) }
 }
 
 /// A progress line for folds: events done, rate, time left; only on a terminal.

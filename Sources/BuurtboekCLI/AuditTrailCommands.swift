@@ -178,10 +178,6 @@ struct CorrectCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var masterKey: MasterKeyOption
 
-    func validate() throws {
-        if fields.isEmpty { throw ValidationError("correct needs at least one --field key=value (use `buurtboek void` to void an event)") }
-    }
-
     func run() throws {
         try Corrections.append(Correction.Request(position: position, action: .amend, reason: reason, fields: fields),
                                output: output, worker: worker, ledger: ledger, masterKey: masterKey)

@@ -223,12 +223,7 @@ struct ReplayCommand: ParsableCommand {
         if scratch != nil { throw CLIError("--scratch: a team server replays into a scratch store of its own; leave it out", code: ExitStatus.usage) }
         if jobsGiven != nil { throw CLIError("--jobs: a team server folds on all of its cores; leave it out", code: ExitStatus.usage) }
         _ = try ProjectorNames.resolve(names)  // a misspelt name is refused here, with the nearest ones
-        var items = names.map { "projection=\(QueryText.escape($0))" }
-        if let at = knowledge.at { items.append("at=\(at)") }
-        if let asOf = knowledge.asOf {
-            _ = try DateBound.end(asOf, option: "--as-of")  // refused here as locally, before asking
-            items.append("asOf=\(QueryText.escape(asOf))")
-        }
+        var items = names.map { "projection=\(QueryText.escape($0))" } + (try knowledge.queryItems())
         if check { items.append("check=true") }
         try show(try remote.send(.POST, "/v1/replay" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))).json().object ?? JSONObject(), memory: nil)
     }
@@ -257,7 +252,7 @@ struct ReplayCommand: ParsableCommand {
             return
         }
         for line in differences { print("differs: \(line)") }
-        if count > differences.count && differences.count == 200 { print("… and \(Terminal.count(count - 200)) more") }
+        if count > 200 && differences.count == 200 { print("… and \(Terminal.count(count - 200)) more") }  // rows cut at 200, not tallies
         throw CLIError("\(Terminal.count(count)) difference\(count == 1 ? "" : "s") between the live read models and the replay", code: ExitStatus.integrity)
     }
 }

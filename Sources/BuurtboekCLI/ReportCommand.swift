@@ -110,12 +110,7 @@ struct ReportCommand: ParsableCommand {
     /// From a team server (an analyst's token): the server builds and renders the report; the
     /// suppression threshold cannot go below its default there.
     private func runRemote(_ remote: RemoteLedger, name: String) throws {
-        var items = ["format=\(format.rawValue)", "suppressBelow=\(threshold)"]
-        if let at = knowledge.at { items.append("at=\(at)") }
-        if let asOf = knowledge.asOf {
-            _ = try DateBound.end(asOf, option: "--as-of")  // refused here as locally, before asking
-            items.append("asOf=\(QueryText.escape(asOf))")
-        }
+        var items = ["format=\(format.rawValue)", "suppressBelow=\(threshold)"] + (try knowledge.queryItems())
         if let from = period.from { items.append("from=\(QueryText.escape(from))") }
         if let to = period.to { items.append("to=\(QueryText.escape(to))") }
         for code in period.neighbourhoods { items.append("neighbourhood=\(QueryText.escape(code))") }

@@ -64,9 +64,9 @@ public enum Correction {
     public static func line(_ request: Request, in ledger: Ledger) throws -> (target: Target, line: [UInt8]) {
         switch request.action {
         case .amend where request.fields.isEmpty:
-            throw LedgerError(.refused, "correct needs at least one --field key=value (use `buurtboek void` to void an event)")
+            throw FieldValueError("correct needs at least one --field key=value (use `buurtboek void` to void an event)")
         case .void where !request.fields.isEmpty:
-            throw LedgerError(.refused, "a void takes no --field: it voids the whole event")
+            throw FieldValueError("a void takes no --field: it voids the whole event")
         default: break
         }
         let target = try Correction.target(request.position, in: ledger)

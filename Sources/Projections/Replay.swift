@@ -34,12 +34,13 @@ public struct Replay {
         let models = try projection.fold(types, upTo: position, jobs: jobs, progress: progress)
         let seconds = Double(Clock.nowMicros() - started) / 1e6
         try opened()
-        let statuses = try projection.save(models, position: position, to: try ReadModelStore(path: scratch))
+        let rebuilt = try ReadModelStore(path: scratch)
+        let statuses = try projection.save(models, position: position, to: rebuilt)
         guard let live else { return Result(statuses: statuses, seconds: seconds, differences: nil) }
         let liveStore = try ReadModelStore(path: live)
         try projection.catchUp(types, store: liveStore)
         try opened()
-        let differences = try Projection.differences(types, live: liveStore, rebuilt: try ReadModelStore(path: scratch))
+        let differences = try Projection.differences(types, live: liveStore, rebuilt: rebuilt)
         return Result(statuses: statuses, seconds: seconds, differences: differences)
     }
 

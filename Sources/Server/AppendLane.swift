@@ -32,6 +32,8 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
     /// The largest body the lane takes: a few hundred events, prepared on the event loop in a
     /// few milliseconds. Larger batches are prepared on every core by the routed append.
     static let maxBody = 64 * 1024
+    /// The route it answers, exactly (with no query).
+    static let path = "/v1/events"
 
     private enum State {
         case idle
@@ -83,7 +85,7 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether a request's head is one the lane answers.
     private func takes(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, head.path == "/v1/events" else { return false }
+        guard head.method == .post, head.path == Self.path else { return false }
         var length: Int?
         for field in head.headerFields {  // one pass: each lookup by name is a scan of its own
             switch field.name {
@@ -139,14 +141,11 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ head: HTTPRequest, body: ByteBuffer, started: ContinuousClock.Instant, context: ChannelHandlerContext) {
         let member: Member
-        do { member = try server.gate.admit(authorization: head.headerFields[.authorization], for: .appendEvents) } catch {
-            if let refusal = error as? Refusal { server.logger.warning("refused \(head.method) \(head.path ?? ""): \(refusal.message)") }
+        do { member = try server.admit(head.method, Self.path, authorization: head.headerFields[.authorization], for: .appendEvents) } catch {
             return send(Reply.failureAnswer(error), for: head, started: started, context: context)
         }
         let (lines, numbers, _) = Lines.split(Array(body.readableBytesView))
-        guard !lines.isEmpty else {
-            return send(Reply.errorAnswer(.badRequest, "no events in the body: send one JSON event per line"), for: head, started: started, context: context)
-        }
+        guard !lines.isEmpty else { return send(Reply.failureAnswer(EventRoutes.noEvents), for: head, started: started, context: context) }
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let server = self.server
@@ -178,8 +177,7 @@ final class AppendLane: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
-        server.logger.info("\(head.method) \(head.path ?? "") \(answer.status.code) \(millisecondsText(ContinuousClock.now - started))ms")
-        server.metrics.request(status: answer.status.code)
+        server.answered(head.method, Self.path, status: answer.status.code, since: started)
         state = .idle
         drain(context: context, released: !held.isEmpty)
     }

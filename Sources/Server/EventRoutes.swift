@@ -26,11 +26,13 @@ struct EventRoutes {
     func append(_ request: Request, by member: Member) async throws -> Response {
         let body = try await server.body(of: request, advice: "; send the events in smaller batches")
         let (lines, numbers, _) = Lines.split(Array(body.readableBytesView))
-        guard !lines.isEmpty else { throw Refusal(.badRequest, "no events in the body: send one JSON event per line") }
+        guard !lines.isEmpty else { throw Self.noEvents }
         let (prepared, outcomes) = try await server.append(lines, by: member.name, numbers: numbers)
         server.metrics.appended(outcomes)
         return Self.answer(lineCount: lines.count, prepared, outcomes).response
     }
+
+    static let noEvents = Refusal(.badRequest, "no events in the body: send one JSON event per line")
 
     /// What an append of `lineCount` lines answers: one line reads like one append (200,
     /// 409 for an expected version, 422 refused); several, 200 with each line's outcome.

@@ -28,11 +28,7 @@ final class Gate: @unchecked Sendable {
 
     /// The member behind the request's bearer token, allowed `permission`; otherwise a refusal
     /// (401 without a valid token, 403 outside the member's role).
-    func admit(_ request: Request, for permission: Permission) throws -> Member {
-        try admit(authorization: request.headers[.authorization], for: permission)
-    }
-
-    /// As `admit(_:for:)`, given the request's Authorization header (nil without one).
+    /// `authorization` is the request's Authorization header, nil without one.
     func admit(authorization: String?, for permission: Permission) throws -> Member {
         guard let header = authorization else {
             throw Refusal(.unauthorized, "no token: send Authorization: Bearer TOKEN (`buurtboek member add` makes one)")

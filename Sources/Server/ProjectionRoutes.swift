@@ -21,7 +21,7 @@ struct ProjectionRoutes {
         router.post("/v1/projections") { request, _ in
             try await server.guarded(request, .readReports) { member in
                 let rebuild = try Query.bool(request, "rebuild")
-                let (_, facts) = try await server.readModels.run {
+                let facts = try await server.readModels.run {
                     try catchUp(try Self.types(request, "names"), rebuild: rebuild, following: false, request, by: member)
                 }
                 return Reply.json(.object(facts))
@@ -39,23 +39,22 @@ struct ProjectionRoutes {
         return Reply.json(.array(try Projection.statuses(types, ledger: server.ledger, store: store)))
     }
 
-    /// One catch-up of the live read models (`project`): the log's head it reached and
-    /// `Projection.catchUpFacts`. A fold that opens sealed fields is recorded in the access
-    /// record as the projection, with the member named. Run on `server.readModels`.
-    private func catchUp(_ types: [any Projector.Type], rebuild: Bool, following: Bool, _ request: Request, by member: Member) throws -> (UInt64, JSONObject) {
+    /// One catch-up of the live read models (`project`), as `Projection.catchUpFacts`. A fold
+    /// that opens sealed fields is recorded in the access record as the projection, with the
+    /// member named. Run on `server.readModels`.
+    private func catchUp(_ types: [any Projector.Type], rebuild: Bool, following: Bool, _ request: Request, by member: Member) throws -> JSONObject {
         let recorder = OpeningRecorder(server.sealer)
         let projection = Projection(ledger: server.ledger, sealer: recorder)
         let started = Clock.nowMicros()
         let store = try ReadModelStore(path: ReadModelStore.livePath(ledger: server.ledger.path))
         let statuses = try projection.catchUp(types, rebuild: rebuild, store: store)
         try server.recordOpenings(recorder, types, request, by: member)
-        let head = statuses.map(\.position).max() ?? 0
-        return (head, Projection.catchUpFacts(statuses, seconds: Double(Clock.nowMicros() - started) / 1e6, following: following))
+        return Projection.catchUpFacts(statuses, seconds: Double(Clock.nowMicros() - started) / 1e6, following: following)
     }
 
     /// `project --follow`: a catch-up now (every model listed), then one each time the log
-    /// has grown (only the models that moved), as Server-Sent Events whose id is the position
-    /// reached. A client that reconnects (Last-Event-ID) is sent only what moved since.
+    /// has grown (only the models that moved), as Server-Sent Events whose id is the log's
+    /// size that set it off. A client that reconnects (Last-Event-ID) is sent only what moved.
     private func follow(_ request: Request, by member: Member) throws -> Response {
         _ = try Self.types(request, "names")  // refused now, before the stream begins
         let rebuild = try Query.bool(request, "rebuild")
@@ -70,12 +69,12 @@ struct ProjectionRoutes {
                 if head != reached {
                     let first = reached == nil
                     let following = !first || resumed != nil
-                    let (position, facts) = try await server.readModels.run {
+                    let facts = try await server.readModels.run {
                         try catchUp(try Self.types(request, "names"), rebuild: first && rebuild, following: following, request, by: member)
                     }
                     reached = head
                     if first || !(facts["models"]?.array ?? []).isEmpty {
-                        try await writer.write(ByteBuffer(string: "id: \(max(position, head))\nevent: catchup\ndata: \(JSONWriter.ordered(.object(facts)))\n\n"))
+                        try await writer.write(ByteBuffer(string: "id: \(head)\nevent: catchup\ndata: \(JSONWriter.ordered(.object(facts)))\n\n"))
                         quietSince = .now
                     }
                 } else if ContinuousClock.now - quietSince > .seconds(15) {

@@ -87,14 +87,28 @@ public final class TeamServer: Sendable {
 
     /// Runs `body` for the member the request authenticates, if their role allows `permission`.
     func guarded(_ request: Request, _ permission: Permission, _ body: (Member) async throws -> Response) async throws -> Response {
-        let member: Member
-        do { member = try gate.admit(request, for: permission) } catch let refusal as Refusal {
-            logger.warning("refused \(request.method) \(request.uri.path): \(refusal.message)")
-            return Reply.failure(refusal)
-        }
-        do { return try await body(member) } catch {
+        do {
+            let member = try admit(request.method, request.uri.path, authorization: request.headers[.authorization], for: permission)
+            return try await body(member)
+        } catch {
             return Reply.failure(error)
         }
+    }
+
+    /// The member a request's token names, allowed `permission` (`Gate`); a refusal is logged,
+    /// with the request and why, before it is thrown. Routed requests and the append lane alike.
+    func admit(_ method: HTTPRequest.Method, _ path: String, authorization: String?, for permission: Permission) throws -> Member {
+        do { return try gate.admit(authorization: authorization, for: permission) } catch let refusal as Refusal {
+            logger.warning("refused \(method) \(path): \(refusal.message)")
+            throw refusal
+        }
+    }
+
+    /// The request log line (method, path, status, milliseconds) and the request counter, for
+    /// every answer, routed or from the append lane.
+    func answered(_ method: HTTPRequest.Method, _ path: String, status: Int, since start: ContinuousClock.Instant) {
+        logger.info("\(method) \(path) \(status) \(millisecondsText(ContinuousClock.now - start))ms")
+        metrics.request(status: status)
     }
 
     /// Prepares a request's lines (parse, validate, seal) as `member` with the catalogue
@@ -203,8 +217,7 @@ struct RequestLog: RouterMiddleware {
         } catch {
             response = Reply.failure(error)
         }
-        server.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(millisecondsText(ContinuousClock.now - start))ms")
-        server.metrics.request(status: response.status.code)
+        server.answered(request.method, request.uri.path, status: response.status.code, since: start)
         return response
     }
 }

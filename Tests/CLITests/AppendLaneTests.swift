@@ -38,7 +38,7 @@ final class AppendLaneTests: ServedLedgerTestCase {
         let positions = answers.matches(of: #/"position":([0-9]+)/#).compactMap { Int($0.1) }
         XCTAssertEqual(positions, [5, 6, 7], answers)
         let statsAt = try XCTUnwrap(answers.range(of: #""events":5"#), "the stats saw the first append and not the next: \(answers)")
-        XCTAssertLessThan(answers.range(of: #""position":5"#)!.lowerBound, statsAt.lowerBound)
+        XCTAssertLessThan(try XCTUnwrap(answers.range(of: #""position":5"#)).lowerBound, statsAt.lowerBound)
         // Connection: close is honoured: the last answer ends the connection (raw returned).
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
     }

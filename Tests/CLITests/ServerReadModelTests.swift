@@ -9,8 +9,9 @@ final class ServerReadModelTests: ServedLedgerTestCase {
         let local = try CLI.run(["catalogue", "show", "--format", "json"], ledger: ledger)
         assertExit(local, 0, #""inForce":1"#)
         for role in ["worker", "auditor", "admin"] {
-            assertExit(try server.cli(["catalogue", "show", "--format", "json"], as: role), 0)
-            XCTAssertEqual(try server.cli(["catalogue", "show", "--format", "json"], as: role).stdout, local.stdout, role)
+            let remote = try server.cli(["catalogue", "show", "--format", "json"], as: role)
+            assertExit(remote, 0)
+            XCTAssertEqual(remote.stdout, local.stdout, role)
         }
         let text = try server.cli(["catalogue"], as: "worker")
         assertExit(text, 0, "catalogue 1 in force")
