@@ -53,7 +53,7 @@ final class Appender: ChannelInboundHandler, @unchecked Sendable {
 
     func send(_ context: ChannelHandlerContext) {
         sequence += 1
-        let line = Array((#"{"id":"\#(idText())","type":"contact.recorded","stream":"contact-load-\#(number)-\#(sequence)","neighbourhood":"BU03630001","data":{"mode":"drop_in","topics":["money"],"minutes":10}}"# + "\n").utf8)
+        let line = Array((#"{"id":"\#(idText())","type":"contact.recorded","stream":"contact-load-\#(number)-\#(sequence)","neighbourhood":"BU00340101","data":{"mode":"drop_in","topics":["money"],"minutes":10}}"# + "\n").utf8)
         var buffer = context.channel.allocator.buffer(capacity: head.count + line.count + 16)
         buffer.writeBytes(head)
         buffer.writeString("\(line.count)\r\n\r\n")

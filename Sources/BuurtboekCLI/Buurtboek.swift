@@ -29,7 +29,7 @@ struct Buurtboek: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, ImportCommand.self, LogCommand.self, ShowCommand.self,
             StreamCommand.self, TypesCommand.self, StatsCommand.self, VerifyCommand.self, ExportCommand.self,
-            CatalogueCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self, CheckpointCommand.self,
+            CatalogueCommand.self, AreasCommand.self, KeyCommand.self, EraseCommand.self, AccessLogCommand.self, CheckpointCommand.self,
             ProveCommand.self, AuditCommand.self, CorrectCommand.self, VoidCommand.self,
             ProjectCommand.self, ReplayCommand.self, ReportCommand.self, ServeCommand.self, MemberCommand.self,
         ]

@@ -73,20 +73,22 @@ struct CatalogueCommand: ParsableCommand {
 
         func run() throws {
             let catalogue = try SchemaLocation.loadCatalogue(schemas)
-            let number: UInt32, changed: Bool
-            if let remote = try self.ledger.remote() {
-                // The server checks the bundle again and installs it; its appends in flight are
-                // validated again under it.
-                let answer = try remote.send(.POST, "/v1/catalogue", body: catalogue.bundle).json()
-                guard let n = answer["catalogue"]?.int, let c = answer["changed"]?.bool else {
-                    throw CLIError("\(remote.url): the server's answer names no catalogue number", code: ExitStatus.storage)
-                }
-                (number, changed) = (UInt32(n), c)
-            } else {
-                (number, changed) = try self.ledger.open().install(catalogue: catalogue)
-            }
+            let (number, changed) = try Update.install(catalogue, ledger: ledger)
             print(changed ? "catalogue \(number) is now in force (\(catalogue.typeCount) types)"
                           : "unchanged: catalogue \(number) is already this one")
+        }
+
+        /// Puts `catalogue` in force on the ledger directory or the team server (`areas import`
+        /// records a catalogue the same way).
+        static func install(_ catalogue: Catalogue, ledger: LedgerOptions) throws -> (number: UInt32, changed: Bool) {
+            guard let remote = try ledger.remote() else { return try ledger.open().install(catalogue: catalogue) }
+            // The server checks the bundle again and installs it; its appends in flight are
+            // validated again under it.
+            let answer = try remote.send(.POST, "/v1/catalogue", body: catalogue.bundle).json()
+            guard let n = answer["catalogue"]?.int, let c = answer["changed"]?.bool else {
+                throw CLIError("\(remote.url): the server's answer names no catalogue number", code: ExitStatus.storage)
+            }
+            return (UInt32(n), c)
         }
     }
 }

@@ -18,10 +18,10 @@ struct LogCommand: ParsableCommand {
         EXAMPLES
           buurtboek log --limit 20 --reverse
           buurtboek log --stream referral-2024-0042
-          buurtboek log --type signal.escalated --neighbourhood BU03630001 --since 2024-01-01 --until 2024-03-31
+          buurtboek log --type signal.escalated --neighbourhood BU0363AA01 --since 2024-01-01 --until 2024-03-31
           buurtboek log --type referral.made --format jsonl > referrals.jsonl
           buurtboek log --follow --from 1200 --type signal.raised
-          buurtboek log --follow --ledger https://buurtboek.local:8443 --neighbourhood BU03630001
+          buurtboek log --follow --ledger https://buurtboek.local:8443 --neighbourhood BU0363AA01
         """))
 
     @Option(help: ArgumentHelp("Start at this position.", valueName: "pos")) var from: UInt64 = 1
@@ -32,6 +32,7 @@ struct LogCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only events that occurred on or after this day.", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Only events that occurred on or before this day.", valueName: "date")) var until: String?
     @Flag(help: "Newest first.") var reverse = false
+    @Flag(help: "Leave out voided events (amended ones are listed, marked A; `show` gives their current values).") var current = false
     @Flag(help: "After the events so far, print new ones as they are appended, until interrupted (Ctrl-C).") var follow = false
     @Option(help: ArgumentHelp("table or jsonl.", valueName: "format")) var format: Format = .table
     @OptionGroup var display: DisplayOptions
@@ -46,7 +47,7 @@ struct LogCommand: ParsableCommand {
 
     /// The columns of the table form.
     static func table(width: Int?) -> StreamingTable {
-        StreamingTable(TextTable([.init("POS", right: true), .init("OCCURRED"), .init("TYPE", wraps: true), .init("STREAM", wraps: true),
+        StreamingTable(TextTable([.init("POS", right: true), .init("C"), .init("OCCURRED"), .init("TYPE", wraps: true), .init("STREAM", wraps: true),
                                   .init("V", right: true), .init("NEIGHBOURHOOD", wraps: true), .init("BY", wraps: true)]),
                        width: width)
     }
@@ -55,6 +56,7 @@ struct LogCommand: ParsableCommand {
         let sinceDay = try since.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--since")) }
         let untilDay = try until.map { Calendar.day(ofMicros: try DateArgument.micros($0, option: "--until")) }
         var query = EventQuery()
+        query.current = current
         query.from = from
         query.limit = limit ?? .max
         (query.type, query.stream, query.neighbourhood) = (type, stream, neighbourhood)
@@ -66,35 +68,35 @@ struct LogCommand: ParsableCommand {
         }
         var out = OutputBuffer()
         var table = Self.table(width: display.width)
-        func show(_ snapshot: LedgerSnapshot, _ position: UInt64, _ record: RecordView) throws -> Bool {
+        var names = AreaNames(ledger.catalogue)
+        var legend = CorrectionLegend()
+        func show(_ snapshot: LedgerSnapshot, _ position: UInt64, _ record: RecordView, _ mark: CorrectionMark?) throws -> Bool {
             if format == .jsonl {
                 let leaf = try snapshot.leafHash(at: position)
-                out.append { EventJSON.write(position: position, record: record, leafHash: leaf, into: &$0); $0.append(10) }
+                out.append { EventJSON.write(position: position, record: record, leafHash: leaf, corrected: mark, into: &$0); $0.append(10) }
             } else {
-                table.add([String(position), display.time(record.occurredAt), record.type, record.stream,
-                           String(record.streamVersion), record.neighbourhood, record.recordedBy], to: &out)
+                table.add([String(position), legend.letter(mark?.name), display.time(record.occurredAt), record.type, record.stream,
+                           String(record.streamVersion), names.label(record.neighbourhood, micros: record.occurredAt), record.recordedBy], to: &out)
             }
             return true
         }
-        let last = try ledger.read { snapshot in try query.visit(snapshot) { try show(snapshot, $0, $1) } }
+        let last = try ledger.read { snapshot in try query.visitMarked(snapshot) { try show(snapshot, $0, $1, $2) } }
+        if format == .table { table.finish(to: &out) }
         guard follow else {
-            if format == .table { table.finish(to: &out) }
+            legend.printLegend(to: &out)
             out.flush()
             return
         }
         // Following: the table's layout is fixed now, and each new event is printed as the
         // ledger's log grows (another process appends: LMDB shows it to the next read).
-        if format == .table { table.finish(to: &out) }
         out.flush()
         query.from = (last ?? (from - 1)) + 1
         while true {
-            let seen = try ledger.read { snapshot in try query.visit(snapshot) { try show(snapshot, $0, $1) } }
+            let seen = try ledger.read { snapshot in try query.visitMarked(snapshot) { try show(snapshot, $0, $1, $2) } }
             if let seen { query.from = seen + 1 }
             out.flush()
             usleep(100_000)
         }
-        if format == .table { table.finish(to: &out) }
-        out.flush()
     }
 }
 
@@ -140,8 +142,4 @@ enum Table {
         }
         return line
     }
-}
-
-extension Substring {
-    func replacingT() -> String { String(self).replacing("T", with: " ") }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Catalogue
 import JSON
 import Ledger
 import Remote
@@ -12,7 +13,8 @@ struct RemoteLog {
     var query: EventQuery
 
     func run() throws {
-        let out = Printer(format: command.format, table: LogCommand.table(width: command.display.width), display: command.display)
+        let out = Printer(format: command.format, table: LogCommand.table(width: command.display.width), display: command.display,
+                          catalogue: try RemoteCatalogue.fetch(remote))
         var remaining = query.limit
         var from = query.from
         while remaining > 0 {
@@ -44,6 +46,7 @@ struct RemoteLog {
         if let day = query.sinceDay { items.append("since=\(RFC3339.formatDay(day))") }
         if let day = query.untilDay { items.append("until=\(RFC3339.formatDay(day))") }
         if query.reverse { items.append("reverse=true") }
+        if query.current { items.append("current=true") }
         return items.joined(separator: "&")
     }
 
@@ -55,9 +58,12 @@ struct RemoteLog {
         let display: DisplayOptions
         var out = OutputBuffer()
         var lastPosition: UInt64?
+        var names: AreaNames
+        var legend = CorrectionLegend()
 
-        init(format: LogCommand.Format, table: StreamingTable, display: DisplayOptions) {
+        init(format: LogCommand.Format, table: StreamingTable, display: DisplayOptions, catalogue: Catalogue) {
             (self.format, self.table, self.display) = (format, table, display)
+            names = AreaNames(catalogue)
         }
 
         func show(_ line: [UInt8]) throws {
@@ -69,11 +75,17 @@ struct RemoteLog {
                 return
             }
             let occurred = event["occurredAt"]?.string.flatMap(RFC3339.parse).map(display.time) ?? ""
-            table.add([String(event["position"]?.int ?? 0), occurred, event["type"]?.string ?? "", event["stream"]?.string ?? "",
-                       String(event["streamVersion"]?.int ?? 0), event["neighbourhood"]?.string ?? "", event["recordedBy"]?.string ?? ""], to: &out)
+            let code = event["neighbourhood"]?.string ?? ""
+            table.add([String(event["position"]?.int ?? 0), legend.letter(event["corrected"]?.string), occurred, event["type"]?.string ?? "",
+                       event["stream"]?.string ?? "", String(event["streamVersion"]?.int ?? 0),
+                       names.label(code, micros: event["occurredAt"]?.string.flatMap(RFC3339.parse)), event["recordedBy"]?.string ?? ""], to: &out)
         }
 
-        func finishTable() { if format == .table { table.finish(to: &out) } }
+        func finishTable() {
+            guard format == .table else { return }
+            table.finish(to: &out)
+            legend.printLegend(to: &out)
+        }
         func flush() { out.flush() }
     }
 }

@@ -4,6 +4,7 @@ import JSON
 import Ledger
 import Privacy
 import Remote
+import TextFormats
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,8 @@ struct ShowCommand: ParsableCommand {
             // The server opens the personal fields for a worker (and records it under their
             // name); an auditor gets their names only.
             let answer = try remote.getJSON("/v1/events/" + QueryText.escape(event))
-            return try render(answer["event"] ?? .null, personal: PersonalFields(json: answer["personal"]), catalogue: try RemoteCatalogue.fetch(remote))
+            return try render(answer["event"] ?? .null, personal: PersonalFields(json: answer["personal"]),
+                              corrections: answer["corrections"]?.array ?? [], catalogue: try RemoteCatalogue.fetch(remote))
         }
         let (ledger, sealer) = try self.ledger.open(unlocking: masterKey)
         try ledger.read { snapshot in
@@ -52,22 +54,37 @@ struct ShowCommand: ParsableCommand {
             case .unreadable(_, let keyId, false): MissingKey.hint(keyId, ledger: ledger)
             default: break
             }
-            try render(try JSONParser().value(json), personal: personal, catalogue: ledger.catalogue)
+            let corrections = try CorrectionsShown.json(of: position, snapshot: snapshot, sealer: format == .json ? nil : sealer,
+                                                        reader: worker.worker ?? "unknown")
+            try render(try JSONParser().value(json), personal: personal, corrections: corrections.array ?? [], catalogue: ledger.catalogue)
         }
     }
 
     /// The event as `--format json` (the export's keys) or as the envelope and the data fields,
     /// each with its data class; the personal fields as `personal` says.
-    private func render(_ value: JSONValue, personal: PersonalFields, catalogue: Catalogue) throws {
+    private func render(_ value: JSONValue, personal: PersonalFields, corrections: [JSONValue], catalogue: Catalogue) throws {
         if format == .json {
-            print(JSONWriter.ordered(value))
-            return
+            // The event as exported, with its corrections (their public part) when it has any.
+            guard var object = value.object, !corrections.isEmpty else { return print(JSONWriter.ordered(value)) }
+            object["corrections"] = .array(corrections.map { c in
+                var o = c.object ?? JSONObject()
+                o["reason"] = nil
+                o["personalFields"] = nil
+                return .object(o)
+            })
+            return print(JSONWriter.ordered(.object(object)))
         }
+        let amended = CorrectionText(corrections, display: display)
+        if let void = amended.void { print(void) }
         var envelope = TextTable([.init("FIELD"), .init("VALUE", wraps: true)])
+        var names = AreaNames(catalogue)
         for key in ["position", "id", "type", "schemaVersion", "stream", "streamVersion", "occurredAt",
                     "recordedAt", "recordedBy", "neighbourhood", "correlationId", "causationId", "leafHash"] {
             guard let v = value[key] else { continue }
-            let text = v.string ?? JSONWriter.ordered(v)
+            var text = v.string ?? JSONWriter.ordered(v)
+            if key == "neighbourhood", !text.isEmpty, let area = names.area(text, occurredAt: value["occurredAt"]?.string) {
+                text = area.label
+            }
             envelope.add([key, key.hasSuffix("At") ? TimeText.minutes(rfc3339: text, utc: display.utc) + "  (\(text))" : text])
         }
         let width = display.width
@@ -82,7 +99,45 @@ struct ShowCommand: ParsableCommand {
             if let width { widths[2] = max(20, min(widths[2], width - 2 - 23 - 3 - 4)) }
             print(data.line([key, "[\(dataClass)]", text], widths), terminator: "")
         }
-        for (key, v) in value["data"]?.object ?? JSONObject() { field(key, v.string ?? JSONWriter.ordered(v)) }
-        for (name, text) in personal.shown { field(name, text) }
+        for (key, v) in value["data"]?.object ?? JSONObject() { field(key, amended.text(key, original: v.string ?? JSONWriter.ordered(v))) }
+        for (name, text) in personal.shown { field(name, amended.text(name, original: text)) }
+        for line in amended.list { print(line) }
+    }
+}
+
+/// How `show` prints an event's corrections: a void first, each amended field's current value
+/// with its original beside it, then the list of corrections.
+struct CorrectionText {
+    private(set) var void: String?
+    private var amended: [String: (value: String, note: String)] = [:]
+    private(set) var list: [String] = []
+
+    init(_ corrections: [JSONValue], display: DisplayOptions) {
+        guard !corrections.isEmpty else { return }
+        list.append("corrections")
+        for c in corrections {
+            let position = c["position"]?.int ?? 0
+            let when = c["occurredAt"]?.string.flatMap(RFC3339.parse).map(display.time) ?? ""
+            let by = c["recordedBy"]?.string ?? ""
+            let reason = c["reason"]?.string.map { ": \($0)" } ?? ""
+            if c["action"]?.string == "void" {
+                void = "VOID: voided at position \(position) (\(when), by \(by))\(reason); reports leave it out"
+                list.append("  \(position)  void   \(when)  \(by)\(reason)")
+                continue
+            }
+            var values: [(String, JSONValue)] = Array(c["fields"]?.object ?? JSONObject())
+            values += Array(c["personalFields"]?.object ?? JSONObject())
+            for (key, value) in values {
+                amended[key] = (value.string ?? JSONWriter.ordered(value), "amended at position \(position), \(when), by \(by)")
+            }
+            let changes = values.map { "\($0.0)=\($0.1.string ?? JSONWriter.ordered($0.1))" }.joined(separator: " ")
+            list.append("  \(position)  amend  \(when)  \(by)  \(changes)\(reason)")
+        }
+    }
+
+    /// The field's text: its current value, and the original with the amendment's place.
+    func text(_ key: String, original: String) -> String {
+        guard let now = amended[key] else { return original }
+        return "\(now.value)  (was \(original); \(now.note))"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalogue
 import JSON
 import Ledger
 
@@ -17,10 +18,15 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let stats: JSONObject
+        // The catalogue names the neighbourhoods; JSON gives codes only, and needs none.
+        let catalogue: () throws -> Catalogue
         if let remote = try ledger.remote() {
             stats = try remote.getJSON("/v1/stats").object ?? JSONObject()
+            catalogue = { try RemoteCatalogue.fetch(remote) }
         } else {
-            stats = try LedgerStats.read(try ledger.open())
+            let opened = try ledger.open()
+            stats = try LedgerStats.read(opened)
+            catalogue = { opened.catalogue }
         }
         if output.json {
             print(JSONWriter.ordered(.object(stats)))
@@ -39,8 +45,11 @@ struct StatsCommand: ParsableCommand {
             print("  " + Table.row([type, Terminal.count(Int(count.int ?? 0))], widths: [30]))
         }
         print("by neighbourhood")
-        for (code, count) in stats["byNeighbourhood"]?.object ?? JSONObject() {
-            print("  " + Table.row([code.isEmpty ? "(none)" : code, Terminal.count(Int(count.int ?? 0))], widths: [30]))
+        var names = AreaNames(try catalogue())
+        let counts = stats["byNeighbourhood"]?.object ?? JSONObject()
+        let width = min(48, counts.map { names.name($0.key).count }.max() ?? 0)
+        for (code, count) in counts {
+            print("  " + Table.row([code.isEmpty ? "(none)" : code, names.name(code), Terminal.count(Int(count.int ?? 0))], widths: [12, width]))
         }
     }
 }

@@ -33,13 +33,15 @@ struct StreamCommand: ParsableCommand {
         let events = history["events"]?.array ?? []
         func time(_ value: JSONValue?) -> String { value?.string.flatMap(RFC3339.parse).map(display.time) ?? "" }
         print("stream \(stream): \(events.count) events")
-        var table = TextTable([.init("V", right: true), .init("POS", right: true), .init("OCCURRED"), .init("RECORDED"),
+        var table = TextTable([.init("V", right: true), .init("POS", right: true), .init("C"), .init("OCCURRED"), .init("RECORDED"),
                                .init("TYPE", wraps: true), .init("BY", wraps: true)])
+        var marks = CorrectionLegend()
         for e in events {
-            table.add([String(e["streamVersion"]?.int ?? 0), String(e["position"]?.int ?? 0), time(e["occurredAt"]), time(e["recordedAt"]),
-                       e["type"]?.string ?? "", e["recordedBy"]?.string ?? ""])
+            table.add([String(e["streamVersion"]?.int ?? 0), String(e["position"]?.int ?? 0), marks.letter(e["corrected"]?.string),
+                       time(e["occurredAt"]), time(e["recordedAt"]), e["type"]?.string ?? "", e["recordedBy"]?.string ?? ""])
         }
         print(table.render(width: display.width), terminator: "")
+        marks.printLegend()
         let states = history["states"]?.array ?? []
         if states.isEmpty { return }
         print("state")

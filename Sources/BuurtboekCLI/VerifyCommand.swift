@@ -92,5 +92,9 @@ struct VerifyCommand: ParsableCommand {
         let unchecked = int("streamsUnchecked") > 0 ? " (\(Terminal.count(int("streamsUnchecked"))) left unchecked: their lifecycles read sealed fields)" : ""
         print("verified \(Terminal.count(int("events"))) events in \(Terminal.twoDecimals(facts["seconds"]?.double ?? 0)) s: every leaf and tree hash matches, indexes consistent, lifecycle states of \(Terminal.count(int("streamsWithStates"))) streams consistent\(unchecked)")
         print("tree size \(int("events")), root \(facts["root"]?.string ?? "")")
+        if int("neighbourhoodsOutsideDivision") > 0 {
+            let first = facts["firstOutsideDivision"]?.array?.compactMap(\.int).map(String.init).joined(separator: ", ") ?? ""
+            print("note: \(Terminal.count(int("neighbourhoodsOutsideDivision"))) events name a neighbourhood outside the division in force when they occurred (positions \(first), ...); they were restored as recorded. `buurtboek areas check` lists them")
+        }
     }
 }

@@ -113,6 +113,9 @@ public final class Catalogue: @unchecked Sendable {
     public let streamKinds: [String: StreamKind]
     public let lifecycles: [String: Lifecycle]
     public let maxDataBytes: Int
+    /// The neighbourhood register this catalogue brings (`areas` in catalogue.json), nil for a
+    /// catalogue without one: its events' neighbourhoods are then only checked for their form.
+    public let areas: AreaRegister?
 
     /// What catalogue.json says of a type, known without compiling its schema.
     struct TypeEntry {
@@ -150,6 +153,18 @@ public final class Catalogue: @unchecked Sendable {
         guard let typeEntries = catalogue["types"]?.object else {
             throw CatalogueError("\(directory)/catalogue.json: needs a \"types\" object")
         }
+        var files = JSONObject()
+        let areaFiles = ["divisions", "crosswalks"].flatMap { list in
+            (catalogue["areas"]?[list]?.array ?? []).enumerated().map { (list, $0.offset, $0.element) }
+        }
+        for (list, i, division) in areaFiles {
+            guard let file = division["file"]?.string, !file.contains(".."), !file.hasPrefix("/") else {
+                throw CatalogueError("\(directory)/catalogue.json: /areas/\(list)/\(i): file: needs a CSV file inside the schema directory")
+            }
+            guard let bytes = FileBytes.read(directory + "/" + file) else { throw CatalogueError("\(directory)/\(file): cannot be read") }
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw CatalogueError("\(directory)/\(file): not UTF-8 text") }
+            files[file] = .string(text)
+        }
         var schemas = JSONObject()
         for (name, entry) in typeEntries {
             try checkTypeName(name, file: directory + "/catalogue.json")
@@ -158,8 +173,9 @@ public final class Catalogue: @unchecked Sendable {
                 schemas["\(name).v\(v)"] = try read("\(name).v\(v).json")
             }
         }
-        let bundle = JSONWriter.canonical(.object(JSONObject([("catalogue", catalogue), ("schemas", .object(schemas))])))
-        return try Catalogue(bundle: bundle, checkEverything: true)
+        var members: [(String, JSONValue)] = [("catalogue", catalogue), ("schemas", .object(schemas))]
+        if !files.isEmpty { members.append(("files", .object(files))) }
+        return try Catalogue(bundle: JSONWriter.canonical(.object(JSONObject(members))), checkEverything: true)
     }
 
     /// A catalogue sent as a bundle (to the team server, by an admin's `catalogue update`):
@@ -180,12 +196,13 @@ public final class Catalogue: @unchecked Sendable {
     init(bundle: [UInt8], checkEverything: Bool) throws {
         self.bundle = bundle
         let parser = JSONParser()
-        let catalogue: JSONObject = try parser.parse(bundle) { root in
+        let (catalogue, files): (JSONObject, JSONObject) = try parser.parse(bundle) { root in
             guard root["schemas"]?.kind == .object, let catalogue = root["catalogue"]?.value.object else {
                 throw CatalogueError("catalogue bundle: needs \"catalogue\" and \"schemas\"")
             }
-            return catalogue
+            return (catalogue, root["files"]?.value.object ?? JSONObject())
         }
+        areas = try catalogue["areas"].map { definition in try AreaRegister(definition: definition, file: { files[$0]?.string }) }
         let file = "catalogue.json"
         maxDataBytes = Int(catalogue["maxDataBytes"]?.int ?? 65_536)
         var kinds: [String: StreamKind] = [:]

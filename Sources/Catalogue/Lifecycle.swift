@@ -124,6 +124,9 @@ public final class Lifecycle: @unchecked Sendable {
         transitionIndexes[type] ?? wildcardIndexes
     }
 
+    /// Whether a transition names `type` itself (not through the "*" of every other type).
+    public func names(_ type: String) -> Bool { transitionIndexes[type] != nil }
+
     /// The index of a state given as bytes (as stored), or nil for an unknown state.
     public func stateIndex(_ bytes: UnsafeRawBufferPointer) -> Int? {
         stateBytes.firstIndex { $0.elementsEqual(bytes) }

@@ -8,9 +8,14 @@ import TextFormats
 /// program once the requested number of events is written, so the output is exactly N lines;
 /// streams cut off there simply stay open, as real ones do at the end of a year.
 final class Emitter {
+    /// A line in two parts around its occurredAt, which is written when the day's lines are in
+    /// recording order (see `endDay`).
     private struct Line {
         let recordedAt: Int64
         let sequence: Int
+        let stream: String
+        let occurredAt: Int64
+        let head: [UInt8]
         let bytes: [UInt8]
     }
 
@@ -24,9 +29,14 @@ final class Emitter {
     private var today: [Line] = []
     private var sequence = 0
     private var out: [UInt8] = []
+    /// Each stream's last occurredAt, so that none of its events occurs before the one before.
+    private var lastOccurred: [String: Int64] = [:]
+    /// Counting only (the first pass of `World.run`): nothing is written and there is no limit.
+    let counting: Bool
 
-    init(limit: Int, shiftDays: Int = 0, withRecordedAt: Bool = false) {
-        self.limit = limit
+    init(limit: Int, shiftDays: Int = 0, withRecordedAt: Bool = false, counting: Bool = false) {
+        self.counting = counting
+        self.limit = counting ? .max : limit
         self.shiftDays = shiftDays
         self.withRecordedAt = withRecordedAt
         out.reserveCapacity(1 << 22)
@@ -54,7 +64,11 @@ final class Emitter {
         // With recording times, an event is written down a while after it happened: up to an
         // hour and a half (from the line's number, so the seeded draws stay as they were).
         let delay = withRecordedAt ? Int64((sequence &* 2_654_435_761) % 5_400) * 1_000_000 : 0
-        line.append(contentsOf: RFC3339.format((recordedAt - lateBy - delay) / 1_000_000 * 1_000_000).utf8)
+        // A late entry never lands before its stream's previous event: a step of a lifecycle
+        // cannot have occurred before the step it follows, and the ledger refuses it.
+        let occurredAt = (recordedAt - lateBy - delay) / 1_000_000 * 1_000_000
+        let head = line
+        line.removeAll(keepingCapacity: true)
         if withRecordedAt {
             line.append(contentsOf: #"","recordedAt":""#.utf8)
             line.append(contentsOf: RFC3339.format(recordedAt / 1_000_000 * 1_000_000).utf8)
@@ -69,14 +83,27 @@ final class Emitter {
         line = writer.bytes
         line.append(contentsOf: "}}\n".utf8)
         sequence += 1
-        today.append(Line(recordedAt: recordedAt, sequence: sequence, bytes: line))
+        today.append(Line(recordedAt: recordedAt, sequence: sequence, stream: stream, occurredAt: occurredAt, head: head, bytes: line))
     }
 
     /// Writes the day's events in recording order. Returns false once the limit is reached.
     func endDay() -> Bool {
         today.sort { ($0.recordedAt, $0.sequence) < ($1.recordedAt, $1.sequence) }
+        if counting {
+            written += today.count
+            today.removeAll(keepingCapacity: true)
+            return true
+        }
         for line in today {
             guard written < limit else { break }
+            // A late entry never lands before its stream's previous event in the log: a step
+            // of a lifecycle cannot have occurred before the step it follows (the ledger
+            // refuses it), and the order is the recording order.
+            var occurredAt = line.occurredAt
+            if let previous = lastOccurred[line.stream], previous > occurredAt { occurredAt = previous }
+            lastOccurred[line.stream] = occurredAt
+            out.append(contentsOf: line.head)
+            out.append(contentsOf: RFC3339.format(occurredAt).utf8)
             out.append(contentsOf: line.bytes)
             written += 1
             if out.count > 1 << 22 { flush() }
@@ -86,6 +113,7 @@ final class Emitter {
     }
 
     func flush() {
+        guard !counting else { return }
         var done = 0
         while done < out.count {
             let n = out.withUnsafeBytes { write(1, $0.baseAddress! + done, $0.count - done) }

@@ -33,7 +33,7 @@ struct Flows {
             let stream = "network-" + Vocabulary.neighbourhoods[n]
             var t = world.time()
             world.emit("network.founded", stream: stream, n, at: t) {
-                $0.string("name", "Buurtnetwerk " + Vocabulary.neighbourhoods[n])
+                $0.string("name", "Buurtnetwerk " + Vocabulary.areas[n].name)
                 $0.string("theme", "neighbourhood")
             }
             for org in world.random.sample(Vocabulary.organisations, world.random.int(3...6)) {

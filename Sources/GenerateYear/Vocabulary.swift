@@ -1,9 +1,26 @@
 /// The world of the generated year: neighbourhoods, workers, organisations, and the words
 /// residents and workers use. Dutch and Flemish, after the source texts.
 enum Vocabulary {
-    /// 30 Amsterdam buurtcodes and 10 Ghent statistical sectors.
-    static let neighbourhoods: [String] =
-        (1...30).map { "BU0363" + String(format4: $0 * 7) } + (1...10).map { "44021A0" + String(format2: $0) }
+    /// Forty real areas of the default catalogue's register, each in force from 2024 on under
+    /// the same code and name (Schemas/areas): ten CBS buurten each of Amsterdam (its codes of
+    /// 2024) and Almere, ten Statbel sectors each of Gent and Antwerpen.
+    static let areas: [(code: String, name: String)] = [
+        ("BU0363AA01", "Planciusbuurt-Noord"), ("BU0363AH03", "Weteringbuurt"), ("BU0363EE01", "Bosleeuw"),
+        ("BU0363FA01", "Sloterdijk De Heining"), ("BU0363FM05", "Rembrandtpark-Zuid"), ("BU0363KF03", "Van der Helstpleinbuurt"),
+        ("BU0363MA05", "Sporenburg"), ("BU0363MM07", "De Wetbuurt"), ("BU0363NF05", "Nieuwendammerdijk-Zuid"),
+        ("BU0363SC05", "Weesp Dichtersbuurt"),
+        ("BU00340101", "Centrum Haven Noord"), ("BU00340606", "Vliegerpark"), ("BU00341705", "Centrum Stad West"),
+        ("BU00342203", "Waterwijk Zuid"), ("BU00342605", "Kruidenwijk Zuid"), ("BU00342901", "Muziekwijk Z.-Noord"),
+        ("BU00343701", "Gooisekant Oost"), ("BU00344501", "Bouwmeesterbuurt Noord"), ("BU00345102", "Eilandenbuurt Oost"),
+        ("BU00346103", "Europakwartier W.-West"),
+        ("44021A00-", "Kuip"), ("44021A46-", "Blaarmeersen"), ("44021B342", "Rekencentrum"), ("44021D091", "Oostakkerveld"),
+        ("44021E021", "Groot Begijnhof"), ("44021H171", "Zwijnaarde - Industrie"), ("44021K001", "Drongen Dorp"),
+        ("44021K21-", "Halewijn"), ("44021K534", "Hoogland"), ("44021K794", "Keuzemeersen"),
+        ("11002C42-", "De Zavel (Noordwijk )"), ("11002F62-", "Beerschot - Stadion (Kiel)"), ("11002Q04-", "Kluizevelden"),
+        ("11002R04-", "Kreglinger"), ("11002R35-", "Morkhoven"), ("11002S41-", "Laboratorium"), ("11002T39-", "Oostkwartier"),
+        ("11002U69-", "Klaverblad"), ("11002A01-", "Klapdorp - Brouwersvliet"), ("11002A02-", "Groenplaats (Spaanse Wallen)"),
+    ]
+    static let neighbourhoods: [String] = areas.map(\.code)
 
     static let workers = ["w-anna", "w-youssef", "w-els", "w-mehmet", "w-sanne", "w-pieter", "w-fatima", "w-koen",
                           "w-nadia", "w-bram", "w-lotte", "w-karim", "w-ines", "w-joris", "w-amina", "w-wouter"]
@@ -65,7 +82,3 @@ enum Vocabulary {
     ]
 }
 
-extension String {
-    init(format4 n: Int) { let s = String(n % 10000); self = String(repeating: "0", count: 4 - s.count) + s }
-    init(format2 n: Int) { let s = String(n % 100); self = String(repeating: "0", count: 2 - s.count) + s }
-}

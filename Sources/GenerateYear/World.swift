@@ -32,9 +32,33 @@ final class World {
     var openSignals: [[String]] = Array(repeating: [], count: Vocabulary.neighbourhoods.count)
     var networkOrganisations: [[String]] = Array(repeating: [], count: Vocabulary.neighbourhoods.count)
 
-    init(seed: UInt64, events: Int, shiftDays: Int = 0, withRecordedAt: Bool = false) {
+    /// Starts per day, as a multiple of the events asked for: chosen by `generate` so that
+    /// the year runs to its end.
+    let scale: Double
+    let events: Int
+
+    init(seed: UInt64, events: Int, shiftDays: Int = 0, withRecordedAt: Bool = false, scale: Double = 1.6, counting: Bool = false) {
         random = SeededRandom(seed: seed)
-        emitter = Emitter(limit: events, shiftDays: shiftDays, withRecordedAt: withRecordedAt)
+        self.scale = scale
+        self.events = events
+        emitter = Emitter(limit: events, shiftDays: shiftDays, withRecordedAt: withRecordedAt, counting: counting)
+    }
+
+    /// Writes the year: exactly `events` lines, ending in the year's last days. The streams a
+    /// year holds in all (some end after it) are counted first, without writing, and the
+    /// number of starts per day scaled so that the whole year just exceeds `events`: a year cut
+    /// off at the limit would otherwise stop in the autumn, and its reports fall off a cliff.
+    static func generate(seed: UInt64, events: Int, shiftDays: Int, withRecordedAt: Bool) {
+        var scale = 1.6
+        for _ in 0..<6 {
+            let probe = World(seed: seed, events: events, shiftDays: shiftDays, withRecordedAt: withRecordedAt, scale: scale, counting: true)
+            probe.run()
+            let counted = probe.emitter.written
+            // Enough for the limit to fall in the year's last days: a little over, never under.
+            if counted >= events && Double(counted) <= Double(events) * 1.02 { break }
+            scale *= Double(events) * 1.01 / Double(max(1, counted))
+        }
+        World(seed: seed, events: events, shiftDays: shiftDays, withRecordedAt: withRecordedAt, scale: scale).run()
     }
 
     func schedule(after delay: Int, _ task: @escaping Task) {
@@ -92,7 +116,7 @@ final class World {
     func run() {
         let flows = Flows(world: self)
         flows.foundNetworks()
-        let target = Double(emitter.limit) * 1.6
+        let target = Double(events) * scale
         // Events each start brings, on average, over its whole life.
         let shares: [(Flows.Kind, Double, Double)] = [
             (.contact, 0.30, 1.0), (.referral, 0.16, 5.0), (.signal, 0.11, 4.5), (.initiative, 0.17, 9.0),

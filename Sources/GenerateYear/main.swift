@@ -55,7 +55,7 @@ struct GenerateYear: ParsableCommand {
             let lastDay = Calendar.days(year: 2025, month: 12, day: 31)
             shift = Int(((endDay - 1 - lastDay) as Int).floorDivided(by: 7)) * 7
         }
-        World(seed: seed, events: events, shiftDays: shift, withRecordedAt: recordedAt).run()
+        World.generate(seed: seed, events: events, shiftDays: shift, withRecordedAt: recordedAt)
     }
 }
 

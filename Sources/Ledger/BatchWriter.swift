@@ -106,7 +106,10 @@ struct BatchWriter {
             let actual = current == 0 ? "none (the stream does not exist)" : String(current)
             throw LedgerError(.conflict, "\(event.label): expected stream version \(event.expected), but the stream is at \(actual)")
         }
-        if !started { try lifecycleMoves(event, head: head) }
+        if !started {
+            try lifecycleMoves(event, head: head)
+            if let head, event.restore == nil { try checkOrder(event, after: head.last) }
+        }
         let placement = try self.placement(event, position: position, current: current)
         if !started {
             encodeHead(version: placement.streamVersion, last: position, previous: head?.stateBytes ?? UnsafeRawBufferPointer(start: nil, count: 0))

@@ -74,7 +74,32 @@ public enum Correction {
             let (key, text) = try FieldValue.split(field)
             return (key: key, value: try FieldValue.parse(text, key: key, schema: target.type?.schema.property(key)))
         }
-        return (target, try line(target, action: request.action.rawValue, reason: request.reason, values: values, id: request.id))
+        // The fields are checked first: a field the type lacks is the more useful refusal.
+        let line = try line(target, action: request.action.rawValue, reason: request.reason, values: values, id: request.id)
+        try checkNotRepeated(request, values: values, target: target, in: ledger)
+        return (target, line)
+    }
+
+    /// A voided event takes no further correction, and a correction that an earlier one
+    /// already made (the same action, the same values) is refused: it would read as two.
+    /// (The catalogue's `correction` lifecycle refuses a correction after a void in the writer
+    /// too, for imports; this says it in a worker's words first.) Personal values, sealed in
+    /// the earlier correction, are compared only where this process can open them.
+    static func checkNotRepeated(_ request: Request, values: [(key: String, value: JSONValue)], target: Target, in ledger: Ledger) throws {
+        let earlier = try ledger.read { try $0.corrections(of: target.position) }
+        // A retry of a correction already recorded (its id given by a remote client) is the
+        // append's to answer: "already recorded".
+        if let id = request.id.flatMap({ UUIDText.parse($0) }), earlier.contains(where: { $0.id == id }) { return }
+        if let void = earlier.first(where: \.void) {
+            throw LedgerError(.refused, "position \(target.position) was voided at position \(void.position) (\(RFC3339.formatDay(Calendar.day(ofMicros: void.occurredAt))), by \(void.recordedBy)); a voided event takes no further correction")
+        }
+        guard request.action == .amend else { return }
+        let personal = values.filter { target.type?.dataClass(of: $0.key)?.isPersonal ?? false }
+        guard personal.isEmpty else { return }
+        let asked = JSONObject(values.map { ($0.key, $0.value) })
+        if let same = earlier.last(where: { !$0.void && JSONWriter.canonical(.object($0.fields)) == JSONWriter.canonical(.object(asked)) }) {
+            throw LedgerError(.refused, "position \(target.position) was already amended to these values at position \(same.position) (by \(same.recordedBy)); nothing appended")
+        }
     }
 
     /// The correction's line: each of `values` must be a field of the target's type and valid

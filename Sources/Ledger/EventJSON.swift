@@ -6,7 +6,9 @@ import TextFormats
 /// keys plus position, streamVersion, recordedAt and leafHash. Written straight from the
 /// record's bytes: the data sections are canonical JSON already.
 public enum EventJSON {
-    public static func write(position: UInt64, record: RecordView, leafHash: Hash?, into out: inout [UInt8]) {
+    /// With `corrected` (`log`, never `export`), the keys `corrected` ("amended" or "voided")
+    /// and `correctedBy` (the last correction's position) follow.
+    public static func write(position: UInt64, record: RecordView, leafHash: Hash?, corrected: CorrectionMark? = nil, into out: inout [UInt8]) {
         func key(_ name: String, first: Bool = false) {
             if !first { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
@@ -47,6 +49,11 @@ public enum EventJSON {
             writeData(record, into: &out)
         }
         if let leafHash { text("leafHash", leafHash.hex) }
+        if let corrected {
+            text("corrected", corrected.name)
+            key("correctedBy")
+            out.append(contentsOf: String(corrected.by).utf8)
+        }
         out.append(UInt8(ascii: "}"))
     }
 

@@ -73,7 +73,7 @@ extension EventPreparer {
 
     /// Appends the header sections (type, stream, recorder, neighbourhood, correlation and
     /// causation ids) as borrowed bytes; returns where the stream's bytes start in the record.
-    func writeHeaderSections(_ envelope: EventEnvelope, label: EventLabel, into record: inout RecordEncoder) throws -> Int {
+    func writeHeaderSections(_ envelope: EventEnvelope, occurredAt: Int64, label: EventLabel, into record: inout RecordEncoder) throws -> Int {
         label.type.nameBytes.withUnsafeBytes { record.section($0) }
         let streamAt = record.bytes.count + 4
         record.section(label.streamBytes)
@@ -89,12 +89,43 @@ extension EventPreparer {
         }
         let none = UnsafeRawBufferPointer(start: nil, count: 0)
         let neighbourhood = try envelope.textBytes(.neighbourhood) ?? none
-        guard neighbourhood.isEmpty || EventPreparer.isCode(neighbourhood) else {
-            throw label.refuse("/neighbourhood", "\"\(String(decoding: neighbourhood, as: UTF8.self))\" is not a neighbourhood code (letters, digits, . _ -; at most 32)")
-        }
+        if !neighbourhood.isEmpty { try checkNeighbourhood(neighbourhood, occurredAt: occurredAt, label: label) }
         record.section(neighbourhood)
         record.section(try envelope.textBytes(.correlationId) ?? none)
         record.section(try envelope.textBytes(.causationId) ?? none)
         return streamAt
+    }
+}
+
+extension EventPreparer {
+    /// A neighbourhood is a code; with a register in the catalogue, the code of an area in a
+    /// division in force on the day the event occurred. A restore puts back what was recorded,
+    /// under the catalogue of its time, so it checks the form only.
+    func checkNeighbourhood(_ code: UnsafeRawBufferPointer, occurredAt: Int64, label: EventLabel) throws {
+        guard AreaCSV.isCode(code) else {
+            let text = String(decoding: code, as: UTF8.self)
+            throw label.refuse("/neighbourhood", "\"\(text)\" is not a neighbourhood code\(registerHint(text, occurredAt: occurredAt))")
+        }
+        guard let register = catalogue.areas, !restoring else { return }
+        let day = Calendar.day(ofMicros: occurredAt)
+        let holding: UInt64
+        if areaIndex != nil {
+            holding = areaIndex!.divisionsHolding(code: String(decoding: code, as: UTF8.self)) & areaIndex!.inForce(onDay: day)
+        } else {
+            // A few events look the code up in the division files; many build an index once.
+            areaLookups += 1
+            if areaLookups == 16 { areaIndex = register.index() }
+            holding = register.divisionsHolding(code: code) & register.inForce(onDay: day)
+        }
+        guard holding == 0 else { return }
+        let text = String(decoding: code, as: UTF8.self)
+        throw label.refuse("/neighbourhood", "\"\(text)\" is not a neighbourhood in the division in force on \(RFC3339.formatDay(day))\(registerHint(text, occurredAt: occurredAt))")
+    }
+
+    /// " (CBS buurten 2025 ...); did you mean ...?": the divisions in force and the nearest areas.
+    func registerHint(_ text: String, occurredAt: Int64) -> String {
+        guard let register = catalogue.areas else { return " (letters, digits, . _ -; at most 32)" }
+        let day = Calendar.day(ofMicros: occurredAt)
+        return AreaHint.text(text, register: register, day: day)
     }
 }

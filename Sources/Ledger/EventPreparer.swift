@@ -21,6 +21,10 @@ public final class EventPreparer {
     let idBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
     let restoring: Bool
     let sealer: PersonalDataSealer?
+    /// The register's codes, indexed once this preparer has looked up a few (see
+    /// `checkNeighbourhood`), and how many it looked up before.
+    var areaIndex: AreaIndex?
+    var areaLookups = 0
     /// The data's members split by data class, for the event being prepared (reused).
     var publicMembers: [JSONNode.Member] = [], personalMembers: [JSONNode.Member] = []
     public var now: Int64
@@ -33,12 +37,18 @@ public final class EventPreparer {
     /// Whether `defaultWorker` records every event, a line's own recordedBy refused unless it
     /// names the same worker: the team server records the member its token authenticates.
     public let recorderIsFixed: Bool
+    /// Whether an event equal to its stream's last (type, data, worker) that occurred within
+    /// ten minutes of it is refused as a likely double entry: a worker's `append`, unless
+    /// `--again` says it happened twice. Imports rely on their derived ids instead.
+    public let refusesDoubles: Bool
 
     /// Without a `sealer`, events with personal (I or S) fields are refused: sealing needs the
     /// master key.
     public init(catalogue: Catalogue, defaultWorker: String?, restoring: Bool = false, sealer: PersonalDataSealer? = nil,
-                derivesIds: Bool = false, keepsRecordedAt: Bool = false, recorderIsFixed: Bool = false, now: Int64 = Clock.nowMicros()) {
+                derivesIds: Bool = false, keepsRecordedAt: Bool = false, recorderIsFixed: Bool = false, refusesDoubles: Bool = false,
+                now: Int64 = Clock.nowMicros()) {
         self.derivesIds = derivesIds
+        self.refusesDoubles = refusesDoubles
         self.recorderIsFixed = recorderIsFixed
         self.keepsRecordedAt = keepsRecordedAt
         self.catalogue = catalogue
@@ -83,7 +93,7 @@ public final class EventPreparer {
         // The record is encoded as the envelope is read: its sections are borrowed bytes.
         var record = RecordEncoder(capacity: Record.headerSize + 96 + lineLength, schemaVersion: UInt16(type.version),
                                    occurredAt: occurred.micros, id: UnsafeRawBufferPointer(idBytes))
-        let streamAt = try writeHeaderSections(envelope, label: label, into: &record)
+        let streamAt = try writeHeaderSections(envelope, occurredAt: occurred.micros, label: label, into: &record)
         let (data, restoredSection) = try checkedData(envelope, label: label)
         let personalClear = try writePublicSection(data, label: label, lineLength: lineLength, into: &record)
         let resident = DataKeyId.resident(stream: streamBytes, residentField: data["resident_id"]?.string)
@@ -96,6 +106,7 @@ public final class EventPreparer {
         return PreparedEvent(source: source, type: type, expected: expected,
                              occurredAt: occurred.micros, occurredAtGiven: occurred.given, personalClear: personalClear,
                              resident: resident, consents: consents, steps: steps, restore: restore, givenRecordedAt: keptRecordedAt,
+                             refusesDouble: refusesDoubles && !restoring,
                              recordTemplate: record.bytes, streamRange: streamAt..<streamAt + streamBytes.count)
     }
 
@@ -117,13 +128,5 @@ public final class EventPreparer {
         if let b = node.bool { return b ? "true" : "false" }
         if let i = node.int { return String(i) }
         return node.double.map { String($0) } ?? ""
-    }
-
-    static func isCode(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard !bytes.isEmpty, bytes.count <= 32 else { return false }
-        func ok(_ c: UInt8) -> Bool {
-            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
-        }
-        return bytes.allSatisfy(ok) && bytes[0] != 46 && bytes[0] != 95 && bytes[0] != 45
     }
 }

@@ -13,6 +13,8 @@ public struct EventQuery: Sendable {
     /// Days (since 1970-01-01) of occurredAt, inclusive.
     public var sinceDay: Int?, untilDay: Int?
     public var reverse = false
+    /// Leave out voided events (`log --current`).
+    public var current = false
 
     public init() {}
 
@@ -60,5 +62,19 @@ public struct EventQuery: Sendable {
         // Through an index, every position up to the log's end was considered.
         if !reverse, remaining > 0 { last = try snapshot.size() }
         return last
+    }
+}
+
+extension EventQuery {
+    /// As `visit`, with each event's correction mark (read once, from the corrections in the
+    /// log), and without voided events when `current`.
+    @discardableResult
+    public func visitMarked(_ snapshot: LedgerSnapshot, _ body: (UInt64, RecordView, CorrectionMark?) throws -> Bool) throws -> UInt64? {
+        let marks = try snapshot.correctionMarks()
+        return try visit(snapshot) { position, record in
+            let mark = marks[position]
+            if current, case .voided = mark { return true }
+            return try body(position, record, mark)
+        }
     }
 }

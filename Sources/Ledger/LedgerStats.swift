@@ -50,6 +50,8 @@ extension Ledger {
         let seconds = Double(Clock.nowMicros() - started) / 1e6
         return JSONObject([("verified", .bool(true)), ("events", .int(Int64(report.size))), ("root", .string(report.root.hex)),
                            ("streamsWithStates", .int(Int64(report.streamsWithStates))), ("streamsUnchecked", .int(Int64(report.unchecked))),
+                           ("neighbourhoodsOutsideDivision", .int(Int64(report.outsideDivision))),
+                           ("firstOutsideDivision", .array(report.firstOutsideDivision.map { .int(Int64($0)) })),
                            ("seconds", .double((seconds * 1000).rounded() / 1000))])
     }
 }

@@ -1,6 +1,7 @@
 import Catalogue
 import JSON
 import LMDB
+import TextFormats
 import Threads
 
 /// How `verify` checks the lifecycle states that the stream heads hold: it replays every event
@@ -43,10 +44,24 @@ struct LifecycleReplay {
         self.catalogues = catalogues
     }
 
+    /// Events whose neighbourhood is not an area of the division in force when they occurred,
+    /// under the register of the catalogue that validated them: a restore puts such events
+    /// back as they were (see `EventPreparer.checkNeighbourhood`). Verify reports them; the
+    /// tree and indexes still prove them unaltered.
+    private(set) var outsideDivision: [UInt64] = []
+    private(set) var outsideCount = 0
+    private var areas: AreaIndex?
+
     mutating func add(_ record: RecordView, position: UInt64) throws {
         while current + 1 < catalogues.count && catalogues[current + 1].from <= position {
             current += 1
             types.removeAll()
+            areas = catalogues[current].catalogue.areas?.index()
+        }
+        if areas != nil, !record.neighbourhoodBytes.isEmpty,
+           !areas!.holds(record.neighbourhood, onDay: Calendar.day(ofMicros: record.occurredAt)) {
+            outsideCount += 1
+            if outsideDivision.count < 10 { outsideDivision.append(position) }
         }
         let type = try eventType(record, position: position)
         if type.erasesSubject { try erasures.note(record, position: position, parser: parser) }
@@ -254,6 +269,10 @@ final class ConcurrentReplay: @unchecked Sendable {
         worker.drain()
         return try replay.check(txn, db: db)
     }
+
+    /// How many events name a neighbourhood outside the division of their time, and the first
+    /// few positions (after `finish`).
+    var outsideDivision: (count: Int, first: [UInt64]) { (replay.outsideCount, replay.outsideDivision) }
 
     /// Waits until the replay no longer reads the records handed over (when verify stops early).
     func drain() {

@@ -27,6 +27,11 @@ public enum ExpectedVersion: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    var isExact: Bool {
+        if case .exactly = self { return true }
+        return false
+    }
+
     func admits(_ current: UInt64) -> Bool {
         switch self {
         case .any: return true
@@ -111,6 +116,9 @@ public final class PreparedEvent: Sendable {
     /// A recording time the input gave (`import --keep-recorded-at`), used instead of the
     /// ledger's clock: it must not lie before the last recorded event's, nor in the future.
     let givenRecordedAt: Int64?
+    /// Refused when it repeats its stream's last event within ten minutes (see
+    /// `EventPreparer.refusesDoubles`).
+    let refusesDouble: Bool
     /// The encoded record with stream version and recordedAt still 0: encoded while preparing,
     /// on every core, so that the single writer only fills in what the ledger decides. It holds
     /// the envelope, the data and the personal section as stored (sealed when its flags say so).
@@ -123,8 +131,9 @@ public final class PreparedEvent: Sendable {
     init(source: EventSource, type: EventType, expected: ExpectedVersion,
          occurredAt: Int64, occurredAtGiven: Bool, personalClear: [UInt8], resident: String?,
          consents: [(stream: [UInt8], key: [UInt8], text: String)], steps: [LifecycleStep], restore: RestoredPlacement?,
-         givenRecordedAt: Int64? = nil, recordTemplate: [UInt8], streamRange: Range<Int>) {
+         givenRecordedAt: Int64? = nil, refusesDouble: Bool = false, recordTemplate: [UInt8], streamRange: Range<Int>) {
         self.givenRecordedAt = givenRecordedAt
+        self.refusesDouble = refusesDouble
         self.source = source
         self.type = type
         self.streamRange = streamRange
@@ -181,12 +190,14 @@ public final class PreparedEvent: Sendable {
 
     /// Same content as a stored event, for idempotent retries: everything the appender said,
     /// and occurredAt only when the appender gave it (a retry that left it out defaults anew).
-    func sameContent(as stored: RecordView, sealer: PersonalDataSealer?) throws -> Bool {
+    /// With `anyTime`, occurredAt is not compared (a likely double entry is the same event at
+    /// a time near the stored one's).
+    func sameContent(as stored: RecordView, sealer: PersonalDataSealer?, anyTime: Bool = false) throws -> Bool {
         try recordTemplate.withUnsafeBytes { template in
             let mine = try RecordView(template)
             guard stored.typeBytes.elementsEqual(mine.typeBytes) && stored.schemaVersion == mine.schemaVersion
                 && stored.streamBytes.elementsEqual(mine.streamBytes) && stored.envelopeText.elementsEqual(mine.envelopeText)
-                && stored.data.elementsEqual(mine.data) && (!occurredAtGiven || stored.occurredAt == occurredAt) else { return false }
+                && stored.data.elementsEqual(mine.data) && (anyTime || !occurredAtGiven || stored.occurredAt == occurredAt) else { return false }
             // Sealing is randomized: compare what was sealed, not the ciphertext.
             if stored.isSealed && flags & Record.sealedFlag != 0 && restore == nil {
                 guard let sealer, case .clear(let clear) = try sealer.open(stored.personal, eventId: stored.id) else { return false }

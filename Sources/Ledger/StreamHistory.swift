@@ -11,9 +11,18 @@ public enum StreamHistory {
         var events: [JSONValue] = []
         for (version, position) in entries {
             let r = try snapshot.record(at: position)!
-            events.append(.object(JSONObject([("streamVersion", .int(Int64(version))), ("position", .int(Int64(position))),
-                                              ("type", .string(r.type)), ("occurredAt", .string(RFC3339.format(r.occurredAt))),
-                                              ("recordedAt", .string(RFC3339.format(r.recordedAt))), ("recordedBy", .string(r.recordedBy))])))
+            var event = JSONObject([("streamVersion", .int(Int64(version))), ("position", .int(Int64(position))),
+                                    ("type", .string(r.type)), ("occurredAt", .string(RFC3339.format(r.occurredAt))),
+                                    ("recordedAt", .string(RFC3339.format(r.recordedAt))), ("recordedBy", .string(r.recordedBy))])
+            if !r.neighbourhood.isEmpty { event["neighbourhood"] = .string(r.neighbourhood) }
+            // A stream's corrections are its own stream's: one lookup per event.
+            let corrections = try snapshot.corrections(of: position)
+            if let last = corrections.last {
+                let void = corrections.first(where: \.void)
+                event["corrected"] = .string(void != nil ? "voided" : "amended")
+                event["correctedBy"] = .int(Int64((void ?? last).position))
+            }
+            events.append(.object(event))
         }
         let states = try snapshot.lifecycleStates(stream).map { lifecycle, instance, state -> JSONValue in
             let l = snapshot.catalogue.lifecycles[lifecycle]

@@ -9,6 +9,10 @@ public struct VerifyReport: Sendable {
     /// machines read a field some event of theirs keeps sealed).
     public let streamsWithStates: Int
     public let unchecked: Int
+    /// Events whose neighbourhood is not in the division in force when they occurred (under the
+    /// register of the catalogue that validated them), and the first few of their positions.
+    public let outsideDivision: Int
+    public let firstOutsideDivision: [UInt64]
 }
 
 extension Ledger {
@@ -60,7 +64,9 @@ extension Ledger {
             try checkIndexes(snapshot, expected: expected, size: position)
             try checkErasures(snapshot, found: erasures)
             let (withStates, unchecked) = try lifecycles.finish(txn, db: db)
-            return VerifyReport(size: position, root: frontier.root, streamsWithStates: withStates, unchecked: unchecked)
+            let outside = lifecycles.outsideDivision
+            return VerifyReport(size: position, root: frontier.root, streamsWithStates: withStates, unchecked: unchecked,
+                                outsideDivision: outside.count, firstOutsideDivision: outside.first)
         }
     }
 }

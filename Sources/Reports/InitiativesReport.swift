@@ -56,7 +56,7 @@ enum InitiativesReport {
                         charts: [.bars(title: "Initiative funnel", labels: ["proposed", "supported", "funded", "realised", "sustained"],
                                        values: [.count(all.proposed), .count(all.supported), .count(all.funded), .count(all.realised), .count(all.sustained)])]),
                 section("by-theme", "Per theme", \.theme),
-                section("by-neighbourhood", "Per neighbourhood", \.neighbourhood),
+                section("by-neighbourhood", "Per neighbourhood") { q.area($0.neighbourhood) },
             ],
             notes: ["Initiatives proposed in the period. Funded: granted or partly granted; grant rate among funding decisions. Realised: a first activity held. Sustained: closed as continued independently by residents. Activities and attendance: all activities of these initiatives."])
     }

@@ -29,16 +29,16 @@ public enum NetworkReport {
             for (stream, row) in model.rows.entries {
                 switch row.kind {
                 case .member where row.isMember(at: t - 1):
-                    members[String(stream.dropFirst("resident-".count))] = row.neighbourhood
+                    members[String(stream.dropFirst("resident-".count))] = q.area(row.neighbourhood)
                 case .tie:
-                    let tie = Tie(from: row.from, to: row.to, fromNeighbourhood: row.fromNeighbourhood,
-                                  toNeighbourhood: row.toNeighbourhood, tieKind: row.tieKind, brokered: row.brokered)
+                    let tie = Tie(from: row.from, to: row.to, fromNeighbourhood: q.area(row.fromNeighbourhood),
+                                  toNeighbourhood: q.area(row.toNeighbourhood), tieKind: row.tieKind, brokered: row.brokered)
                     if let span = row.tie, span.covers(t - 1) { ties.append(tie) }
                     if q.inPeriod(row.tie?.start) { formed.append(tie) }
                 case .network:
                     let active = Set(row.partners.filter { $0.span.covers(t - 1) }.map(\.organisation))
-                    partners[row.neighbourhood, default: []].formUnion(active)
-                    organisationPairs[row.neighbourhood, default: 0] += active.count * (active.count - 1) / 2
+                    partners[q.area(row.neighbourhood), default: []].formUnion(active)
+                    organisationPairs[q.area(row.neighbourhood), default: 0] += active.count * (active.count - 1) / 2
                 default: break
                 }
             }

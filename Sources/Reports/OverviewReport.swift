@@ -47,10 +47,10 @@ enum OverviewReport {
             guard let (n, day) = NeighbourhoodOverview.split(key), q.includes(n) else { continue }
             let t = Int64(day) * Calendar.microsPerDay
             guard q.inPeriod(t) else { continue }
-            tallies[n, default: [:]][Months.label(day: day), default: Tally()].add(row)
+            tallies[q.area(n), default: [:]][Months.label(day: day), default: Tally()].add(row)
         }
         for (_, row) in initiatives.rows.entries where q.includes(row.neighbourhood) && q.inPeriod(row.firstActivity) {
-            tallies[row.neighbourhood, default: [:]][Months.label(micros: row.firstActivity!), default: Tally()].realised += 1
+            tallies[q.area(row.neighbourhood), default: [:]][Months.label(micros: row.firstActivity!), default: Tally()].realised += 1
         }
         let neighbourhoods = tallies.keys.sorted()
         let months = Set(tallies.values.flatMap(\.keys)).sorted()
@@ -58,7 +58,7 @@ enum OverviewReport {
         // Membership spans only: the network model's rows are large, and copying them costs.
         var spansIn: [String: [[NetworkModel.Span]]] = [:]
         for (_, row) in network.rows.entries where row.kind == .member && q.includes(row.neighbourhood) {
-            spansIn[row.neighbourhood, default: []].append(row.spans)
+            spansIn[q.area(row.neighbourhood), default: []].append(row.spans)
         }
         func active(_ spans: [NetworkModel.Span], _ t: Int64) -> Bool { spans.contains { $0.covers(t - 1) } }
         func activeMembers(_ n: String, before t: Int64) -> Int {

@@ -13,6 +13,8 @@ public struct ReportQuery: Sendable {
     public var reference: Int64
     /// One line on what the figures cover (period, neighbourhoods, as-of), printed with them.
     public var scope: String
+    /// How codes of other divisions are counted (nil: each code as recorded).
+    public var areas: AreaMapping?
 
     public init(from: Int64?, to: Int64?, neighbourhoods: Set<String>, reference: Int64, scope: String) {
         self.from = from
@@ -27,7 +29,10 @@ public struct ReportQuery: Sendable {
         return (from.map { t >= $0 } ?? true) && (to.map { t < $0 } ?? true)
     }
 
-    public func includes(_ neighbourhood: String) -> Bool { neighbourhoods.isEmpty || neighbourhoods.contains(neighbourhood) }
+    /// Whether the report covers a neighbourhood: asked for as recorded, or as counted.
+    public func includes(_ neighbourhood: String) -> Bool {
+        neighbourhoods.isEmpty || neighbourhoods.contains(neighbourhood) || neighbourhoods.contains(area(neighbourhood))
+    }
 
     /// The end of the period, or the reference moment when that comes first.
     public var end: Int64 { min(to ?? reference, reference) }

@@ -70,7 +70,7 @@ enum ReferralsReport {
                                  .bars(title: "How referrals ended", labels: endings, values: ended)]),
                 section("by-service", "Per service", \.service),
                 section("by-organisation", "Per target organisation", \.organisation),
-                section("by-neighbourhood", "Per neighbourhood", \.neighbourhood),
+                section("by-neighbourhood", "Per neighbourhood") { q.area($0.neighbourhood) },
                 section("by-urgency", "Per urgency (referral.made v2; earlier referrals read as unknown)", \.urgency),
             ],
             notes: ["Referrals made in the period, each followed to where it stood at the reference moment. Rates: declined and completed among those made; warm handovers among those made; closed-loop: feedback sent to the referrer among those closed. Open past due: still open the day after the due date."])

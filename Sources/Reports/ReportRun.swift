@@ -2,6 +2,7 @@ import Catalogue
 import JSON
 import Ledger
 import Projections
+import TextFormats
 
 /// One request for reports, from the CLI or the team server alike: which reports, over which
 /// period and neighbourhoods, as known when. `build` folds (or catches up) the read models they
@@ -64,8 +65,12 @@ public struct ReportRun {
             reference = head.1
             scope += " · as known now (position \(NumberText.grouped(String(head.0))))"
         }
-        let query = ReportQuery(from: from, to: to, neighbourhoods: neighbourhoods, reference: reference, scope: scope)
+        var query = ReportQuery(from: from, to: to, neighbourhoods: neighbourhoods, reference: reference, scope: scope)
+        if let register = ledger.catalogue.areas {
+            query.areas = AreaMapping(register: register, day: Calendar.day(ofMicros: max(query.end, 1) - 1))
+        }
         var reports = kinds.map { $0.build(models, query) }
+        if let areas = query.areas { for i in reports.indices { AreaLabels.apply(&reports[i], areas) } }
         if let section {
             reports = try reports.map { report in
                 var r = report

@@ -51,7 +51,7 @@ enum VolunteersReport {
                         charts: [.bars(title: "Volunteer offers", labels: ["offered", "matched", "active at end", "ended completed"],
                                        values: [.count(all.offered), .count(all.matched), .count(all.active), .count(all.completed)])]),
                 section("by-task", "Per task (unmatched offers have no task)", { $0.task.isEmpty ? "(not matched)" : $0.task }),
-                section("by-neighbourhood", "Per neighbourhood", \.neighbourhood),
+                section("by-neighbourhood", "Per neighbourhood") { q.area($0.neighbourhood) },
             ],
             notes: ["Offers made in the period, followed to where they stood at the reference moment. Active at end: matched and not ended at the end of the period. Hours logged share: hours logged over hours scheduled for the matches."])
     }

@@ -38,7 +38,7 @@ enum WellbeingReport {
                       let items = WellbeingModel.items[instrument.name], b.scores.count == items.count, f.scores.count == items.count else { continue }
                 for (i, item) in items.enumerated() {
                     let key = instrument.name + "/" + item
-                    for group in ["all", row.neighbourhood] {
+                    for group in ["all", q.area(row.neighbourhood)] {
                         tallies[group, default: [:]][key, default: Pairs()].add(b.scores[i], f.scores[i], lowerIsBetter: WellbeingModel.lowerIsBetter.contains(item))
                     }
                 }

@@ -72,7 +72,7 @@ struct AuditRoutes {
     /// recorded in the access record under that worker; an auditor gets their names only.
     private func event(_ reference: String, for member: Member) throws -> Response {
         var body: [UInt8] = Array(#"{"event":"#.utf8)
-        let personal = try server.ledger.read { snapshot -> PersonalFields in
+        let (personal, corrections) = try server.ledger.read { snapshot -> (PersonalFields, JSONValue) in
             let position = try EventReference.position(reference, in: snapshot)
             let record = try snapshot.record(at: position)!
             EventJSON.write(position: position, record: record, leafHash: try snapshot.leafHash(at: position), into: &body)
@@ -83,9 +83,12 @@ struct AuditRoutes {
                 try server.sealer.keyStore.recordAccess(worker: member.name, subject: keyId,
                                                         command: "show \(position) (\(record.type), \(record.stream)) through the server")
             }
-            return personal
+            let corrections = try CorrectionsShown.json(of: position, snapshot: snapshot, sealer: opens ? server.sealer : nil,
+                                                        reader: member.name, via: " through the server")
+            return (personal, corrections)
         }
-        body += Array(#","personal":"#.utf8) + Array(JSONWriter.ordered(personal.json).utf8) + Array("}\n".utf8)
+        body += Array(#","personal":"#.utf8) + Array(JSONWriter.ordered(personal.json).utf8)
+        body += Array(#","corrections":"#.utf8) + Array(JSONWriter.ordered(corrections).utf8) + Array("}\n".utf8)
         return Reply.bytes(body, type: "application/json")
     }
 

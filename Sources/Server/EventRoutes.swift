@@ -27,7 +27,7 @@ struct EventRoutes {
         let body = try await server.body(of: request, advice: "; send the events in smaller batches")
         let (lines, numbers, _) = Lines.split(Array(body.readableBytesView))
         guard !lines.isEmpty else { throw Self.noEvents }
-        let (prepared, outcomes) = try await server.append(lines, by: member.name, numbers: numbers)
+        let (prepared, outcomes) = try await server.append(lines, by: member.name, numbers: numbers, again: Query.string(request, "again") == "true")
         server.metrics.appended(outcomes)
         return Self.answer(lineCount: lines.count, prepared, outcomes).response
     }
@@ -77,8 +77,8 @@ struct EventRoutes {
         query.limit = min(try Query.int(request, "limit") ?? 1_000, 10_000)
         var out: [UInt8] = []
         let last = try server.ledger.read { snapshot in
-            try query.visit(snapshot) { position, record in
-                EventJSON.write(position: position, record: record, leafHash: try snapshot.leafHash(at: position), into: &out)
+            try query.visitMarked(snapshot) { position, record, mark in
+                EventJSON.write(position: position, record: record, leafHash: try snapshot.leafHash(at: position), corrected: mark, into: &out)
                 out.append(10)
                 return true
             }

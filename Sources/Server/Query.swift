@@ -18,6 +18,7 @@ enum Query {
         query.sinceDay = try day(request, "since")
         query.untilDay = try day(request, "until")
         query.reverse = string(request, "reverse") == "true"
+        query.current = string(request, "current") == "true"
         return query
     }
 

@@ -115,14 +115,15 @@ public final class TeamServer: Sendable {
     /// `inForce`, whatever a line says of recordedBy: a large batch on every core, in slices
     /// each with a preparer of its own (a preparer owns a parser), the order of the lines kept.
     /// Returns the prepared events, the index of each one's line, and the lines refused.
-    func prepare(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], with inForce: CatalogueInForce) -> Prepared {
+    func prepare(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], with inForce: CatalogueInForce,
+                 refusesDoubles: Bool = false) -> Prepared {
         let slices = lines.count < 256 ? 1 : TeamServer.cores
         let size = (lines.count + slices - 1) / slices
         let parts = PreparedParts(count: slices)
         let now = Clock.nowMicros()
         parallel(slices) { slice in
             let preparer = EventPreparer(catalogue: inForce.catalogue, defaultWorker: member, sealer: sealer, derivesIds: true,
-                                         recorderIsFixed: true, now: now)
+                                         recorderIsFixed: true, refusesDoubles: refusesDoubles, now: now)
             var part: (events: [PreparedEvent], lines: [Int], refusals: [(Int, LedgerError)]) = ([], [], [])
             for i in (slice * size)..<min(lines.count, (slice + 1) * size) {
                 do {
@@ -165,9 +166,9 @@ public final class TeamServer: Sendable {
     /// installed meanwhile (a `catalogue update` on the server's machine, or by an admin
     /// through the server), the server reads it and prepares the lines again under it, so a
     /// worker never sees that the catalogue changed unless their events now break it.
-    func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int]) async throws -> (Prepared, [AppendOutcome]) {
+    func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], again: Bool = false) async throws -> (Prepared, [AppendOutcome]) {
         try await withCheckedThrowingContinuation { continuation in
-            append(lines, by: member, numbers: numbers, preparingOn: { job in Task { job() } }) { continuation.resume(with: $0) }
+            append(lines, by: member, numbers: numbers, again: again, preparingOn: { job in Task { job() } }) { continuation.resume(with: $0) }
         }
     }
 
@@ -175,10 +176,14 @@ public final class TeamServer: Sendable {
     /// event loop): the lines are prepared now, on the caller's thread, and `done` is called
     /// once their commit is durable, on the commit thread. A preparation again under a new
     /// catalogue runs on what `preparingOn` gives it, never on the commit thread.
-    func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], attempt: Int = 1,
+    ///
+    /// A single line is a worker's append: it is refused when it repeats its stream's last
+    /// event within ten minutes, unless `again` (`append --again`, `?again=true`) says it
+    /// happened twice. A batch of lines is a tool's, and relies on its ids.
+    func append(_ lines: [ArraySlice<UInt8>], by member: String, numbers: [Int], again: Bool = false, attempt: Int = 1,
                 preparingOn: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
                 done: @escaping @Sendable (Result<(Prepared, [AppendOutcome]), Error>) -> Void) {
-        let prepared = prepare(lines, by: member, numbers: numbers, with: ledger.inForce)
+        let prepared = prepare(lines, by: member, numbers: numbers, with: ledger.inForce, refusesDoubles: lines.count == 1 && !again)
         if prepared.events.isEmpty { return done(.success((prepared, []))) }
         commits.append(prepared.events, validatedBy: prepared.validatedBy) { [self] result in
             switch result {
@@ -188,7 +193,7 @@ public final class TeamServer: Sendable {
                 guard attempt < OutdatedCatalogue.attempts else { return done(.failure(outdated.conflict)) }
                 preparingOn { [self] in
                     do { _ = try ledger.refreshCatalogue() } catch { return done(.failure(error)) }
-                    append(lines, by: member, numbers: numbers, attempt: attempt + 1, preparingOn: preparingOn, done: done)
+                    append(lines, by: member, numbers: numbers, again: again, attempt: attempt + 1, preparingOn: preparingOn, done: done)
                 }
             case .failure(let error): done(.failure(error))
             }

@@ -150,7 +150,7 @@ final class AnalystReportTests: LedgerTestCase {
 
     func testActivityInAPeriodAsKnownOnADateDiffersFromWhatIsKnownNow() throws {
         func contact(_ day: String, _ n: Int) throws {
-            assertExit(try CLI.run(["append", "contact.recorded", "--stream", "contact-q1-\(n)", "--neighbourhood", "BU01",
+            assertExit(try CLI.run(["append", "contact.recorded", "--stream", "contact-q1-\(n)", "--neighbourhood", "BU00340101",
                                     "--occurred-at", day + "T10:00:00Z", "--field", "mode=home_visit", "--field", "topics=money"],
                                    ledger: ledger), 0)
         }
@@ -163,28 +163,28 @@ final class AnalystReportTests: LedgerTestCase {
         try contact("2025-04-20", 10)
         func contacts(_ extra: [String]) throws -> Int {
             let rows = try reportJSON(["neighbourhoods", "--from", "2025-01-01", "--to", "2025-03-31"] + extra)["totals"]!
-            return (rows.first { $0["neighbourhood"] as? String == "BU01" }?["contacts"] as? Int) ?? 0
+            return (rows.first { $0["neighbourhood"] as? String == "BU00340101" }?["contacts"] as? Int) ?? 0
         }
         XCTAssertEqual(try contacts([]), 9, "the first quarter as known now")
         XCTAssertEqual(try contacts(["--as-of", knownThen]), 6, "the first quarter as known before the late entries")
         XCTAssertEqual(try contacts(["--at", "6"]), 6, "the same by position")
         XCTAssertEqual(try contacts(["--as-of", "2020-01-01"]), 0, "before anything was recorded")
         let all = try reportJSON(["neighbourhoods", "--as-of", knownThen])["totals"]!
-        XCTAssertEqual(all.first { $0["neighbourhood"] as? String == "BU01" }?["contacts"] as? Int, 6)
+        XCTAssertEqual(all.first { $0["neighbourhood"] as? String == "BU00340101" }?["contacts"] as? Int, 6)
     }
 
     func testCorrectionsAndOldVersionsReachTheReports() throws {
         let lines = [
-            #"{"type":"referral.made","schemaVersion":1,"stream":"referral-1","neighbourhood":"BU01","occurredAt":"2025-02-01T09:00:00Z","data":{"resident_id":"R000001","target_organisation":"org-a1","service":"debt_help","handover":"warm","support_level":"light"}}"#,
-            #"{"type":"referral.made","stream":"referral-2","neighbourhood":"BU01","occurredAt":"2025-08-01T09:00:00Z","data":{"resident_id":"R000002","target_organisation":"org-a1","service":"debt_help","handover":"cold","support_level":"light","urgency":"urgent"}}"#,
-            #"{"type":"initiative.proposed","stream":"initiative-1","neighbourhood":"BU01","occurredAt":"2025-02-01T09:00:00Z","data":{"title":"Repair café","theme":"repair_cafe"}}"#,
-            #"{"type":"activity.held","stream":"initiative-1","neighbourhood":"BU01","occurredAt":"2025-03-01T09:00:00Z","data":{"activity_kind":"repair_cafe","attendance":43}}"#,
+            #"{"type":"referral.made","schemaVersion":1,"stream":"referral-1","neighbourhood":"BU00340101","occurredAt":"2025-02-01T09:00:00Z","data":{"resident_id":"R000001","target_organisation":"org-a1","service":"debt_help","handover":"warm","support_level":"light"}}"#,
+            #"{"type":"referral.made","stream":"referral-2","neighbourhood":"BU00340101","occurredAt":"2025-08-01T09:00:00Z","data":{"resident_id":"R000002","target_organisation":"org-a1","service":"debt_help","handover":"cold","support_level":"light","urgency":"urgent"}}"#,
+            #"{"type":"initiative.proposed","stream":"initiative-1","neighbourhood":"BU00340101","occurredAt":"2025-02-01T09:00:00Z","data":{"title":"Repair café","theme":"repair_cafe"}}"#,
+            #"{"type":"activity.held","stream":"initiative-1","neighbourhood":"BU00340101","occurredAt":"2025-03-01T09:00:00Z","data":{"activity_kind":"repair_cafe","attendance":43}}"#,
         ]
         assertExit(try CLI.run(["import", "-"], ledger: ledger, input: Data((lines.joined(separator: "\n") + "\n").utf8)), 0)
         assertExit(try CLI.run(["project"], ledger: ledger), 0)
         let byUrgency = try reportJSON(["referrals"])["by-urgency"]!
         XCTAssertEqual(Set(byUrgency.map { $0["group"] as! String }), ["unknown", "urgent"], "v1 read through the upcaster")
-        func attendance() throws -> Int { try reportJSON(["neighbourhoods"])["totals"]!.first { $0["neighbourhood"] as? String == "BU01" }!["attendance"] as! Int }
+        func attendance() throws -> Int { try reportJSON(["neighbourhoods"])["totals"]!.first { $0["neighbourhood"] as? String == "BU00340101" }!["attendance"] as! Int }
         XCTAssertEqual(try attendance(), 43)
         assertExit(try CLI.run(["correct", "4", "--reason", "it was 34", "--field", "attendance=34"], ledger: ledger), 0)
         XCTAssertEqual(try attendance(), 34, "the amended value")
@@ -194,7 +194,7 @@ final class AnalystReportTests: LedgerTestCase {
         XCTAssertEqual(try reportJSON(["referrals"])["by-urgency"]!.map { $0["group"] as! String }, ["unknown"])
         assertExit(try CLI.run(["replay", "--check"], ledger: ledger), 0, "match the replay")
         // Replaying to before the corrections shows the original figures.
-        XCTAssertEqual(try reportJSON(["neighbourhoods", "--at", "4"])["totals"]!.first { $0["neighbourhood"] as? String == "BU01" }!["attendance"] as? Int, 43)
+        XCTAssertEqual(try reportJSON(["neighbourhoods", "--at", "4"])["totals"]!.first { $0["neighbourhood"] as? String == "BU00340101" }!["attendance"] as? Int, 43)
     }
 
     func testOutputsHoldNoPersonalFieldsNorResidentIdsAndSmallCountsAreSuppressed() throws {

@@ -21,13 +21,39 @@ final class AuditCommandTests: LedgerTestCase {
         assertExit(try CLI.run(["import", "-"], ledger: ledger, input: Data(lines.utf8)), 0)
     }
 
+    /// A referral whose first contact is dated before its acceptance. The writer refuses that
+    /// now, so the history is one kept from before that rule: recorded in order in a scratch
+    /// ledger, its export's time changed, and restored (a restore puts back what was recorded).
     func referral() throws {
+        let scratch = CLI.temporary("scratch")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try CLI.run(["init", "--ledger", scratch])
+        var events = try CLI.run(["export"], ledger: ledger).stdout
+        assertExit(try CLI.run(["import", "--restore", "-"], ledger: scratch, input: Data(events.utf8)), 0)
+        let first = try CLI.run(["log", "--format", "jsonl"], ledger: scratch).stdout.split(separator: "\n").count + 1
+        func append(_ args: [String]) throws { assertExit(try CLI.run(["append"] + args, ledger: scratch), 0) }
         try append(["referral.made", "--stream", "referral-1", "--field", "resident_id=R000200", "--field", "target_organisation=org-ggd",
                     "--field", "service=mental_health", "--field", "handover=warm", "--field", "support_level=light", "--field", "urgency=routine",
                     "--field", "due_date=2020-01-01", "--occurred-at", "2019-12-01T10:00:00Z"])
         try append(["referral.accepted", "--stream", "referral-1", "--occurred-at", "2019-12-05T10:00:00Z"])
         try append(["referral.first_contact_made", "--stream", "referral-1", "--field", "accompanied_by_referrer=false",
-                    "--field", "mode=phone", "--occurred-at", "2019-12-03T10:00:00Z"])
+                    "--field", "mode=phone", "--occurred-at", "2019-12-06T10:00:00Z"])
+        events = try CLI.run(["export"], ledger: scratch).stdout
+        var lines = events.split(separator: "\n").map(String.init)
+        let last = first + 1
+        lines[last] = lines[last].replacingOccurrences(of: "2019-12-06T10:00:00Z", with: "2019-12-03T10:00:00Z")
+            .replacingOccurrences(of: #","leafHash":"[0-9a-f]{64}""#, with: "", options: .regularExpression)
+        // The ledger under test starts again from the same events, with the referral, and keeps
+        // its key store (the sealed fields restored are sealed under its keys).
+        let keys = scratch + "-keystore"
+        let hasKeys = FileManager.default.fileExists(atPath: ledger + "/keystore")
+        if hasKeys { try FileManager.default.moveItem(atPath: ledger + "/keystore", toPath: keys) }
+        try FileManager.default.removeItem(atPath: ledger)
+        assertExit(try CLI.run(["import", "--restore", "-"], ledger: ledger, input: Data((lines.joined(separator: "\n") + "\n").utf8)), 0)
+        if hasKeys {
+            try? FileManager.default.removeItem(atPath: ledger + "/keystore")
+            try FileManager.default.moveItem(atPath: keys, toPath: ledger + "/keystore")
+        }
     }
 
     func testCheckpointsProofsAndARewrittenHistory() throws {

@@ -38,7 +38,7 @@ final class ReportBrowserTests: LedgerTestCase {
         try CLI.year(events: 8_000, seed: 21).write(to: URL(fileURLWithPath: year))
         assertExit(try CLI.run(["import", year], ledger: ledger), 0)
         // An event of today, months after the generated year: the month axis has a gap to show.
-        assertExit(try CLI.run(["append", "contact.recorded", "--stream", "contact-today", "--neighbourhood", "BU03630007",
+        assertExit(try CLI.run(["append", "contact.recorded", "--stream", "contact-today", "--neighbourhood", "BU0363AA01",
                                 "--field", "mode=phone", "--field", "topics=money"], ledger: ledger), 0)
         let page = work + "/report.html"
         assertExit(try CLI.run(["report", "all", "--format", "html", "--out", page], ledger: ledger), 0)

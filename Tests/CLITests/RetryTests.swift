@@ -30,9 +30,11 @@ final class RetryTests: LedgerTestCase {
         let event = ["append", "contact.recorded", "--stream", "contact-9", "--field", "mode=phone", "--field", "topics=money",
                      "--occurred-at", "2024-03-05T14:30:00+01:00"]
         assertExit(try CLI.run(event, ledger: ledger), 0, "appended at position 1")
-        assertExit(try CLI.run(event, ledger: ledger), 0, "appended at position 2")
-        assertExit(try CLI.run(event + ["--idempotent"], ledger: ledger), 0, "appended at position 3")
-        assertExit(try CLI.run(event + ["--idempotent"], ledger: ledger), 0, "already recorded at position 3")
+        // The same visit twice: a likely double entry, unless --again says it happened twice.
+        assertExit(try CLI.run(event, ledger: ledger), 3, "likely recorded twice: position 1")
+        assertExit(try CLI.run(event + ["--again"], ledger: ledger), 0, "appended at position 2")
+        assertExit(try CLI.run(event + ["--idempotent", "--again"], ledger: ledger), 0, "appended at position 3")
+        assertExit(try CLI.run(event + ["--idempotent", "--again"], ledger: ledger), 0, "already recorded at position 3")
         assertExit(try CLI.run(event + ["--idempotent", "--id", "0190f6d2-8a4b-7c3e-9d2f-1a2b3c4d5e6f"], ledger: ledger), 2, "--idempotent")
     }
 

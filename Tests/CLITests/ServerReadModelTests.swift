@@ -20,24 +20,18 @@ final class ServerReadModelTests: ServedLedgerTestCase {
     }
 
     func testCorrectAndVoidThroughTheServer() throws {
-        let contact = ["append", "contact.recorded", "--stream", "contact-fix-1", "--neighbourhood", "BU03630001",
+        let contact = ["append", "contact.recorded", "--stream", "contact-fix-1", "--neighbourhood", "BU00340102",
                        "--field", "mode=home_visit", "--field", "topics=money", "--field", "minutes=45"]
         assertExit(try server.cli(contact, as: "worker"), 0, "appended at position 5")
         assertExit(try server.cli(["correct", "5", "--reason", "it took 20 minutes", "--field", "minutes=20"], as: "worker"), 0,
                    "appended at position 6: amend of position 5 (contact.recorded)")
-        let voided = try server.cli(["void", "5", "--reason", "a visit to the wrong address", "--format", "json"], as: "worker")
-        assertExit(voided, 0)
-        let outcome = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(voided.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(outcome["status"] as? String, "appended")
-        XCTAssertEqual(outcome["action"] as? String, "void")
-        XCTAssertEqual(outcome["corrects"] as? Int, 5)
-        XCTAssertEqual(outcome["position"] as? Int, 7)
         // Refused as locally, with the same codes.
         for (arguments, code, words) in [(["correct", "99", "--reason", "r", "--field", "minutes=1"], Int32(3), "no event at position 99"),
                                          (["correct", "1", "--reason", "r", "--field", "role=worker"], 3, "membership changes with"),
                                          (["correct", "6", "--reason", "r", "--field", "minutes=1"], 3, "is itself a correction"),
                                          (["correct", "5", "--reason", "r", "--field", "colour=red"], 3, "has no such field"),
                                          (["correct", "5", "--reason", "r", "--field", "minutes=lots"], 2, "--field minutes=lots: expected a number"),
+                                         (["correct", "5", "--reason", "r", "--field", "minutes=20"], 3, "already amended to these values at position 6"),
                                          (["correct", "5", "--reason", "r"], 2, "at least one --field")] {
             assertExit(try server.cli(arguments, as: "worker"), code, words)
             assertExit(try CLI.run(arguments, ledger: ledger), code, words)
@@ -45,26 +39,39 @@ final class ServerReadModelTests: ServedLedgerTestCase {
         assertExit(try server.cli(["void", "5", "--reason", "r"], as: "analyst"), 7, "this needs the role worker")
         assertExit(try server.cli(["void", "5", "--reason", "r"], as: "auditor"), 7, "this needs the role worker")
         // A retry of the same request (the same id) is answered already recorded: one correction.
-        let body = Data(#"{"position":5,"action":"amend","reason":"20 minutes","fields":["minutes=20"],"id":"0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a77"}"#.utf8)
+        let body = Data(#"{"position":5,"action":"amend","reason":"30 minutes","fields":["minutes=30"],"id":"0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a77"}"#.utf8)
         let first = try server.http("POST", "/v1/corrections", token: try server.token("worker"), body: body)
         let again = try server.http("POST", "/v1/corrections", token: try server.token("worker"), body: body)
         XCTAssertEqual(first.status, 200, first.body)
-        XCTAssertTrue(first.body.contains(#""status":"appended","position":8"#), first.body)
+        XCTAssertTrue(first.body.contains(#""status":"appended","position":7"#), first.body)
         XCTAssertEqual(again.status, 200, again.body)
-        XCTAssertTrue(again.body.contains(#""status":"already_recorded","position":8"#), again.body)
+        XCTAssertTrue(again.body.contains(#""status":"already_recorded","position":7"#), again.body)
         for bad in ["{not json", #"{"position":5,"action":"undo","reason":"r"}"#, #"{"action":"void","reason":"r"}"#] {
             let answer = try server.http("POST", "/v1/corrections", token: try server.token("worker"), body: Data(bad.utf8))
             XCTAssertTrue([400, 422].contains(answer.status), "\(bad): \(answer.status) \(answer.body)")
         }
+        let voided = try server.cli(["void", "5", "--reason", "a visit to the wrong address", "--format", "json"], as: "worker")
+        assertExit(voided, 0)
+        let outcome = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(voided.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(outcome["status"] as? String, "appended")
+        XCTAssertEqual(outcome["action"] as? String, "void")
+        XCTAssertEqual(outcome["corrects"] as? Int, 5)
+        XCTAssertEqual(outcome["position"] as? Int, 8)
+        // A voided event takes no further correction, through the server as locally.
+        assertExit(try server.cli(["void", "5", "--reason", "again"], as: "worker"), 3, "was voided at position 8")
         // Recorded by the member the token names, the reason sealed and opened for the
         // server's key holder; the log verifies, and the audit trail of the stream shows both.
         let log = try CLI.run(["log", "--type", "ledger.correction_recorded", "--format", "jsonl"], ledger: ledger)
         XCTAssertEqual(log.stdout.split(separator: "\n").count, 3, log.stdout)
         XCTAssertEqual(log.stdout.components(separatedBy: #""recordedBy":"m-worker""#).count - 1, 3, log.stdout)
-        XCTAssertFalse(log.stdout.contains("20 minutes"), "the reason is sealed in the log")
-        assertExit(try CLI.run(["show", "8"], ledger: ledger), 0, "20 minutes")
-        assertExit(try CLI.run(["correct", "5", "--reason", "locally, beside the server", "--field", "minutes=25"], ledger: ledger), 0,
-                   "appended at position 9: amend of position 5")
+        XCTAssertFalse(log.stdout.contains("30 minutes"), "the reason is sealed in the log")
+        assertExit(try CLI.run(["show", "7"], ledger: ledger), 0, "30 minutes")
+        // The corrected event as a worker sees it through the server: the same as locally.
+        let shown = try server.cli(["show", "5"], as: "worker")
+        assertExit(shown, 0, "VOID: voided at position 8")
+        XCTAssertTrue(shown.stdout.contains("30  (was 45; amended at position 7"), shown.stdout)
+        assertExit(try CLI.run(["correct", "5", "--reason", "locally, beside the server", "--field", "minutes=25"], ledger: ledger), 3,
+                   "a voided event takes no further correction")
         assertExit(try CLI.run(["verify"], ledger: ledger), 0)
     }
 

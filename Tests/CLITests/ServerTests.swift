@@ -5,7 +5,7 @@ import XCTest
 /// ledger, retries that never double, live follow across a restart, and bad requests that
 /// leave the server answering.
 final class ServerTests: ServedLedgerTestCase {
-    private let contact = #"{"type":"contact.recorded","stream":"contact-srv-1","neighbourhood":"BU03630001","data":{"mode":"drop_in","topics":["money"],"minutes":10}}"#
+    private let contact = #"{"type":"contact.recorded","stream":"contact-srv-1","neighbourhood":"BU00340102","data":{"mode":"drop_in","topics":["money"],"minutes":10}}"#
 
     /// Every role on every route: the allowed cells answer 2xx, the others 403 with one line;
     /// no token, a wrong one, and a revoked one are 401.
@@ -65,7 +65,7 @@ final class ServerTests: ServedLedgerTestCase {
     /// The remote CLI prints what the local one prints, exits as it exits, and a retry (same
     /// id, or an id-less import run again) appends nothing twice.
     func testTheRemoteCLIBehavesAsTheLocalOne() throws {
-        let append = ["append", "contact.recorded", "--stream", "contact-srv-2", "--neighbourhood", "BU03630001",
+        let append = ["append", "contact.recorded", "--stream", "contact-srv-2", "--neighbourhood", "BU00340102",
                       "--field", "mode=home_visit", "--field", "topics=money", "--field", "minutes=45"]
         assertExit(try server.cli(append + ["--id", "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"], as: "worker"), 0, "appended at position 5")
         assertExit(try server.cli(append + ["--id", "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"], as: "worker"), 0, "already recorded at position 5")

@@ -12,7 +12,7 @@ final class WorkerCommandTests: LedgerTestCase {
     }
 
     func testAWorkersDay() throws {
-        let made = try CLI.run(["append", "referral.made", "--stream", "referral-2024-0042", "--neighbourhood", "BU03630001",
+        let made = try CLI.run(["append", "referral.made", "--stream", "referral-2024-0042", "--neighbourhood", "BU00340102",
                                 "--field", "resident_id=R000123", "--field", "target_organisation=org-schuldhulp-noord",
                                 "--field", "service=debt_help", "--field", "handover=warm", "--field", "support_level=moderate", "--field", "urgency=routine",
                                 "--field", "shares_data=no", "--field", "reason=Huurachterstand sinds maart",

@@ -80,7 +80,7 @@ final class PatternTests: XCTestCase {
                         "\\d{2}-\\w+", "^(ja|nee)$", "^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", "^(a|b)c(d|e)$"]
         let inputs = ["R1234", "R12", "R12345678901", "org-abc", "org-a", "org--", "a@b", "a b@c", "@x", "+31 (0)6-1234",
                       "06-12345678", "referral-2024-0042", "referral-", "referral-x/y", "ac", "abc", "abbc", "yz", "xxyyz", "z",
-                      "a", "b", "ba", "acd", "bce", "ace", "acf", "12-ab", "1-ab", "ja", "nee", "jaa", "BU03630001", "-x", "", "é@ü", "Öztürk@x"]
+                      "a", "b", "ba", "acd", "bce", "ace", "acf", "12-ab", "1-ab", "ja", "nee", "jaa", "BU00340102", "-x", "", "é@ü", "Öztürk@x"]
         for source in patterns {
             let fast = try XCTUnwrap(FastPattern(source), "the fast matcher should take \(source)")
             let posix = try Pattern(posixOnly: source)

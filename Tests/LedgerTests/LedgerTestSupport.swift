@@ -48,7 +48,7 @@ final class ScratchLedger {
 
 func referralMade(_ stream: String = "referral-2024-0042", id: String? = nil, extra: String = "") -> String {
     let idPart = id.map { #""id":"\#($0)","# } ?? ""
-    return #"{\#(idPart)"type":"referral.made","stream":"\#(stream)","neighbourhood":"BU03630001","data":{"resident_id":"R000123","target_organisation":"org-schuldhulp-noord","service":"debt_help","handover":"warm","support_level":"moderate","urgency":"routine"\#(extra)}}"#
+    return #"{\#(idPart)"type":"referral.made","stream":"\#(stream)","neighbourhood":"BU00340102","data":{"resident_id":"R000123","target_organisation":"org-schuldhulp-noord","service":"debt_help","handover":"warm","support_level":"moderate","urgency":"routine"\#(extra)}}"#
 }
 
 func event(_ type: String, _ stream: String, _ data: String = "{}", extra: String = "") -> String {

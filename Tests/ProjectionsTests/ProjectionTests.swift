@@ -58,7 +58,7 @@ final class ProjectionFixture {
 }
 
 func line(_ type: String, _ stream: String, _ data: String, at: String = "2025-03-03T10:00:00Z", version: Int? = nil) -> String {
-    #"{"type":"\#(type)",\#(version.map { "\"schemaVersion\":\($0)," } ?? "")"stream":"\#(stream)","neighbourhood":"BU01","occurredAt":"\#(at)","data":\#(data)}"#
+    #"{"type":"\#(type)",\#(version.map { "\"schemaVersion\":\($0)," } ?? "")"stream":"\#(stream)","neighbourhood":"BU00340101","occurredAt":"\#(at)","data":\#(data)}"#
 }
 
 let madeV1 = #"{"resident_id":"R000001","target_organisation":"org-a1","service":"debt_help","handover":"warm","support_level":"light"}"#
@@ -211,7 +211,7 @@ final class ProjectionTests: XCTestCase {
 final class RowAndDigestTests: XCTestCase {
     func testRowsRoundTripThroughTheirBytes() throws {
         var referral = ReferralsModel.Row()
-        referral.neighbourhood = "BU01"; referral.made = 5; referral.accompanied = false; referral.feedbackSent = true; referral.due = -3
+        referral.neighbourhood = "BU00340101"; referral.made = 5; referral.accompanied = false; referral.feedbackSent = true; referral.due = -3
         XCTAssertEqual(try referral.encoded.withUnsafeBytes { try ReferralsModel.Row.decode($0) }, referral)
         var network = NetworkModel.Row()
         network.kind = .network
