@@ -204,7 +204,7 @@ struct AreasCommand: ParsableCommand {
                 throw CLIError(error.message, code: ExitStatus.refused)
             }
             let number = try CatalogueCommand.Update.install(next, ledger: ledger).number
-            let count = next.areas?.crosswalks.last?.map.count ?? 0
+            let count = (try? next.areas?.crosswalks.last?.table().count) ?? 0
             Swift.print("catalogue \(number) is now in force: reports count \(Terminal.count(count)) old codes under their new ones")
         }
     }
@@ -228,7 +228,7 @@ struct AreasCommand: ParsableCommand {
         func run() throws {
             let ledger = try self.ledger.open()
             let register = try AreasCommand.register(ledger.catalogue)
-            var index = register.index()
+            let index = register.index()
             var found: [(UInt64, Record)] = []
             let size = try ledger.read { snapshot -> UInt64 in
                 try snapshot.scan { position, record in

@@ -24,13 +24,13 @@ enum NeighbourhoodArgument {
 /// Names beside codes in what the CLI prints: the name an area had in the division in force
 /// when the event occurred (or, for a code of another year, in the latest division that has it).
 struct AreaNames {
-    private var index: AreaIndex?
+    private var lookup: AreaLookup?
 
-    init(_ catalogue: Catalogue) { index = catalogue.areas?.index() }
+    init(_ catalogue: Catalogue) { lookup = catalogue.areas.map(AreaLookup.init) }
 
     mutating func area(_ code: String, micros: Int64?) -> Area? {
         guard !code.isEmpty else { return nil }
-        return index?.area(code, onDay: micros.map(Calendar.day(ofMicros:)))
+        return lookup?.area(code, onDay: micros.map(Calendar.day(ofMicros:)))
     }
 
     mutating func area(_ code: String, occurredAt: String?) -> Area? {

@@ -13,8 +13,10 @@ struct RemoteLog {
     var query: EventQuery
 
     func run() throws {
+        // The catalogue names the neighbourhoods: fetched once the first row is to be printed,
+        // so that a refusal of the log is the log's.
         let out = Printer(format: command.format, table: LogCommand.table(width: command.display.width), display: command.display,
-                          catalogue: try RemoteCatalogue.fetch(remote))
+                          catalogue: { try RemoteCatalogue.fetch(remote) })
         var remaining = query.limit
         var from = query.from
         while remaining > 0 {
@@ -58,12 +60,12 @@ struct RemoteLog {
         let display: DisplayOptions
         var out = OutputBuffer()
         var lastPosition: UInt64?
-        var names: AreaNames
+        private var names: AreaNames?
+        private let catalogue: () throws -> Catalogue
         var legend = CorrectionLegend()
 
-        init(format: LogCommand.Format, table: StreamingTable, display: DisplayOptions, catalogue: Catalogue) {
-            (self.format, self.table, self.display) = (format, table, display)
-            names = AreaNames(catalogue)
+        init(format: LogCommand.Format, table: StreamingTable, display: DisplayOptions, catalogue: @escaping () throws -> Catalogue) {
+            (self.format, self.table, self.display, self.catalogue) = (format, table, display, catalogue)
         }
 
         func show(_ line: [UInt8]) throws {
@@ -76,9 +78,10 @@ struct RemoteLog {
             }
             let occurred = event["occurredAt"]?.string.flatMap(RFC3339.parse).map(display.time) ?? ""
             let code = event["neighbourhood"]?.string ?? ""
+            if names == nil { names = AreaNames(try catalogue()) }
+            let label = names!.label(code, micros: event["occurredAt"]?.string.flatMap(RFC3339.parse))
             table.add([String(event["position"]?.int ?? 0), legend.letter(event["corrected"]?.string), occurred, event["type"]?.string ?? "",
-                       event["stream"]?.string ?? "", String(event["streamVersion"]?.int ?? 0),
-                       names.label(code, micros: event["occurredAt"]?.string.flatMap(RFC3339.parse)), event["recordedBy"]?.string ?? ""], to: &out)
+                       event["stream"]?.string ?? "", String(event["streamVersion"]?.int ?? 0), label, event["recordedBy"]?.string ?? ""], to: &out)
         }
 
         func finishTable() {

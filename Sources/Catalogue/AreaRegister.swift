@@ -1,5 +1,6 @@
 import JSON
 import TextFormats
+import Threads
 
 /// One official area: a CBS buurt (with its wijk and gemeente) or a Statbel statistical sector
 /// (with its gemeente).
@@ -25,8 +26,10 @@ public struct Area: Sendable, Equatable {
 }
 
 /// One division of a series into areas (CBS buurten 2024, Statbel sectors 2025), in force from
-/// `validFrom` until the next division of the same series.
-public struct Division: Sendable {
+/// `validFrom` until the next division of the same series. Its areas are read from its CSV text
+/// when first asked for: a single append looks up one code (`area(_:)` reads just its line),
+/// and splitting every division into areas would cost it more than the rest of its checks.
+public final class Division: @unchecked Sendable {
     /// The series it belongs to ("nl-buurten", "be-sectoren"): divisions of one series replace
     /// each other; divisions of different series hold side by side.
     public let series: String
@@ -36,17 +39,45 @@ public struct Division: Sendable {
     public let source: String
     /// The file it was read from, as the catalogue names it.
     public let file: String
-    public let areas: [Area]
+    /// The CSV text, checked when the catalogue was installed.
+    let text: [UInt8]
+    private var parsed: [Area]?
+    private let lock = Lock()
+
+    init(series: String, validFrom: Int, title: String, source: String, file: String, text: [UInt8]) {
+        (self.series, self.validFrom, self.title, self.source, self.file, self.text) = (series, validFrom, title, source, file, text)
+    }
 
     /// "CBS buurten 2024 (nl-buurten, from 2024-01-01)".
     public var label: String { "\(title) (\(series), from \(RFC3339.formatDay(validFrom)))" }
+
+    /// Every area, in the file's order.
+    public var areas: [Area] {
+        lock.withLock {
+            if let parsed { return parsed }
+            let areas = (try? AreaCSV.parse(String(decoding: text, as: UTF8.self), file: file)) ?? []
+            parsed = areas
+            return areas
+        }
+    }
+
+    /// The area `code` names here, read from its line alone; nil when the division lacks it.
+    public func area(_ code: String) -> Area? {
+        guard let line = Array(code.utf8).withUnsafeBytes({ AreaRegister.line(startingWith: $0, in: text) }) else { return nil }
+        let header = text.prefix { $0 != 10 }
+        let csv = String(decoding: header, as: UTF8.self) + "\n" + String(decoding: text[line], as: UTF8.self)
+        return (try? AreaCSV.parse(csv, file: file))?.first
+    }
 }
 
 /// A table of old codes and the codes that replaced them (`old_code,new_code`).
 public struct Crosswalk: Sendable {
     public let title: String
     public let file: String
-    public let map: [String: String]
+    let text: String
+
+    /// Old code -> new code (checked when the catalogue was installed).
+    public func table() throws -> [String: String] { try AreaCSV.crosswalk(text, file: file) }
 }
 
 /// The neighbourhood register: the official divisions a catalogue brings, with the day each
@@ -68,7 +99,9 @@ public final class AreaRegister: @unchecked Sendable {
 
     /// Reads the divisions named by catalogue.json's `areas.divisions`, each from the CSV text
     /// `file(name)` gives (`nil` when the file is missing). Errors name the file, line and column.
-    init(definition: JSONValue, file: (String) throws -> String?) throws {
+    /// With `checked`, every file is read in full (a catalogue being installed); a stored
+    /// catalogue's were, when it was, and are read when first used.
+    init(definition: JSONValue, checked: Bool, file: (String) throws -> [UInt8]?) throws {
         let at = "catalogue.json: /areas/divisions"
         guard let list = definition["divisions"]?.array else { throw CatalogueError("\(at): needs a list of divisions") }
         guard list.count <= AreaRegister.maxDivisions else {
@@ -86,10 +119,10 @@ public final class AreaRegister: @unchecked Sendable {
             if read.contains(where: { $0.0.series == series && $0.0.validFrom == day }) {
                 throw CatalogueError("\(here): a second division of \(series) from \(from)")
             }
-            let areas = try AreaCSV.parse(text, file: name)
+            if checked { _ = try AreaCSV.parse(String(decoding: text, as: UTF8.self), file: name) }
             let division = Division(series: series, validFrom: day, title: entry["title"]?.string ?? "\(series) \(from)",
-                                    source: entry["source"]?.string ?? "", file: name, areas: areas)
-            read.append((division, Array(text.utf8)))
+                                    source: entry["source"]?.string ?? "", file: name, text: text)
+            read.append((division, division.text))
         }
         // Series in the order the catalogue names them first (its own country first, say),
         // each series' divisions by date.
@@ -103,7 +136,8 @@ public final class AreaRegister: @unchecked Sendable {
             let here = "catalogue.json: /areas/crosswalks/\(i)"
             guard let name = entry["file"]?.string else { throw CatalogueError("\(here)/file: needs the CSV file (old_code,new_code)") }
             guard let text = try file(name) else { throw CatalogueError("\(here)/file: \(name) cannot be read") }
-            crosswalks.append(Crosswalk(title: entry["title"]?.string ?? name, file: name, map: try AreaCSV.crosswalk(text, file: name)))
+            crosswalks.append(Crosswalk(title: entry["title"]?.string ?? name, file: name, text: String(decoding: text, as: UTF8.self)))
+            if checked { _ = try crosswalks.last!.table() }
         }
         self.crosswalks = crosswalks
     }
@@ -158,15 +192,21 @@ public final class AreaRegister: @unchecked Sendable {
     }
 
     private static func hasLine(startingWith code: UnsafeRawBufferPointer, in text: [UInt8]) -> Bool {
-        guard !code.isEmpty, !code.contains(UInt8(ascii: ",")), !code.contains(10) else { return false }
+        line(startingWith: code, in: text) != nil
+    }
+
+    /// The range of the line that starts with `code` and a comma (an unquoted code, as codes are).
+    static func line(startingWith code: UnsafeRawBufferPointer, in text: [UInt8]) -> Range<Int>? {
+        guard !code.isEmpty, !code.contains(UInt8(ascii: ",")), !code.contains(10) else { return nil }
         return text.withUnsafeBytes { t in
             var start = 0
             while start + code.count < t.count {
-                if t[start + code.count] == UInt8(ascii: ",") && memcmpEqual(t, start, code) { return true }
-                guard let newline = t[start...].firstIndex(of: 10) else { return false }
+                let newline = t[start...].firstIndex(of: 10) ?? t.count
+                if t[start + code.count] == UInt8(ascii: ",") && memcmpEqual(t, start, code) { return start..<newline }
+                guard newline < t.count else { return nil }
                 start = newline + 1
             }
-            return false
+            return nil
         }
     }
 
@@ -182,7 +222,7 @@ public final class AreaRegister: @unchecked Sendable {
     /// The area `code` names in the divisions of `mask` (the last of them that holds it).
     public func area(_ code: String, in mask: UInt64) -> (area: Area, division: Division)? {
         for i in divisions.indices.reversed() where mask & (1 << UInt64(i)) != 0 {
-            if let area = divisions[i].areas.first(where: { $0.code == code }) { return (area, divisions[i]) }
+            if let area = divisions[i].area(code) { return (area, divisions[i]) }
         }
         return nil
     }
@@ -254,8 +294,8 @@ public final class AreaRegister: @unchecked Sendable {
 }
 
 /// Every code of a register with the divisions that hold it, for lookups by the thousand (an
-/// import, verify, a report). Built by `AreaRegister.index()`; not shared between threads.
-public struct AreaIndex {
+/// import, verify, `areas check`). Built by `AreaRegister.index()`; not shared between threads.
+public final class AreaIndex {
     private var divisionsByCode: [String: UInt64] = [:]
     private var areaByCode: [String: [(division: Int, area: Int)]] = [:]
     public let register: AreaRegister
@@ -270,23 +310,48 @@ public struct AreaIndex {
                 areaByCode[area.code, default: []].append((d, a))
             }
         }
+        for (code, mask) in divisionsByCode {
+            let bytes = Array(code.utf8)
+            let signature = bytes.withUnsafeBytes(AreaIndex.signature)
+            // Two codes of one signature: the second is looked up by its String.
+            guard bySignature[signature] == nil else { continue }
+            bySignature[signature] = codes.count
+            codes.append((bytes, mask))
+        }
     }
 
     public func divisionsHolding(code: String) -> UInt64 { divisionsByCode[code] ?? 0 }
 
-    public mutating func inForce(onDay day: Int) -> UInt64 {
+    /// The same for a code given as bytes (an event being prepared): hashed as bytes, and the
+    /// code found compared byte for byte, so no String is made.
+    public func divisionsHolding(codeBytes: UnsafeRawBufferPointer) -> UInt64 {
+        guard let slot = bySignature[AreaIndex.signature(codeBytes)] else { return 0 }
+        if codes[slot].bytes.elementsEqual(codeBytes) { return codes[slot].mask }
+        return divisionsHolding(code: String(decoding: codeBytes, as: UTF8.self))
+    }
+
+    private var bySignature: [UInt64: Int] = [:]
+    private var codes: [(bytes: [UInt8], mask: UInt64)] = []
+
+    static func signature(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+
+    public func inForce(onDay day: Int) -> UInt64 {
         if day != self.day { (self.day, dayMask) = (day, register.inForce(onDay: day)) }
         return dayMask
     }
 
     /// Whether `code` is an area of a division in force on `day`.
-    public mutating func holds(_ code: String, onDay day: Int) -> Bool {
+    public func holds(_ code: String, onDay day: Int) -> Bool {
         divisionsHolding(code: code) & inForce(onDay: day) != 0
     }
 
     /// The area `code` names on `day`; when no division in force then holds it, the area of the
     /// latest division that does (a code from another year still gets its name).
-    public mutating func area(_ code: String, onDay day: Int? = nil) -> Area? {
+    public func area(_ code: String, onDay day: Int? = nil) -> Area? {
         guard let places = areaByCode[code] else { return nil }
         if let day {
             let mask = inForce(onDay: day)
@@ -296,6 +361,45 @@ public struct AreaIndex {
         }
         let latest = places.max { register.divisions[$0.division].validFrom < register.divisions[$1.division].validFrom }!
         return register.divisions[latest.division].areas[latest.area]
+    }
+}
+
+/// Areas looked up one code at a time, each from its line in the division files, remembered:
+/// for output that names a few dozen neighbourhoods over many rows (`log`, `show`, a report),
+/// where reading every division whole would cost more than the rest of the command.
+public struct AreaLookup {
+    public let register: AreaRegister
+    private var found: [String: Area?] = [:]
+    private var day = Int.min, dayMask: UInt64 = 0
+
+    public init(_ register: AreaRegister) { self.register = register }
+
+    /// The divisions that hold `code` (see `AreaRegister.divisionsHolding`).
+    public func divisionsHolding(code: String) -> UInt64 { register.divisionsHolding(code: code) }
+
+    public mutating func inForce(onDay day: Int) -> UInt64 {
+        if day != self.day { (self.day, dayMask) = (day, register.inForce(onDay: day)) }
+        return dayMask
+    }
+
+    /// The area `code` names on `day` (nil: today's divisions are not asked for; the latest
+    /// division that has the code answers, as it does for a code no division in force holds).
+    public mutating func area(_ code: String, onDay day: Int? = nil) -> Area? {
+        guard !code.isEmpty else { return nil }
+        let holding = register.divisionsHolding(code: code)
+        guard holding != 0 else { return nil }
+        var mask = day.map { inForce(onDay: $0) } ?? 0
+        if holding & mask == 0 {
+            // The latest division (by date) that has it.
+            let latest = register.divisions.indices.filter { holding & (1 << UInt64($0)) != 0 }
+                .max { register.divisions[$0].validFrom < register.divisions[$1].validFrom }!
+            mask = 1 << UInt64(latest)
+        }
+        let key = code + "\u{0}" + String(mask & holding)
+        if let known = found[key] { return known }
+        let area = register.area(code, in: mask & holding)?.area
+        found[key] = area
+        return area
     }
 }
 
@@ -353,40 +457,45 @@ public enum AreaCSV {
         return map
     }
 
-    /// The text's records with the line each starts on; blank lines skipped.
+    /// The text's records with the line each starts on; blank lines skipped. Read as bytes:
+    /// a line without a quote is split at its commas, one with quotes field by field (RFC 4180:
+    /// "" is a quote inside a quoted field, which may hold commas and line breaks).
     static func rows(_ text: String) -> [(line: Int, fields: [String])] {
+        let bytes = Array(text.utf8)
         var out: [(Int, [String])] = []
-        var fields: [String] = [], field = "", quoted = false, line = 1, startLine = 1, any = false
-        var chars = text.makeIterator()
-        var pending: Character? = nil
-        func next() -> Character? {
-            if let p = pending { pending = nil; return p }
-            return chars.next()
-        }
-        while let c = next() {
-            if quoted {
-                if c == "\"" {
-                    if let d = next() {
-                        if d == "\"" { field.append("\"") } else { quoted = false; pending = d }
-                    } else { quoted = false }
-                } else {
-                    if c == "\n" || c == "\r\n" { line += 1 }
-                    field.append(c)
+        var at = 0, line = 1
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r")
+        while at < bytes.count {
+            let startLine = line
+            var fields: [String] = []
+            var field: [UInt8] = []
+            var quoted = false, any = false
+            while at < bytes.count {
+                let b = bytes[at]
+                at += 1
+                if quoted {
+                    if b == quote {
+                        if at < bytes.count && bytes[at] == quote { field.append(quote); at += 1 } else { quoted = false }
+                    } else {
+                        if b == 10 { line += 1 }
+                        field.append(b)
+                    }
+                } else if b == quote && field.isEmpty {
+                    quoted = true; any = true
+                } else if b == comma {
+                    fields.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true); any = true
+                } else if b == 10 {
+                    line += 1
+                    break
+                } else if b != cr || (at < bytes.count && bytes[at] != 10) {
+                    field.append(b); any = true
                 }
-                continue
             }
-            switch c {
-            case "\"" where field.isEmpty: quoted = true; any = true
-            case ",": fields.append(field); field = ""; any = true
-            case "\n", "\r\n", "\r":
-                if any || !field.isEmpty { fields.append(field); out.append((startLine, fields)) }
-                fields = []; field = ""; any = false
-                line += 1
-                startLine = line
-            default: field.append(c); any = true
+            if any || !field.isEmpty {
+                fields.append(String(decoding: field, as: UTF8.self))
+                out.append((startLine, fields))
             }
         }
-        if any || !field.isEmpty { fields.append(field); out.append((startLine, fields)) }
         return out
     }
 

@@ -62,6 +62,11 @@ public final class EventType: @unchecked Sendable {
     /// transitions that may apply: worked out once, when the catalogue loads.
     public internal(set) var lifecyclePlan: [(lifecycle: Lifecycle, transitions: [Int])] = []
 
+    /// The machines of the stream itself (no instances) whose transitions name this type: an
+    /// event of it may not occur before the step it follows in them. A "*" that lets any event
+    /// of a stream pass orders nothing.
+    public internal(set) var orderedLifecycles: [Lifecycle] = []
+
     /// The data class of the field named by `key`'s bytes (no String is made).
     @inline(__always)
     public func dataClass(ofKey key: UnsafeRawBufferPointer) -> DataClass? {
@@ -110,6 +115,8 @@ public struct CatalogueError: Error, CustomStringConvertible, Sendable {
 /// it validated with, and hash it.
 public final class Catalogue: @unchecked Sendable {
     public let bundle: [UInt8]
+    /// The bundle's `schemas` object, as canonical JSON.
+    private let schemaBytes: [UInt8]
     public let streamKinds: [String: StreamKind]
     public let lifecycles: [String: Lifecycle]
     public let maxDataBytes: Int
@@ -196,13 +203,24 @@ public final class Catalogue: @unchecked Sendable {
     init(bundle: [UInt8], checkEverything: Bool) throws {
         self.bundle = bundle
         let parser = JSONParser()
-        let (catalogue, files): (JSONObject, JSONObject) = try parser.parse(bundle) { root in
-            guard root["schemas"]?.kind == .object, let catalogue = root["catalogue"]?.value.object else {
+        // The schemas are kept apart as their own canonical bytes: a type compiled later
+        // parses them, not the register's files beside them (three times their size).
+        let (catalogue, schemas, files): (JSONObject, [UInt8], [String: [UInt8]]) = try parser.parse(bundle) { root in
+            guard let schemas = root["schemas"], schemas.kind == .object, let catalogue = root["catalogue"]?.value.object else {
                 throw CatalogueError("catalogue bundle: needs \"catalogue\" and \"schemas\"")
             }
-            return (catalogue, root["files"]?.value.object ?? JSONObject())
+            var bytes: [UInt8] = []
+            try schemas.writeCanonical(into: &bytes)
+            var files: [String: [UInt8]] = [:]
+            if let list = root["files"], list.kind == .object {
+                for member in list.members where member.value.kind == .string { files[member.name] = Array(member.value.stringBytes) }
+            }
+            return (catalogue, bytes, files)
         }
-        areas = try catalogue["areas"].map { definition in try AreaRegister(definition: definition, file: { files[$0]?.string }) }
+        schemaBytes = schemas
+        areas = try catalogue["areas"].map { definition in
+            try AreaRegister(definition: definition, checked: checkEverything, file: { files[$0] })
+        }
         let file = "catalogue.json"
         maxDataBytes = Int(catalogue["maxDataBytes"]?.int ?? 65_536)
         var kinds: [String: StreamKind] = [:]
@@ -274,8 +292,8 @@ public final class Catalogue: @unchecked Sendable {
         defer { lock.unlock() }
         if let type = compiled[key] { return type }
         let entry = entries[name]!
-        let document: JSONValue = try JSONParser().parse(bundle) { root in
-            guard let schema = root["schemas"]?[key] else { throw CatalogueError("\(key).json: missing from the catalogue") }
+        let document: JSONValue = try JSONParser().parse(schemaBytes) { schemas in
+            guard let schema = schemas[key] else { throw CatalogueError("\(key).json: missing from the catalogue") }
             return schema.value
         }
         let type = try EventType(name: name, version: version, streamKind: entry.kind,
@@ -287,6 +305,7 @@ public final class Catalogue: @unchecked Sendable {
             let indexes = lifecycle.transitionIndexes(for: name)
             return indexes.isEmpty ? nil : (lifecycle, indexes)
         }
+        type.orderedLifecycles = type.lifecyclePlan.map(\.lifecycle).filter { $0.instanceBy.isEmpty && $0.names(name) }
         compiled[key] = type
         return type
     }

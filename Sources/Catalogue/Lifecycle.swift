@@ -114,6 +114,7 @@ public final class Lifecycle: @unchecked Sendable {
         self.terminalMask = terminal.reduce(0) { $0 | 1 << UInt64(states.firstIndex(of: $1)!) }
         self.fromMasks = fromMasks
         self.targets = targets
+        namedTypes = Array(Set(transitions.map(\.event).filter { $0 != "*" })).sorted().map { Array($0.utf8) }
         for (i, t) in transitions.enumerated() {
             if t.event == "*" { wildcardIndexes.append(i) } else { transitionIndexes[t.event, default: []].append(i) }
         }
@@ -126,6 +127,14 @@ public final class Lifecycle: @unchecked Sendable {
 
     /// Whether a transition names `type` itself (not through the "*" of every other type).
     public func names(_ type: String) -> Bool { transitionIndexes[type] != nil }
+
+    /// The same for a type given as a stored record's bytes: a few comparisons, no String.
+    public func names(typeBytes: UnsafeRawBufferPointer) -> Bool {
+        namedTypes.contains { $0.elementsEqual(typeBytes) }
+    }
+
+    /// The types that transitions name, as bytes.
+    private let namedTypes: [[UInt8]]
 
     /// The index of a state given as bytes (as stored), or nil for an unknown state.
     public func stateIndex(_ bytes: UnsafeRawBufferPointer) -> Int? {

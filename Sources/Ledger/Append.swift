@@ -100,15 +100,20 @@ extension Ledger {
     /// import that must be all or nothing. `body` may be run again from the start when the map
     /// has to grow, so it must produce its batches afresh on every run.
     public func transaction<R>(mode: BatchMode, _ body: (Appender) throws -> R) throws -> R {
-        try Ledger.wrap {
+        var steps: [UInt64: StepTimes.Entry] = [:]
+        let result = try Ledger.wrap {
             try env.write { txn in
                 let appender = Appender(writer: try BatchWriter(ledger: self, txn: txn), mode: mode)
                 let result: R
                 do { result = try body(appender) } catch let outdated as OutdatedCatalogue { throw outdated.conflict }
                 try appender.writer.finish()
+                steps = appender.writer.pendingSteps
                 return result
             }
         }
+        // Committed: the steps' times may serve the next transactions' order checks.
+        stepTimes.merge(steps)
+        return result
     }
 }
 

@@ -42,6 +42,8 @@ struct BatchWriter {
     var residentStreams: Cursor?
     var nextResidentStream: UInt64 = 0
     var residentStreamValue: [UInt8] = []
+    /// The steps this transaction placed (see `StepTimes`), kept by the ledger once committed.
+    var pendingSteps: [UInt64: StepTimes.Entry] = [:]
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -108,7 +110,7 @@ struct BatchWriter {
         }
         if !started {
             try lifecycleMoves(event, head: head)
-            if let head, event.restore == nil { try checkOrder(event, after: head.last) }
+            if let head, event.restore == nil { try checkOrder(event, after: head.last, streamKey: streamKey) }
         }
         let placement = try self.placement(event, position: position, current: current)
         if !started {
@@ -117,6 +119,7 @@ struct BatchWriter {
         try write(event, streamKey: streamKey, position: position, placement: placement,
                   head: started ? .written : head == nil ? .new : .found, previousLast: head?.last ?? 0)
         hasher.add(placement.restoredLeaf.map { .leaf($0) } ?? .event(event, streamVersion: placement.streamVersion, recordedAt: placement.recordedAt))
+        noteStep(event, streamKey: streamKey, position: position)
         size += 1
         if let resident = event.resident {
             if Keys.addsResidentStream(streamVersion: placement.streamVersion, stream: streamKey) {

@@ -109,8 +109,8 @@ extension EventPreparer {
         guard let register = catalogue.areas, !restoring else { return }
         let day = Calendar.day(ofMicros: occurredAt)
         let holding: UInt64
-        if areaIndex != nil {
-            holding = areaIndex!.divisionsHolding(code: String(decoding: code, as: UTF8.self)) & areaIndex!.inForce(onDay: day)
+        if let areaIndex {
+            holding = areaIndex.divisionsHolding(codeBytes: code) & areaIndex.inForce(onDay: day)
         } else {
             // A few events look the code up in the division files; many build an index once.
             areaLookups += 1

@@ -58,6 +58,9 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// When each stream's last step occurred, as this process committed it (see `StepTimes`).
+    let stepTimes = StepTimes()
+
     /// Opens and seals personal sections; nil when no master key was given. Given at open (or
     /// create) and fixed for the ledger's life: every transaction seals with the same keys.
     public let sealer: PersonalDataSealer?

@@ -8,7 +8,7 @@ import TextFormats
 /// Reports ask `ReportQuery.area(_:)` wherever they group by neighbourhood.
 public final class AreaMapping: @unchecked Sendable {
     let register: AreaRegister
-    private var index: AreaIndex
+    private var index: AreaLookup
     /// The day (UTC) whose divisions the report counts by.
     let day: Int
     private let mask: UInt64
@@ -21,10 +21,10 @@ public final class AreaMapping: @unchecked Sendable {
     public init(register: AreaRegister, day: Int) {
         self.register = register
         self.day = day
-        index = register.index()
+        index = AreaLookup(register)
         mask = register.inForce(onDay: day)
         var map: [String: String] = [:]
-        for c in register.crosswalks { map.merge(c.map) { _, later in later } }
+        for c in register.crosswalks { map.merge((try? c.table()) ?? [:]) { _, later in later } }
         crosswalk = map
     }
 
