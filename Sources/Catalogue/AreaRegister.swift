@@ -184,7 +184,7 @@ public final class AreaRegister: @unchecked Sendable {
     /// starts with it.
     public func divisionsHolding(code: UnsafeRawBufferPointer) -> UInt64 {
         var mask: UInt64 = 0
-        for (i, text) in texts.enumerated() where AreaRegister.hasLine(startingWith: code, in: text) {
+        for (i, text) in texts.enumerated() where AreaRegister.line(startingWith: code, in: text) != nil {
             mask |= 1 << UInt64(i)
         }
         return mask
@@ -192,10 +192,6 @@ public final class AreaRegister: @unchecked Sendable {
 
     public func divisionsHolding(code: String) -> UInt64 {
         Array(code.utf8).withUnsafeBytes { divisionsHolding(code: $0) }
-    }
-
-    private static func hasLine(startingWith code: UnsafeRawBufferPointer, in text: [UInt8]) -> Bool {
-        line(startingWith: code, in: text) != nil
     }
 
     /// The range of the line that starts with `code` and a comma (an unquoted code, as codes are).
@@ -317,7 +313,7 @@ public final class AreaIndex {
         }
         for (code, mask) in divisionsByCode {
             let bytes = Array(code.utf8)
-            let signature = bytes.withUnsafeBytes(AreaIndex.signature)
+            let signature = bytes.withUnsafeBytes(ByteHash.fnv1a)
             // Two codes of one signature: the second is looked up by its String.
             guard bySignature[signature] == nil else { continue }
             bySignature[signature] = codes.count
@@ -330,7 +326,7 @@ public final class AreaIndex {
     /// The same for a code given as bytes (an event being prepared): hashed as bytes, and the
     /// code found compared byte for byte, so no String is made.
     public func divisionsHolding(codeBytes: UnsafeRawBufferPointer) -> UInt64 {
-        guard let slot = bySignature[AreaIndex.signature(codeBytes)] else { return 0 }
+        guard let slot = bySignature[ByteHash.fnv1a(codeBytes)] else { return 0 }
         if codes[slot].bytes.elementsEqual(codeBytes) { return codes[slot].mask }
         return divisionsHolding(code: String(decoding: codeBytes, as: UTF8.self))
     }
@@ -338,11 +334,6 @@ public final class AreaIndex {
     private var bySignature: [UInt64: Int] = [:]
     private var codes: [(bytes: [UInt8], mask: UInt64)] = []
 
-    static func signature(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
-    }
 
     public func inForce(onDay day: Int) -> UInt64 {
         if day != self.day { (self.day, dayMask) = (day, register.inForce(onDay: day)) }

@@ -84,11 +84,7 @@ final class StepTimes: @unchecked Sendable {
     static let capacity = 1 << 20
     private var entries: [UInt64: Entry] = [:]
 
-    static func key(_ stream: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in stream { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
-    }
+    static func key(_ stream: UnsafeRawBufferPointer) -> UInt64 { ByteHash.fnv1a(stream) }
 
     func entry(_ key: UInt64) -> Entry? { entries[key] }
 

@@ -36,6 +36,14 @@ public enum CorrectionMark: Sendable, Equatable {
         }
     }
 
+    /// What the corrections of one event (oldest first) leave: voided by the first void,
+    /// else amended by the last amendment; nil without corrections.
+    public init?(_ corrections: [CorrectionEntry]) {
+        if let void = corrections.first(where: \.void) { self = .voided(by: void.position); return }
+        guard let last = corrections.last else { return nil }
+        self = .amended(by: last.position)
+    }
+
     public var by: UInt64 {
         switch self {
         case .amended(let p), .voided(let p): return p

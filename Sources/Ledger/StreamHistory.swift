@@ -16,11 +16,9 @@ public enum StreamHistory {
                                     ("recordedAt", .string(RFC3339.format(r.recordedAt))), ("recordedBy", .string(r.recordedBy))])
             if !r.neighbourhood.isEmpty { event["neighbourhood"] = .string(r.neighbourhood) }
             // A stream's corrections are its own stream's: one lookup per event.
-            let corrections = try snapshot.corrections(of: position)
-            if let last = corrections.last {
-                let void = corrections.first(where: \.void)
-                event["corrected"] = .string(void != nil ? "voided" : "amended")
-                event["correctedBy"] = .int(Int64((void ?? last).position))
+            if let mark = CorrectionMark(try snapshot.corrections(of: position)) {
+                event["corrected"] = .string(mark.name)
+                event["correctedBy"] = .int(Int64(mark.by))
             }
             events.append(.object(event))
         }
